@@ -1,0 +1,77 @@
+//! Each unit's checklist: one task per calendar entry that names the unit's level.
+
+pub mod deadline;
+
+use chrono::NaiveDate;
+use sqlx::PgPool;
+
+use deadline::{Status, TaskState};
+
+use crate::web::format;
+
+pub struct TaskRow {
+    pub id: i64,
+    pub code: String,
+    pub title_vi: String,
+    pub kind: String,
+    pub offset_days: i32,
+    pub deadline: NaiveDate,
+    pub status: String,
+    pub evidence_number: Option<String>,
+    pub evidence_date: Option<NaiveDate>,
+    pub evidence_signer: Option<String>,
+}
+
+impl TaskRow {
+    fn status(&self) -> Status {
+        Status::parse(&self.status).unwrap_or(Status::NotStarted)
+    }
+    pub fn status_label(&self) -> &'static str {
+        self.status().label_vi()
+    }
+    pub fn state(&self, today: &NaiveDate) -> TaskState {
+        deadline::task_state(self.status(), self.deadline, self.evidence_date, *today)
+    }
+    pub fn deadline_text(&self) -> String {
+        format::date(self.deadline)
+    }
+    /// "E−105" or "E+10": how the law counts it.
+    pub fn offset_text(&self) -> String {
+        match self.offset_days {
+            0 => "E".to_string(),
+            d if d > 0 => format!("E−{d}"),
+            d => format!("E+{}", -d),
+        }
+    }
+    pub fn is_legal(&self) -> bool {
+        self.kind == "legal"
+    }
+    /// "QĐ 12/QĐ-UBND, 08/01/2021, Nguyễn Văn A", as much as is known.
+    pub fn evidence_text(&self) -> String {
+        let parts = [
+            self.evidence_number.clone(),
+            self.evidence_date.map(format::date),
+            self.evidence_signer.clone(),
+        ];
+        parts.into_iter().flatten().collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// The unit's tasks in the election, in deadline order.
+pub async fn tasks_of_unit(pool: &PgPool, election_id: i64, unit_id: i64) -> sqlx::Result<Vec<TaskRow>> {
+    sqlx::query_as!(
+        TaskRow,
+        r#"SELECT t.id, c.code, c.title_vi, c.kind, c.offset_days,
+                  (e.election_day - c.offset_days) AS "deadline!",
+                  t.status, t.evidence_number, t.evidence_date, t.evidence_signer
+             FROM tasks t
+             JOIN calendar_entries c ON c.id = t.calendar_entry_id
+             JOIN elections e ON e.id = c.election_id
+            WHERE t.unit_id = $2 AND c.election_id = $1 AND c.retired_at IS NULL
+            ORDER BY c.offset_days DESC, c.code"#,
+        election_id,
+        unit_id
+    )
+    .fetch_all(pool)
+    .await
+}

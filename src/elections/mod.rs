@@ -1,0 +1,144 @@
+//! Elections and their races: the home page.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use chrono::NaiveDate;
+use sqlx::PgPool;
+
+use crate::AppState;
+use crate::web::{AppResult, format, layout::Layout};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/", get(home))
+}
+
+/// An election: one election day, covering one unit's territory.
+#[derive(Debug, Clone)]
+pub struct Election {
+    pub id: i64,
+    pub name: String,
+    pub election_day: NaiveDate,
+    pub unit_id: i64,
+}
+
+impl Election {
+    pub fn day_text(&self) -> String {
+        format::date(self.election_day)
+    }
+}
+
+/// The election the application is working on: the one with the latest election day.
+pub async fn current(pool: &PgPool) -> sqlx::Result<Option<Election>> {
+    sqlx::query_as!(
+        Election,
+        "SELECT id, name, election_day, unit_id FROM elections ORDER BY election_day DESC, id DESC LIMIT 1"
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+/// The Vietnamese name of a race kind.
+pub fn race_name(kind: &str) -> &'static str {
+    match kind {
+        "na" => "Đại biểu Quốc hội",
+        "province_council" => "Đại biểu Hội đồng nhân dân cấp tỉnh",
+        "district_council" => "Đại biểu Hội đồng nhân dân cấp huyện",
+        "commune_council" => "Đại biểu Hội đồng nhân dân cấp xã",
+        _ => "Cuộc bầu cử khác",
+    }
+}
+
+pub struct RaceRow {
+    pub kind: String,
+    pub councils: i64,
+    pub constituencies: i64,
+    pub seats_entered: Option<i64>,
+}
+
+impl RaceRow {
+    pub fn name(&self) -> &'static str {
+        race_name(&self.kind)
+    }
+    pub fn seats_text(&self) -> String {
+        format::optional_number(self.seats_entered)
+    }
+}
+
+pub struct Milestone {
+    pub title_vi: String,
+    pub kind: String,
+    pub deadline: NaiveDate,
+}
+
+impl Milestone {
+    pub fn deadline_text(&self) -> String {
+        format::date(self.deadline)
+    }
+}
+
+pub struct CoveredUnit {
+    pub level: String,
+    pub gso_code: i32,
+    pub name: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "home.html")]
+struct HomePage {
+    layout: Layout,
+    unit: Option<CoveredUnit>,
+    races: Vec<RaceRow>,
+    milestones: Vec<Milestone>,
+}
+
+async fn home(State(state): State<AppState>, layout: Layout) -> AppResult<HomePage> {
+    let Some(election) = layout.election.clone() else {
+        return Ok(HomePage {
+            layout,
+            unit: None,
+            races: Vec::new(),
+            milestones: Vec::new(),
+        });
+    };
+    let unit = sqlx::query_as!(
+        CoveredUnit,
+        "SELECT level, gso_code, name FROM units WHERE id = $1",
+        election.unit_id
+    )
+    .fetch_optional(&state.pool)
+    .await?;
+    let races = sqlx::query_as!(
+        RaceRow,
+        r#"SELECT r.kind,
+                  (SELECT count(*) FROM councils c WHERE c.race_id = r.id) AS "councils!",
+                  (SELECT count(*) FROM constituencies k WHERE k.race_id = r.id) AS "constituencies!",
+                  (SELECT sum(c.seats_total) FROM councils c WHERE c.race_id = r.id)::bigint AS seats_entered
+             FROM races r
+            WHERE r.election_id = $1
+            ORDER BY r.id"#,
+        election.id
+    )
+    .fetch_all(&state.pool)
+    .await?;
+    let milestones = sqlx::query_as!(
+        Milestone,
+        r#"SELECT c.title_vi, c.kind, (e.election_day - c.offset_days) AS "deadline!"
+             FROM calendar_entries c JOIN elections e ON e.id = c.election_id
+            WHERE c.election_id = $1 AND c.retired_at IS NULL AND e.election_day - c.offset_days >= $2
+            ORDER BY c.offset_days DESC, c.code
+            LIMIT 6"#,
+        election.id,
+        layout.today
+    )
+    .fetch_all(&state.pool)
+    .await?;
+    Ok(HomePage {
+        layout,
+        unit,
+        races,
+        milestones,
+    })
+}

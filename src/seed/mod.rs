@@ -1,0 +1,514 @@
+//! Loads the Quảng Ninh 2021 election: the province's units from the 2021 national list, the
+//! election with its four races and calendar, every unit's checklist, and what the 27/01/2021
+//! review meeting reported as done.
+//!
+//! Idempotent in the strict sense: it only inserts what is missing and never updates a row, so a
+//! second run changes nothing, and an official's later edits are never overwritten.
+
+use std::fmt;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use serde::Deserialize;
+use sqlx::{PgConnection, PgPool};
+
+const ADMIN_UNITS_2021: &str = include_str!("data/vn-admin-units-2021.csv");
+const QUANG_NINH_2021: &str = include_str!("data/quang-ninh-2021.csv");
+const CALENDAR_2021: &str = include_str!("data/legal-calendar-2021.csv");
+
+const QUANG_NINH_GSO: i32 = 22;
+const ELECTION_NAME: &str =
+    "Bầu cử đại biểu Quốc hội khóa XV và đại biểu Hội đồng nhân dân các cấp nhiệm kỳ 2021–2026";
+/// Quảng Ninh's National Assembly seats, allocated by the NA Standing Committee.
+const QUANG_NINH_NA_SEATS: i32 = 8;
+const INSTALLATION_KEY: &str = "seeded";
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("a valid calendar date")
+}
+
+/// The units are recorded as the structure of the 2021 list, valid from the start of that year.
+fn structure_valid_from() -> NaiveDate {
+    day(2021, 1, 1)
+}
+fn election_day() -> NaiveDate {
+    day(2021, 5, 23)
+}
+/// The online review meeting chaired by the provincial People's Committee.
+fn review_meeting_day() -> NaiveDate {
+    day(2021, 1, 27)
+}
+fn provincial_steering_committee_formed() -> NaiveDate {
+    day(2021, 1, 8)
+}
+
+#[derive(Deserialize)]
+struct AdminUnit {
+    gso_code: i32,
+    parent_gso_code: Option<i32>,
+    level: u8,
+    division_type: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct Locality {
+    gso_code: i32,
+    population_unofficial: i32,
+    terrain_assumed: String,
+}
+
+#[derive(Deserialize)]
+struct CalendarRow {
+    code: String,
+    offset_days: i32,
+    kind: String,
+    levels: String,
+    title_vi: String,
+    title_en: String,
+}
+
+fn read_csv<T: for<'de> Deserialize<'de>>(text: &str, name: &str) -> anyhow::Result<Vec<T>> {
+    csv::Reader::from_reader(text.as_bytes())
+        .deserialize()
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("reading the bundled {name}"))
+}
+
+/// Unit levels of the national list's `level` column.
+fn level_code(level: u8) -> &'static str {
+    match level {
+        1 => "province",
+        2 => "district",
+        _ => "commune",
+    }
+}
+
+/// The calendar's level letters: P province, D district, C commune, N national only.
+fn calendar_levels(letters: &str) -> Vec<String> {
+    letters
+        .chars()
+        .filter_map(|letter| match letter {
+            'P' => Some("province"),
+            'D' => Some("district"),
+            'C' => Some("commune"),
+            'N' => Some("country"),
+            _ => None,
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+/// "Huyện Đầm Hà" as it reads inside a body's name: "… huyện Đầm Hà".
+fn in_sentence(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Whether the private database has been seeded already (it seeds itself once).
+pub async fn has_run(pool: &PgPool) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM installation WHERE key = $1) AS "seeded!""#,
+        INSTALLATION_KEY
+    )
+    .fetch_one(pool)
+    .await
+}
+
+/// What the seeded election holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counts {
+    pub provinces: i64,
+    pub districts: i64,
+    pub communes: i64,
+    pub races: i64,
+    pub calendar_entries: i64,
+    pub tasks: i64,
+    pub bodies: i64,
+}
+
+impl fmt::Display for Counts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} tỉnh, {} đơn vị cấp huyện, {} đơn vị cấp xã, {} cuộc bầu cử, {} mốc thời gian, {} nhiệm vụ, {} tổ chức",
+            self.provinces, self.districts, self.communes, self.races, self.calendar_entries, self.tasks, self.bodies
+        )
+    }
+}
+
+/// Loads the Quảng Ninh 2021 election in one transaction and returns what the election holds.
+pub async fn quang_ninh_2021(pool: &PgPool) -> anyhow::Result<Counts> {
+    let mut tx = pool.begin().await?;
+    let province_id = insert_units(&mut tx).await?;
+    let election_id = insert_election(&mut tx, province_id).await?;
+    insert_races_and_councils(&mut tx, election_id, province_id).await?;
+    insert_calendar(&mut tx, election_id).await?;
+    insert_tasks(&mut tx, election_id).await?;
+    insert_reported_bodies(&mut tx, election_id, province_id).await?;
+    sqlx::query!(
+        "INSERT INTO installation (key, value) VALUES ($1, 'quang-ninh-2021') ON CONFLICT (key) DO NOTHING",
+        INSTALLATION_KEY
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    counts(pool, election_id).await
+}
+
+struct NewUnit<'a> {
+    level: &'a str,
+    division_type: &'a str,
+    gso_code: i32,
+    name: &'a str,
+    parent_id: Option<i64>,
+    population: Option<i32>,
+    terrain: &'a str,
+}
+
+/// Inserts the unit unless a current unit has its level and code; returns its id either way.
+async fn insert_unit(tx: &mut PgConnection, unit: NewUnit<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"WITH inserted AS (
+               INSERT INTO units (level, division_type, gso_code, name, parent_id, population, terrain, valid_from)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+               ON CONFLICT (level, gso_code) WHERE valid_to IS NULL DO NOTHING
+               RETURNING id
+           )
+           SELECT id AS "id!" FROM inserted
+           UNION ALL
+           SELECT id FROM units WHERE level = $1 AND gso_code = $3 AND valid_to IS NULL
+           LIMIT 1"#,
+        unit.level,
+        unit.division_type,
+        unit.gso_code,
+        unit.name,
+        unit.parent_id,
+        unit.population,
+        unit.terrain,
+        structure_valid_from()
+    )
+    .fetch_one(tx)
+    .await
+}
+
+/// The province, its localities and their communes; returns the province's id.
+async fn insert_units(tx: &mut PgConnection) -> anyhow::Result<i64> {
+    let all: Vec<AdminUnit> = read_csv(ADMIN_UNITS_2021, "list of administrative units")?;
+    let localities: Vec<Locality> = read_csv(QUANG_NINH_2021, "Quảng Ninh figures")?;
+    let figures = |code: i32| localities.iter().find(|l| l.gso_code == code);
+
+    let province = all
+        .iter()
+        .find(|u| u.level == 1 && u.gso_code == QUANG_NINH_GSO)
+        .context("Quảng Ninh is missing from the list of administrative units")?;
+    let province_figures = figures(QUANG_NINH_GSO).context("Quảng Ninh's figures are missing")?;
+    let province_id = insert_unit(
+        tx,
+        NewUnit {
+            level: level_code(province.level),
+            division_type: &province.division_type,
+            gso_code: province.gso_code,
+            name: &province.name,
+            parent_id: None,
+            population: Some(province_figures.population_unofficial),
+            terrain: &province_figures.terrain_assumed,
+        },
+    )
+    .await?;
+
+    for district in all.iter().filter(|u| u.level == 2 && u.parent_gso_code == Some(QUANG_NINH_GSO)) {
+        let district_figures = figures(district.gso_code);
+        // Communes take their locality's terrain class until an official records their own.
+        let terrain = district_figures.map_or("ordinary", |f| f.terrain_assumed.as_str());
+        let district_id = insert_unit(
+            tx,
+            NewUnit {
+                level: level_code(district.level),
+                division_type: &district.division_type,
+                gso_code: district.gso_code,
+                name: &district.name,
+                parent_id: Some(province_id),
+                population: district_figures.map(|f| f.population_unofficial),
+                terrain,
+            },
+        )
+        .await?;
+        for commune in all.iter().filter(|u| u.level == 3 && u.parent_gso_code == Some(district.gso_code)) {
+            insert_unit(
+                tx,
+                NewUnit {
+                    level: level_code(commune.level),
+                    division_type: &commune.division_type,
+                    gso_code: commune.gso_code,
+                    name: &commune.name,
+                    parent_id: Some(district_id),
+                    population: None,
+                    terrain,
+                },
+            )
+            .await?;
+        }
+    }
+    Ok(province_id)
+}
+
+async fn insert_election(tx: &mut PgConnection, province_id: i64) -> sqlx::Result<i64> {
+    let name = format!("{ELECTION_NAME} — tỉnh Quảng Ninh");
+    sqlx::query_scalar!(
+        r#"WITH inserted AS (
+               INSERT INTO elections (name, election_day, unit_id) VALUES ($1, $2, $3)
+               ON CONFLICT (unit_id, election_day) DO NOTHING
+               RETURNING id
+           )
+           SELECT id AS "id!" FROM inserted
+           UNION ALL
+           SELECT id FROM elections WHERE unit_id = $3 AND election_day = $2
+           LIMIT 1"#,
+        name,
+        election_day(),
+        province_id
+    )
+    .fetch_one(tx)
+    .await
+}
+
+/// The four races, and a council for every unit a race elects a People's Council in, plus the
+/// province's National Assembly delegation with its allocated seats.
+async fn insert_races_and_councils(tx: &mut PgConnection, election_id: i64, province_id: i64) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"INSERT INTO races (election_id, kind, council_level, max_seats_per_constituency)
+           VALUES ($1, 'na', NULL, 3),
+                  ($1, 'province_council', 'province', 5),
+                  ($1, 'district_council', 'district', 5),
+                  ($1, 'commune_council', 'commune', 5)
+           ON CONFLICT (election_id, kind) DO NOTHING"#,
+        election_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        r#"INSERT INTO councils (race_id, unit_id, seats_total, seats_total_reason)
+           SELECT r.id, $2, $3, 'Số đại biểu Quốc hội do Ủy ban Thường vụ Quốc hội phân bổ cho tỉnh'
+             FROM races r WHERE r.election_id = $1 AND r.kind = 'na'
+           ON CONFLICT (race_id, unit_id) DO NOTHING"#,
+        election_id,
+        province_id,
+        QUANG_NINH_NA_SEATS
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        r#"INSERT INTO councils (race_id, unit_id)
+           SELECT r.id, tree.id FROM races r JOIN unit_subtree($2) tree ON tree.level = r.council_level
+            WHERE r.election_id = $1
+           ON CONFLICT (race_id, unit_id) DO NOTHING"#,
+        election_id,
+        province_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+async fn insert_calendar(tx: &mut PgConnection, election_id: i64) -> anyhow::Result<()> {
+    let rows: Vec<CalendarRow> = read_csv(CALENDAR_2021, "legal calendar")?;
+    for row in rows {
+        sqlx::query!(
+            r#"INSERT INTO calendar_entries (election_id, code, offset_days, kind, levels, title_vi, title_en)
+               VALUES ($1, $2, $3, $4, $5, $6, $7)
+               ON CONFLICT (election_id, code, owner_unit_id) DO NOTHING"#,
+            election_id,
+            row.code,
+            row.offset_days,
+            row.kind,
+            &calendar_levels(&row.levels),
+            row.title_vi,
+            row.title_en
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A task reported done at the review meeting: which entry, at which level, the date of the
+/// document that shows it, and where that knowledge comes from.
+struct Reported {
+    code: &'static str,
+    level: &'static str,
+    evidence_date: NaiveDate,
+    note: &'static str,
+}
+
+fn reported_done() -> Vec<Reported> {
+    const REPORT: &str = "Đã thực hiện theo báo cáo tại hội nghị trực tuyến ngày 27/01/2021; \
+                          số, ngày và người ký quyết định chưa được cập nhật.";
+    vec![
+        Reported {
+            code: "steering_committee_established",
+            level: "province",
+            evidence_date: provincial_steering_committee_formed(),
+            note: "Ban chỉ đạo bầu cử tỉnh thành lập ngày 08/01/2021 (15 thành viên); \
+                   số quyết định chưa được cập nhật.",
+        },
+        Reported {
+            code: "election_committee_established",
+            level: "province",
+            evidence_date: review_meeting_day(),
+            note: REPORT,
+        },
+        Reported {
+            code: "steering_committee_established",
+            level: "district",
+            evidence_date: review_meeting_day(),
+            note: REPORT,
+        },
+        Reported {
+            code: "election_committee_established",
+            level: "district",
+            evidence_date: review_meeting_day(),
+            note: REPORT,
+        },
+    ]
+}
+
+/// One task per unit of the election's territory per calendar entry naming the unit's level;
+/// those the review meeting reported are created done, with the report as their evidence.
+async fn insert_tasks(tx: &mut PgConnection, election_id: i64) -> sqlx::Result<()> {
+    let reported = reported_done();
+    let codes: Vec<String> = reported.iter().map(|r| r.code.to_string()).collect();
+    let levels: Vec<String> = reported.iter().map(|r| r.level.to_string()).collect();
+    let dates: Vec<NaiveDate> = reported.iter().map(|r| r.evidence_date).collect();
+    let notes: Vec<String> = reported.iter().map(|r| r.note.to_string()).collect();
+    sqlx::query!(
+        r#"WITH tree AS (
+               SELECT s.id, s.level FROM elections e, unit_subtree(e.unit_id) s WHERE e.id = $1
+           ),
+           reported AS (
+               SELECT * FROM unnest($2::text[], $3::text[], $4::date[], $5::text[]) AS r(code, level, day, note)
+           )
+           INSERT INTO tasks (calendar_entry_id, unit_id, status, evidence_date, note)
+           SELECT c.id, tree.id,
+                  CASE WHEN r.code IS NULL THEN 'not_started' ELSE 'done' END,
+                  r.day, r.note
+             FROM calendar_entries c
+             JOIN tree ON tree.level = ANY (c.levels)
+             LEFT JOIN reported r ON r.code = c.code AND r.level = tree.level
+            WHERE c.election_id = $1 AND c.retired_at IS NULL
+           ON CONFLICT (calendar_entry_id, unit_id) DO NOTHING"#,
+        election_id,
+        &codes,
+        &levels,
+        &dates,
+        &notes
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// The bodies the review meeting reported: the provincial steering committee (15 members, formed
+/// 08/01/2021) and election committee (31 members), and both bodies in each of the 13 localities.
+/// Members are not known by name, so only their reported number is recorded.
+async fn insert_reported_bodies(tx: &mut PgConnection, election_id: i64, province_id: i64) -> sqlx::Result<()> {
+    let province_name = unit_name(tx, province_id).await?;
+    insert_body(
+        tx,
+        election_id,
+        "steering_committee",
+        province_id,
+        &format!("Ban chỉ đạo bầu cử {}", in_sentence(&province_name)),
+        Some(provincial_steering_committee_formed()),
+        Some(15),
+    )
+    .await?;
+    insert_body(
+        tx,
+        election_id,
+        "election_committee",
+        province_id,
+        &format!("Ủy ban bầu cử {}", in_sentence(&province_name)),
+        None,
+        Some(31),
+    )
+    .await?;
+    let localities = sqlx::query!(
+        "SELECT id, name FROM units WHERE parent_id = $1 AND valid_to IS NULL ORDER BY gso_code",
+        province_id
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for locality in localities {
+        let name = in_sentence(&locality.name);
+        let steering = format!("Ban chỉ đạo bầu cử {name}");
+        insert_body(tx, election_id, "steering_committee", locality.id, &steering, None, None).await?;
+        let committee = format!("Ủy ban bầu cử {name}");
+        insert_body(tx, election_id, "election_committee", locality.id, &committee, None, None).await?;
+    }
+    Ok(())
+}
+
+async fn unit_name(tx: &mut PgConnection, unit_id: i64) -> sqlx::Result<String> {
+    sqlx::query_scalar!("SELECT name FROM units WHERE id = $1", unit_id)
+        .fetch_one(tx)
+        .await
+}
+
+/// Inserts a body unless the unit ever had one of that kind in the election (even a dissolved one).
+async fn insert_body(
+    tx: &mut PgConnection,
+    election_id: i64,
+    kind: &str,
+    unit_id: i64,
+    name: &str,
+    decision_date: Option<NaiveDate>,
+    reported_member_count: Option<i32>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"INSERT INTO bodies (election_id, kind, unit_id, name, decision_date, reported_member_count)
+           SELECT $1, $2, $3, $4, $5, $6
+            WHERE NOT EXISTS (SELECT 1 FROM bodies WHERE election_id = $1 AND kind = $2 AND unit_id = $3)"#,
+        election_id,
+        kind,
+        unit_id,
+        name,
+        decision_date,
+        reported_member_count
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// What the election holds now, counted from the database.
+pub async fn counts(pool: &PgPool, election_id: i64) -> anyhow::Result<Counts> {
+    let row = sqlx::query!(
+        r#"WITH tree AS (
+               SELECT s.id, s.level FROM elections e, unit_subtree(e.unit_id) s WHERE e.id = $1
+           )
+           SELECT (SELECT count(*) FROM tree WHERE level = 'province') AS "provinces!",
+                  (SELECT count(*) FROM tree WHERE level = 'district') AS "districts!",
+                  (SELECT count(*) FROM tree WHERE level = 'commune') AS "communes!",
+                  (SELECT count(*) FROM races WHERE election_id = $1) AS "races!",
+                  (SELECT count(*) FROM calendar_entries WHERE election_id = $1) AS "calendar_entries!",
+                  (SELECT count(*) FROM tasks t JOIN calendar_entries c ON c.id = t.calendar_entry_id
+                    WHERE c.election_id = $1) AS "tasks!",
+                  (SELECT count(*) FROM bodies WHERE election_id = $1) AS "bodies!""#,
+        election_id
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(Counts {
+        provinces: row.provinces,
+        districts: row.districts,
+        communes: row.communes,
+        races: row.races,
+        calendar_entries: row.calendar_entries,
+        tasks: row.tasks,
+        bodies: row.bodies,
+    })
+}

@@ -1,0 +1,234 @@
+//! Administrative units: the unit browser (province → localities → communes) and each unit's page.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::routing::get;
+use chrono::NaiveDate;
+use sqlx::PgPool;
+
+use crate::AppState;
+use crate::bodies::{self, BodyRow};
+use crate::checklists::{self, TaskRow};
+use crate::web::{AppError, AppResult, format, layout::Layout};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/units", get(list_roots))
+        .route("/units/{level}/{gso_code}", get(show))
+}
+
+/// How a unit is named in links: `/units/<level>/<gso code>` (a GSO code is unique only within its level).
+pub fn path(level: &str, gso_code: i32) -> String {
+    format!("/units/{level}/{gso_code}")
+}
+
+/// The Vietnamese name of a terrain class used by the seat formulas.
+pub fn terrain_vi(terrain: &str) -> &'static str {
+    match terrain {
+        "mountainous" => "Miền núi, vùng cao",
+        "island" => "Hải đảo",
+        _ => "Thông thường",
+    }
+}
+
+pub struct UnitLink {
+    pub level: String,
+    pub gso_code: i32,
+    pub name: String,
+}
+
+impl UnitLink {
+    pub fn href(&self) -> String {
+        path(&self.level, self.gso_code)
+    }
+}
+
+pub struct UnitDetail {
+    pub id: i64,
+    pub level: String,
+    pub level_vi: String,
+    pub child_level_vi: Option<String>,
+    pub division_type: String,
+    pub gso_code: i32,
+    pub name: String,
+    pub population: Option<i32>,
+    pub voters: Option<i32>,
+    pub terrain: String,
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+}
+
+impl UnitDetail {
+    pub fn population_text(&self) -> String {
+        format::optional_number(self.population.map(i64::from))
+    }
+    pub fn voters_text(&self) -> String {
+        format::optional_number(self.voters.map(i64::from))
+    }
+    pub fn terrain_text(&self) -> &'static str {
+        terrain_vi(&self.terrain)
+    }
+    pub fn validity_text(&self) -> String {
+        match self.valid_to {
+            Some(to) => format!("{} – {}", format::date(self.valid_from), format::date(to)),
+            None => format!("từ {}", format::date(self.valid_from)),
+        }
+    }
+}
+
+pub struct ChildRow {
+    pub level: String,
+    pub gso_code: i32,
+    pub division_type: String,
+    pub name: String,
+    pub population: Option<i32>,
+    pub terrain: String,
+    pub children: i64,
+}
+
+impl ChildRow {
+    pub fn href(&self) -> String {
+        path(&self.level, self.gso_code)
+    }
+    pub fn population_text(&self) -> String {
+        format::optional_number(self.population.map(i64::from))
+    }
+    pub fn terrain_text(&self) -> &'static str {
+        terrain_vi(&self.terrain)
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "units/list.html")]
+struct RootsPage {
+    layout: Layout,
+    roots: Vec<ChildRow>,
+}
+
+async fn list_roots(State(state): State<AppState>, layout: Layout) -> AppResult<RootsPage> {
+    let roots = sqlx::query_as!(
+        ChildRow,
+        r#"SELECT u.level, u.gso_code, u.division_type, u.name, u.population, u.terrain,
+                  (SELECT count(*) FROM units c WHERE c.parent_id = u.id AND c.valid_to IS NULL) AS "children!"
+             FROM units u
+            WHERE u.parent_id IS NULL AND u.valid_to IS NULL
+            ORDER BY u.name"#
+    )
+    .fetch_all(&state.pool)
+    .await?;
+    Ok(RootsPage { layout, roots })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "units/show.html")]
+struct UnitPage {
+    layout: Layout,
+    unit: UnitDetail,
+    ancestors: Vec<UnitLink>,
+    children: Vec<ChildRow>,
+    /// The sum of the children's populations, when every child has one.
+    children_population: Option<i64>,
+    bodies: Vec<BodyRow>,
+    tasks: Vec<TaskRow>,
+}
+
+impl UnitPage {
+    /// Shown when the children's populations do not add up to the unit's own figure: real data
+    /// sets are like that, and officials must see it rather than have it hidden.
+    fn population_mismatch(&self) -> Option<String> {
+        let own = i64::from(self.unit.population?);
+        let sum = self.children_population?;
+        (own != sum).then(|| {
+            format!(
+                "Tổng dân số các đơn vị trực thuộc là {} người, khác {} người so với dân số của {} ({}).",
+                format::number(sum),
+                format::number((sum - own).abs()),
+                self.unit.name,
+                format::number(own)
+            )
+        })
+    }
+}
+
+async fn show(
+    State(state): State<AppState>,
+    layout: Layout,
+    Path((level, gso_code)): Path<(String, i32)>,
+) -> AppResult<UnitPage> {
+    let unit = find(&state.pool, &level, gso_code).await?.ok_or(AppError::NotFound)?;
+    let ancestors = ancestors(&state.pool, unit.id).await?;
+    let children = children(&state.pool, unit.id).await?;
+    let children_population = if children.is_empty() || children.iter().any(|c| c.population.is_none()) {
+        None
+    } else {
+        Some(children.iter().filter_map(|c| c.population).map(i64::from).sum())
+    };
+    let (bodies, tasks) = match &layout.election {
+        Some(election) => (
+            bodies::bodies_of_unit(&state.pool, election.id, unit.id).await?,
+            checklists::tasks_of_unit(&state.pool, election.id, unit.id).await?,
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    Ok(UnitPage {
+        layout,
+        unit,
+        ancestors,
+        children,
+        children_population,
+        bodies,
+        tasks,
+    })
+}
+
+/// The current unit with this level and GSO code.
+pub async fn find(pool: &PgPool, level: &str, gso_code: i32) -> sqlx::Result<Option<UnitDetail>> {
+    sqlx::query_as!(
+        UnitDetail,
+        r#"SELECT u.id, u.level, l.name_vi AS level_vi,
+                  (SELECT cl.name_vi FROM unit_levels cl WHERE cl.depth = l.depth + 1) AS child_level_vi,
+                  u.division_type, u.gso_code, u.name, u.population, u.voters, u.terrain,
+                  u.valid_from, u.valid_to
+             FROM units u JOIN unit_levels l ON l.code = u.level
+            WHERE u.level = $1 AND u.gso_code = $2 AND u.valid_to IS NULL"#,
+        level,
+        gso_code
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+/// The unit's ancestors, the top first.
+async fn ancestors(pool: &PgPool, unit_id: i64) -> sqlx::Result<Vec<UnitLink>> {
+    sqlx::query_as!(
+        UnitLink,
+        r#"WITH RECURSIVE up AS (
+               SELECT parent_id, 0 AS steps FROM units WHERE id = $1
+               UNION ALL
+               SELECT u.parent_id, up.steps + 1 FROM units u JOIN up ON u.id = up.parent_id
+           )
+           SELECT u.level, u.gso_code, u.name
+             FROM up JOIN units u ON u.id = up.parent_id
+            ORDER BY up.steps DESC"#,
+        unit_id
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// In the official order of the GSO list, the order officials know them in.
+async fn children(pool: &PgPool, unit_id: i64) -> sqlx::Result<Vec<ChildRow>> {
+    sqlx::query_as!(
+        ChildRow,
+        r#"SELECT u.level, u.gso_code, u.division_type, u.name, u.population, u.terrain,
+                  (SELECT count(*) FROM units c WHERE c.parent_id = u.id AND c.valid_to IS NULL) AS "children!"
+             FROM units u
+            WHERE u.parent_id = $1 AND u.valid_to IS NULL
+            ORDER BY u.gso_code"#,
+        unit_id
+    )
+    .fetch_all(pool)
+    .await
+}
