@@ -32,7 +32,11 @@ pub fn run(cli: Cli) -> ExitCode {
 
 fn init_logging(filter: &str) {
     let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
@@ -56,7 +60,12 @@ async fn serve(database: &Database, config: &Config) -> anyhow::Result<()> {
     }
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
-        .with_context(|| format!("cannot listen on {} (set BAUCU_BIND to another address)", config.bind))?;
+        .with_context(|| {
+            format!(
+                "cannot listen on {} (set BAUCU_BIND to another address)",
+                config.bind
+            )
+        })?;
     let address = listener.local_addr()?;
     let state = AppState {
         pool: database.pool.clone(),

@@ -7,7 +7,11 @@ use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser, Debug)]
-#[command(name = "baucu", version, about = "Chuẩn bị bầu cử — preparing Vietnam's elections")]
+#[command(
+    name = "baucu",
+    version,
+    about = "Chuẩn bị bầu cử — preparing Vietnam's elections"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub config: Config,
@@ -28,7 +32,12 @@ pub enum Command {
 #[derive(Args, Debug, Clone)]
 pub struct Config {
     /// Address to serve HTTP on.
-    #[arg(long, env = "BAUCU_BIND", default_value = "127.0.0.1:3000", global = true)]
+    #[arg(
+        long,
+        env = "BAUCU_BIND",
+        default_value = "127.0.0.1:3000",
+        global = true
+    )]
     pub bind: SocketAddr,
 
     /// PostgreSQL server to use; without it baucu runs a private PostgreSQL in <data>/pg.
@@ -44,6 +53,11 @@ pub struct Config {
     pub today: Option<NaiveDate>,
 
     /// Log filter, for example "info" or "baucu=debug,tower_http=info".
-    #[arg(long = "log", env = "RUST_LOG", default_value = "info,sqlx=warn", global = true)]
+    #[arg(
+        long = "log",
+        env = "RUST_LOG",
+        default_value = "info,sqlx=warn",
+        global = true
+    )]
     pub log: String,
 }

@@ -20,7 +20,9 @@ impl BodyRow {
     /// Members listed by name, or else the count a report gave.
     pub fn member_count_text(&self) -> String {
         match (self.listed_members, self.reported_member_count) {
-            (0, Some(reported)) => format!("{} (theo báo cáo)", format::number(i64::from(reported))),
+            (0, Some(reported)) => {
+                format!("{} (theo báo cáo)", format::number(i64::from(reported)))
+            }
             (0, None) => "—".to_string(),
             (listed, _) => format::number(listed),
         }
@@ -32,12 +34,20 @@ impl BodyRow {
             self.decision_signer.clone(),
         ];
         let text = parts.into_iter().flatten().collect::<Vec<_>>().join(", ");
-        if text.is_empty() { "—".to_string() } else { text }
+        if text.is_empty() {
+            "—".to_string()
+        } else {
+            text
+        }
     }
 }
 
 /// The live bodies set up for a unit in the election.
-pub async fn bodies_of_unit(pool: &PgPool, election_id: i64, unit_id: i64) -> sqlx::Result<Vec<BodyRow>> {
+pub async fn bodies_of_unit(
+    pool: &PgPool,
+    election_id: i64,
+    unit_id: i64,
+) -> sqlx::Result<Vec<BodyRow>> {
     sqlx::query_as!(
         BodyRow,
         r#"SELECT b.id, k.name_vi AS kind_vi, b.name, b.decision_number, b.decision_date, b.decision_signer,

@@ -88,7 +88,12 @@ pub fn deadline(election_day: NaiveDate, offset_days: i32) -> NaiveDate {
 }
 
 /// The state of a task with `status`, due on `deadline`, done on `evidence_date` if done.
-pub fn task_state(status: Status, deadline: NaiveDate, evidence_date: Option<NaiveDate>, today: NaiveDate) -> TaskState {
+pub fn task_state(
+    status: Status,
+    deadline: NaiveDate,
+    evidence_date: Option<NaiveDate>,
+    today: NaiveDate,
+) -> TaskState {
     match status {
         Status::NotApplicable => TaskState::NotApplicable,
         Status::Done => match evidence_date {
@@ -120,11 +125,27 @@ mod tests {
 
     #[test]
     fn deadlines_count_back_from_election_day() {
-        assert_eq!(deadline(E(), 105), day(2021, 2, 7), "election committees established");
-        assert_eq!(deadline(E(), 50), day(2021, 4, 3), "polling groups established");
+        assert_eq!(
+            deadline(E(), 105),
+            day(2021, 2, 7),
+            "election committees established"
+        );
+        assert_eq!(
+            deadline(E(), 50),
+            day(2021, 4, 3),
+            "polling groups established"
+        );
         assert_eq!(deadline(E(), 0), E());
-        assert_eq!(deadline(E(), -10), day(2021, 6, 2), "HĐND results published");
-        assert_eq!(deadline(E(), 135), day(2021, 1, 8), "provincial steering committee formed at E−135");
+        assert_eq!(
+            deadline(E(), -10),
+            day(2021, 6, 2),
+            "HĐND results published"
+        );
+        assert_eq!(
+            deadline(E(), 135),
+            day(2021, 1, 8),
+            "provincial steering committee formed at E−135"
+        );
     }
 
     #[test]
@@ -138,26 +159,51 @@ mod tests {
     fn open_task_states_at_their_boundaries() {
         let due = day(2021, 4, 3);
         let state = |today| task_state(Status::InProgress, due, None, today);
-        assert_eq!(state(day(2021, 3, 26)), TaskState::NotDueYet, "8 days before");
+        assert_eq!(
+            state(day(2021, 3, 26)),
+            TaskState::NotDueYet,
+            "8 days before"
+        );
         assert_eq!(state(day(2021, 3, 27)), TaskState::DueSoon, "7 days before");
         assert_eq!(state(due), TaskState::DueSoon, "the deadline day itself");
         assert_eq!(state(day(2021, 4, 4)), TaskState::Overdue, "the day after");
-        assert_eq!(task_state(Status::Blocked, due, None, day(2021, 4, 4)), TaskState::Overdue);
-        assert_eq!(task_state(Status::NotStarted, due, None, day(2021, 1, 1)), TaskState::NotDueYet);
+        assert_eq!(
+            task_state(Status::Blocked, due, None, day(2021, 4, 4)),
+            TaskState::Overdue
+        );
+        assert_eq!(
+            task_state(Status::NotStarted, due, None, day(2021, 1, 1)),
+            TaskState::NotDueYet
+        );
     }
 
     #[test]
     fn done_tasks_are_judged_by_their_evidence_date() {
         let due = day(2021, 4, 3);
         let today = day(2021, 5, 1);
-        assert_eq!(task_state(Status::Done, due, Some(due), today), TaskState::DoneOnTime);
-        assert_eq!(task_state(Status::Done, due, Some(day(2021, 4, 4)), today), TaskState::DoneLate);
-        assert_eq!(task_state(Status::NotApplicable, due, None, today), TaskState::NotApplicable);
+        assert_eq!(
+            task_state(Status::Done, due, Some(due), today),
+            TaskState::DoneOnTime
+        );
+        assert_eq!(
+            task_state(Status::Done, due, Some(day(2021, 4, 4)), today),
+            TaskState::DoneLate
+        );
+        assert_eq!(
+            task_state(Status::NotApplicable, due, None, today),
+            TaskState::NotApplicable
+        );
     }
 
     #[test]
     fn status_codes_round_trip() {
-        for code in ["not_started", "in_progress", "done", "not_applicable", "blocked"] {
+        for code in [
+            "not_started",
+            "in_progress",
+            "done",
+            "not_applicable",
+            "blocked",
+        ] {
             assert!(Status::parse(code).is_some(), "{code}");
         }
         assert_eq!(Status::parse("finished"), None);

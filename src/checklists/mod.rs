@@ -58,7 +58,11 @@ impl TaskRow {
 }
 
 /// The unit's tasks in the election, in deadline order.
-pub async fn tasks_of_unit(pool: &PgPool, election_id: i64, unit_id: i64) -> sqlx::Result<Vec<TaskRow>> {
+pub async fn tasks_of_unit(
+    pool: &PgPool,
+    election_id: i64,
+    unit_id: i64,
+) -> sqlx::Result<Vec<TaskRow>> {
     sqlx::query_as!(
         TaskRow,
         r#"SELECT t.id, c.code, c.title_vi, c.kind, c.offset_days,

@@ -129,7 +129,11 @@ impl Cluster {
     /// Stops the cluster if no other baucu process is using it; otherwise leaves it running.
     /// Returns whether it was stopped.
     pub fn stop(self) -> Result<bool, ClusterError> {
-        let folder = self.data_dir.parent().unwrap_or(Path::new("/")).to_path_buf();
+        let folder = self
+            .data_dir
+            .parent()
+            .unwrap_or(Path::new("/"))
+            .to_path_buf();
         let start_lock = open_lock(&folder.join("pg-start.lock"))?;
         start_lock
             .lock()
@@ -139,7 +143,10 @@ impl Cluster {
             return Ok(false);
         }
         if self.is_running() {
-            self.pg_ctl(&["stop", "-m", "fast", "-w", "-t", "60"], "stopping PostgreSQL")?;
+            self.pg_ctl(
+                &["stop", "-m", "fast", "-w", "-t", "60"],
+                "stopping PostgreSQL",
+            )?;
         }
         Ok(true)
     }
@@ -166,7 +173,9 @@ impl Cluster {
     fn remove_stale_files(&self) {
         let pid_file = self.data_dir.join("postmaster.pid");
         if pid_file.exists() {
-            tracing::warn!("removing a stale postmaster.pid left by a PostgreSQL that was not stopped cleanly");
+            tracing::warn!(
+                "removing a stale postmaster.pid left by a PostgreSQL that was not stopped cleanly"
+            );
             let _ = fs::remove_file(pid_file);
         }
         for name in [".s.PGSQL.5432", ".s.PGSQL.5432.lock"] {
@@ -246,13 +255,19 @@ fn run(mut command: Command, action: &str) -> Result<(), ClusterError> {
     let stdout = String::from_utf8_lossy(&output.stdout);
     Err(ClusterError::Command {
         action: action.to_string(),
-        detail: format!("{} {}", stderr.trim(), stdout.trim()).trim().to_string(),
+        detail: format!("{} {}", stderr.trim(), stdout.trim())
+            .trim()
+            .to_string(),
     })
 }
 
 /// Finds the server binaries: `pg_config --bindir` first, else the newest `/usr/lib/postgresql/*/bin`.
 pub fn find_binaries() -> Result<PathBuf, ClusterError> {
-    let has_server = |dir: &Path| ["initdb", "pg_ctl", "postgres"].iter().all(|p| dir.join(p).is_file());
+    let has_server = |dir: &Path| {
+        ["initdb", "pg_ctl", "postgres"]
+            .iter()
+            .all(|p| dir.join(p).is_file())
+    };
     if let Ok(output) = Command::new("pg_config").arg("--bindir").output()
         && output.status.success()
     {
@@ -272,7 +287,10 @@ pub fn find_binaries() -> Result<PathBuf, ClusterError> {
         })
         .collect();
     versions.sort();
-    versions.pop().map(|(_, bin)| bin).ok_or(ClusterError::BinariesMissing)
+    versions
+        .pop()
+        .map(|(_, bin)| bin)
+        .ok_or(ClusterError::BinariesMissing)
 }
 
 fn service_user() -> Result<Option<String>, ClusterError> {
@@ -305,8 +323,10 @@ fn prepare_private_dir(dir: &Path, run_as: Option<&str>) -> Result<(), ClusterEr
     fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
         .map_err(io_error(format!("protecting {}", dir.display())))?;
     if let Some((uid, gid)) = run_as.and_then(user_ids) {
-        std::os::unix::fs::chown(dir, Some(uid), Some(gid))
-            .map_err(io_error(format!("giving {} to the postgres user", dir.display())))?;
+        std::os::unix::fs::chown(dir, Some(uid), Some(gid)).map_err(io_error(format!(
+            "giving {} to the postgres user",
+            dir.display()
+        )))?;
     }
     Ok(())
 }

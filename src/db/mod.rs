@@ -25,16 +25,21 @@ impl Database {
     pub async fn open(database_url: Option<&str>, data: &Path) -> anyhow::Result<Database> {
         match database_url {
             Some(url) => {
-                let options = PgConnectOptions::from_str(url).context("DATABASE_URL is not a valid PostgreSQL URL")?;
+                let options = PgConnectOptions::from_str(url)
+                    .context("DATABASE_URL is not a valid PostgreSQL URL")?;
                 let pool = pool_options()
                     .connect_with(options)
                     .await
                     .context("cannot connect to the server named by DATABASE_URL")?;
-                Ok(Database { pool, cluster: None })
+                Ok(Database {
+                    pool,
+                    cluster: None,
+                })
             }
             None => {
                 let folder = data.to_path_buf();
-                let cluster = tokio::task::spawn_blocking(move || Cluster::start(&folder)).await??;
+                let cluster =
+                    tokio::task::spawn_blocking(move || Cluster::start(&folder)).await??;
                 let pool = match private_pool(&cluster, PRIVATE_DATABASE).await {
                     Ok(pool) => pool,
                     Err(error) => {
@@ -99,7 +104,7 @@ pub async fn private_pool(cluster: &Cluster, name: &str) -> anyhow::Result<PgPoo
     let mut admin = sqlx::ConnectOptions::connect(&admin)
         .await
         .context("cannot connect to the private PostgreSQL")?;
-    ensure_database(&mut admin, name, None).await?;
+    ensure_database(&mut admin, name, name, None).await?;
     sqlx::Connection::close(admin).await?;
     pool_options()
         .connect_with(socket_options(cluster, name, name))
@@ -107,20 +112,26 @@ pub async fn private_pool(cluster: &Cluster, name: &str) -> anyhow::Result<PgPoo
         .with_context(|| format!("cannot connect to the private database {name}"))
 }
 
-/// Creates role `name` and database `name` owned by it (from `template` when given) if missing.
+/// Creates the login role `owner` and the database `name` owned by it (copied from `template` when
+/// given), each only if missing.
 pub async fn ensure_database(
     admin: &mut sqlx::PgConnection,
+    owner: &str,
     name: &str,
     template: Option<&str>,
 ) -> anyhow::Result<()> {
-    let role_exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
-        .bind(name)
-        .fetch_one(&mut *admin)
-        .await?;
-    if !role_exists {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE ROLE {} LOGIN", quote_ident(name))))
-            .execute(&mut *admin)
+    let role_exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
+            .bind(owner)
+            .fetch_one(&mut *admin)
             .await?;
+    if !role_exists {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "CREATE ROLE {} LOGIN",
+            quote_ident(owner)
+        )))
+        .execute(&mut *admin)
+        .await?;
     }
     let database_exists: bool =
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
@@ -131,8 +142,14 @@ pub async fn ensure_database(
         let template = template
             .map(|t| format!(" TEMPLATE {}", quote_ident(t)))
             .unwrap_or_default();
-        let sql = format!("CREATE DATABASE {0} OWNER {0}{template}", quote_ident(name));
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut *admin).await?;
+        let sql = format!(
+            "CREATE DATABASE {} OWNER {}{template}",
+            quote_ident(name),
+            quote_ident(owner)
+        );
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut *admin)
+            .await?;
     }
     Ok(())
 }

@@ -135,7 +135,13 @@ impl fmt::Display for Counts {
         write!(
             f,
             "{} tỉnh, {} đơn vị cấp huyện, {} đơn vị cấp xã, {} cuộc bầu cử, {} mốc thời gian, {} nhiệm vụ, {} tổ chức",
-            self.provinces, self.districts, self.communes, self.races, self.calendar_entries, self.tasks, self.bodies
+            self.provinces,
+            self.districts,
+            self.communes,
+            self.races,
+            self.calendar_entries,
+            self.tasks,
+            self.bodies
         )
     }
 }
@@ -220,7 +226,10 @@ async fn insert_units(tx: &mut PgConnection) -> anyhow::Result<i64> {
     )
     .await?;
 
-    for district in all.iter().filter(|u| u.level == 2 && u.parent_gso_code == Some(QUANG_NINH_GSO)) {
+    for district in all
+        .iter()
+        .filter(|u| u.level == 2 && u.parent_gso_code == Some(QUANG_NINH_GSO))
+    {
         let district_figures = figures(district.gso_code);
         // Communes take their locality's terrain class until an official records their own.
         let terrain = district_figures.map_or("ordinary", |f| f.terrain_assumed.as_str());
@@ -237,7 +246,10 @@ async fn insert_units(tx: &mut PgConnection) -> anyhow::Result<i64> {
             },
         )
         .await?;
-        for commune in all.iter().filter(|u| u.level == 3 && u.parent_gso_code == Some(district.gso_code)) {
+        for commune in all
+            .iter()
+            .filter(|u| u.level == 3 && u.parent_gso_code == Some(district.gso_code))
+        {
             insert_unit(
                 tx,
                 NewUnit {
@@ -278,7 +290,11 @@ async fn insert_election(tx: &mut PgConnection, province_id: i64) -> sqlx::Resul
 
 /// The four races, and a council for every unit a race elects a People's Council in, plus the
 /// province's National Assembly delegation with its allocated seats.
-async fn insert_races_and_councils(tx: &mut PgConnection, election_id: i64, province_id: i64) -> sqlx::Result<()> {
+async fn insert_races_and_councils(
+    tx: &mut PgConnection,
+    election_id: i64,
+    province_id: i64,
+) -> sqlx::Result<()> {
     sqlx::query!(
         r#"INSERT INTO races (election_id, kind, council_level, max_seats_per_constituency)
            VALUES ($1, 'na', NULL, 3),
@@ -414,7 +430,11 @@ async fn insert_tasks(tx: &mut PgConnection, election_id: i64) -> sqlx::Result<(
 /// The bodies the review meeting reported: the provincial steering committee (15 members, formed
 /// 08/01/2021) and election committee (31 members), and both bodies in each of the 13 localities.
 /// Members are not known by name, so only their reported number is recorded.
-async fn insert_reported_bodies(tx: &mut PgConnection, election_id: i64, province_id: i64) -> sqlx::Result<()> {
+async fn insert_reported_bodies(
+    tx: &mut PgConnection,
+    election_id: i64,
+    province_id: i64,
+) -> sqlx::Result<()> {
     let province_name = unit_name(tx, province_id).await?;
     insert_body(
         tx,
@@ -445,9 +465,27 @@ async fn insert_reported_bodies(tx: &mut PgConnection, election_id: i64, provinc
     for locality in localities {
         let name = in_sentence(&locality.name);
         let steering = format!("Ban chỉ đạo bầu cử {name}");
-        insert_body(tx, election_id, "steering_committee", locality.id, &steering, None, None).await?;
+        insert_body(
+            tx,
+            election_id,
+            "steering_committee",
+            locality.id,
+            &steering,
+            None,
+            None,
+        )
+        .await?;
         let committee = format!("Ủy ban bầu cử {name}");
-        insert_body(tx, election_id, "election_committee", locality.id, &committee, None, None).await?;
+        insert_body(
+            tx,
+            election_id,
+            "election_committee",
+            locality.id,
+            &committee,
+            None,
+            None,
+        )
+        .await?;
     }
     Ok(())
 }

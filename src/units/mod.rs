@@ -155,16 +155,27 @@ impl UnitPage {
 async fn show(
     State(state): State<AppState>,
     layout: Layout,
-    Path((level, gso_code)): Path<(String, i32)>,
+    Path((level, gso_code)): Path<(String, String)>,
 ) -> AppResult<UnitPage> {
-    let unit = find(&state.pool, &level, gso_code).await?.ok_or(AppError::NotFound)?;
+    // A code that is not a number names no unit: 404 like any other unknown unit.
+    let gso_code: i32 = gso_code.parse().map_err(|_| AppError::NotFound)?;
+    let unit = find(&state.pool, &level, gso_code)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let ancestors = ancestors(&state.pool, unit.id).await?;
     let children = children(&state.pool, unit.id).await?;
-    let children_population = if children.is_empty() || children.iter().any(|c| c.population.is_none()) {
-        None
-    } else {
-        Some(children.iter().filter_map(|c| c.population).map(i64::from).sum())
-    };
+    let children_population =
+        if children.is_empty() || children.iter().any(|c| c.population.is_none()) {
+            None
+        } else {
+            Some(
+                children
+                    .iter()
+                    .filter_map(|c| c.population)
+                    .map(i64::from)
+                    .sum(),
+            )
+        };
     let (bodies, tasks) = match &layout.election {
         Some(election) => (
             bodies::bodies_of_unit(&state.pool, election.id, unit.id).await?,

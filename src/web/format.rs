@@ -12,7 +12,7 @@ pub fn number(value: i64) -> String {
     let digits = value.unsigned_abs().to_string();
     let mut grouped = String::with_capacity(digits.len() + digits.len() / 3 + 1);
     for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push('.');
         }
         grouped.push(digit);
@@ -44,6 +44,9 @@ mod tests {
 
     #[test]
     fn dates_are_day_month_year() {
-        assert_eq!(date(NaiveDate::from_ymd_opt(2021, 5, 23).unwrap()), "23/05/2021");
+        assert_eq!(
+            date(NaiveDate::from_ymd_opt(2021, 5, 23).unwrap()),
+            "23/05/2021"
+        );
     }
 }

@@ -41,7 +41,10 @@ impl Layout {
 impl FromRequestParts<AppState> for Layout {
     type Rejection = AppError;
 
-    async fn from_request_parts(_parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        _parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         Ok(Layout {
             election: crate::elections::current(&state.pool).await?,
             today: state.clock.today(),

@@ -36,11 +36,20 @@ fn etag(body: &[u8]) -> String {
 }
 
 pub async fn serve(Path(name): Path<String>, headers: HeaderMap) -> Result<Response, AppError> {
-    let file = FILES.iter().find(|f| f.name == name).ok_or(AppError::NotFound)?;
+    let file = FILES
+        .iter()
+        .find(|f| f.name == name)
+        .ok_or(AppError::NotFound)?;
     let etag = etag(file.body);
     let cache = [
-        (header::ETAG, HeaderValue::from_str(&etag).expect("hex is a valid header")),
-        (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400")),
+        (
+            header::ETAG,
+            HeaderValue::from_str(&etag).expect("hex is a valid header"),
+        ),
+        (
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=86400"),
+        ),
     ];
     let unchanged = headers
         .get(header::IF_NONE_MATCH)
@@ -48,6 +57,9 @@ pub async fn serve(Path(name): Path<String>, headers: HeaderMap) -> Result<Respo
     if unchanged {
         return Ok((StatusCode::NOT_MODIFIED, cache).into_response());
     }
-    let content_type = [(header::CONTENT_TYPE, HeaderValue::from_static(file.content_type))];
+    let content_type = [(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(file.content_type),
+    )];
     Ok((cache, content_type, file.body).into_response())
 }

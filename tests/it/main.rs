@@ -1,0 +1,10 @@
+//! Integration tests: the real application against a real PostgreSQL (one private cluster for
+//! the whole run, a fresh database for each test), and the real binary where a test needs a process.
+
+mod helpers;
+
+mod launcher;
+mod lifecycle;
+mod pages;
+mod schema;
+mod seed;
