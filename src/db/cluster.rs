@@ -16,6 +16,7 @@ use std::io;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 /// The PostgreSQL superuser that `initdb` creates in the private cluster.
 pub const SUPERUSER: &str = "postgres";
@@ -240,6 +241,27 @@ impl Cluster {
         // enter would make the programs complain.
         command.current_dir("/");
         command
+    }
+}
+
+/// Whether a process runs (a zombie waiting to be reaped has stopped running).
+pub fn process_running(pid: i32) -> bool {
+    match fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the command name, which is in parentheses and may contain spaces.
+        Ok(stat) => {
+            stat.rsplit(')')
+                .next()
+                .and_then(|rest| rest.split_whitespace().next())
+                != Some("Z")
+        }
+        Err(_) => false,
+    }
+}
+
+fn wait_for_exit(pid: i32, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    while process_running(pid) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
     }
 }
 

@@ -131,7 +131,7 @@ async fn home(State(state): State<AppState>, layout: Layout) -> AppResult<HomePa
             ORDER BY c.offset_days DESC, c.code
             LIMIT 6"#,
         election.id,
-        layout.today
+        state.clock.today()
     )
     .fetch_all(&state.pool)
     .await?;

@@ -132,6 +132,8 @@ struct UnitPage {
     children_population: Option<i64>,
     bodies: Vec<BodyRow>,
     tasks: Vec<TaskRow>,
+    /// The application's today, against which task states are judged.
+    today: NaiveDate,
 }
 
 impl UnitPage {
@@ -191,6 +193,7 @@ async fn show(
         children_population,
         bodies,
         tasks,
+        today: state.clock.today(),
     })
 }
 
@@ -242,4 +245,79 @@ async fn children(pool: &PgPool, unit_id: i64) -> sqlx::Result<Vec<ChildRow>> {
     )
     .fetch_all(pool)
     .await
+}
+
+/// A unit as named on the command line: `LEVEL:GSO_CODE`, e.g. `province:22`, `district:200`,
+/// `commune:6895` (a GSO code is unique only within its level).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitRef {
+    pub level: String,
+    pub gso_code: i32,
+}
+
+impl std::str::FromStr for UnitRef {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let invalid = || {
+            format!(
+                "'{text}' is not a unit: write LEVEL:GSO_CODE, for example province:22 or commune:6895"
+            )
+        };
+        let (level, code) = text.split_once(':').ok_or_else(invalid)?;
+        let level = level.trim().to_lowercase();
+        if level.is_empty() || !level.chars().all(|c| c.is_ascii_lowercase()) {
+            return Err(invalid());
+        }
+        let gso_code = code
+            .trim()
+            .parse::<i32>()
+            .ok()
+            .filter(|c| *c > 0)
+            .ok_or_else(invalid)?;
+        Ok(UnitRef { level, gso_code })
+    }
+}
+
+impl std::fmt::Display for UnitRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.level, self.gso_code)
+    }
+}
+
+impl UnitRef {
+    /// The current unit this names, if there is one.
+    pub async fn resolve(&self, pool: &PgPool) -> sqlx::Result<Option<UnitDetail>> {
+        find(pool, &self.level, self.gso_code).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::UnitRef;
+
+    #[test]
+    fn units_are_named_by_level_and_code() {
+        let unit: UnitRef = "commune:6895".parse().unwrap();
+        assert_eq!(
+            unit,
+            UnitRef {
+                level: "commune".into(),
+                gso_code: 6895
+            }
+        );
+        assert_eq!(unit.to_string(), "commune:6895");
+        assert_eq!("Province:22".parse::<UnitRef>().unwrap().level, "province");
+        for bad in [
+            "22",
+            "province:",
+            ":22",
+            "province:abc",
+            "province:-1",
+            "tỉnh:22",
+            "province:22:1",
+        ] {
+            assert!(bad.parse::<UnitRef>().is_err(), "{bad}");
+        }
+    }
 }

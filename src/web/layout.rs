@@ -10,7 +10,8 @@ use crate::elections::Election;
 
 pub struct Layout {
     pub election: Option<Election>,
-    pub today: NaiveDate,
+    /// The application's today; absent on error pages, which are drawn without the request state.
+    pub today: Option<NaiveDate>,
 }
 
 impl Layout {
@@ -18,18 +19,19 @@ impl Layout {
     pub fn without_election() -> Layout {
         Layout {
             election: None,
-            today: crate::clock::Clock::system().today(),
+            today: None,
         }
     }
 
-    pub fn today_text(&self) -> String {
-        format::date(self.today)
+    /// The application's today, as dd/mm/yyyy.
+    pub fn today_text(&self) -> Option<String> {
+        self.today.map(format::date)
     }
 
     /// "Còn 116 ngày đến ngày bầu cử", as of the application's clock.
     pub fn countdown(&self) -> Option<String> {
         let election = self.election.as_ref()?;
-        let days = (election.election_day - self.today).num_days();
+        let days = (election.election_day - self.today?).num_days();
         Some(match days {
             0 => "Hôm nay là ngày bầu cử".to_string(),
             d if d > 0 => format!("Còn {} ngày đến ngày bầu cử", format::number(d)),
@@ -47,7 +49,7 @@ impl FromRequestParts<AppState> for Layout {
     ) -> Result<Self, Self::Rejection> {
         Ok(Layout {
             election: crate::elections::current(&state.pool).await?,
-            today: state.clock.today(),
+            today: Some(state.clock.today()),
         })
     }
 }
