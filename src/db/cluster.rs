@@ -144,10 +144,15 @@ impl Cluster {
             return Ok(false);
         }
         if self.is_running() {
+            let pid = self.postmaster_pid();
             self.pg_ctl(
                 &["stop", "-m", "fast", "-w", "-t", "60"],
                 "stopping PostgreSQL",
             )?;
+            // pg_ctl returns once the pid file is gone, a moment before the process itself.
+            if let Some(pid) = pid {
+                wait_for_exit(pid, Duration::from_secs(10));
+            }
         }
         Ok(true)
     }
