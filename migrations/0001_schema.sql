@@ -55,6 +55,9 @@ CREATE TABLE units (
                   CHECK (terrain IN ('ordinary', 'mountainous', 'island')),
     valid_from    date NOT NULL,
     valid_to      date CHECK (valid_to > valid_from),
+    -- The ids of the unit and all its ancestors, kept by trigger: scope checks and roll-ups
+    -- ask "is X under Y" with one indexed lookup instead of walking the tree.
+    ancestors     bigint[] NOT NULL DEFAULT '{}',
     version       integer NOT NULL DEFAULT 1,
     created_at    timestamptz NOT NULL DEFAULT now(),
     updated_at    timestamptz NOT NULL DEFAULT now(),
@@ -66,6 +69,7 @@ CREATE TABLE units (
 CREATE UNIQUE INDEX units_current_code ON units (level, gso_code) WHERE valid_to IS NULL;
 CREATE INDEX units_parent ON units (parent_id, name);
 CREATE INDEX units_search ON units USING gin (search_key(name) gin_trgm_ops);
+CREATE INDEX units_ancestors ON units USING gin (ancestors);
 CREATE TRIGGER units_version BEFORE UPDATE ON units FOR EACH ROW EXECUTE FUNCTION bump_version();
 
 -- A unit and every current unit below it.
@@ -92,6 +96,26 @@ BEGIN
 END $$;
 CREATE TRIGGER units_parent_level BEFORE INSERT OR UPDATE OF parent_id, level ON units
     FOR EACH ROW EXECUTE FUNCTION units_check_parent();
+
+CREATE FUNCTION units_set_ancestors() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.ancestors := coalesce((SELECT ancestors FROM units WHERE id = NEW.parent_id), '{}') || NEW.id;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER units_ancestors BEFORE INSERT OR UPDATE OF parent_id ON units
+    FOR EACH ROW EXECUTE FUNCTION units_set_ancestors();
+
+-- A unit that moves takes its whole subtree along.
+CREATE FUNCTION units_move_descendants() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE units
+       SET ancestors = NEW.ancestors || ancestors[array_position(ancestors, NEW.id) + 1:]
+     WHERE ancestors @> ARRAY[NEW.id] AND id <> NEW.id;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER units_move_descendants AFTER UPDATE OF parent_id ON units
+    FOR EACH ROW WHEN (OLD.parent_id IS DISTINCT FROM NEW.parent_id)
+    EXECUTE FUNCTION units_move_descendants();
 
 -- ---------------------------------------------------------------------------
 -- Elections, races and councils.
@@ -481,9 +505,19 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_user ON sessions (user_id) WHERE ended_at IS NULL;
 
--- Append-only and hash-chained: each record carries the hash of the one before it.
+-- Failed logins per key ('user:<name>' or 'addr:<ip>'), for an increasing delay, never a lockout.
+CREATE TABLE login_throttle (
+    key              text PRIMARY KEY,
+    failures         integer NOT NULL CHECK (failures > 0),
+    last_failure_at  timestamptz NOT NULL,
+    next_allowed_at  timestamptz NOT NULL
+);
+
+-- Append-only and hash-chained: each record carries the hash of the one before it, so an altered
+-- or removed record breaks the chain (`baucu audit verify`). The id, the link and the hash are
+-- set by the trigger below, one writer at a time, so the chain follows the ids exactly.
 CREATE TABLE audit_log (
-    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id          bigint PRIMARY KEY,
     at          timestamptz NOT NULL DEFAULT now(),
     user_id     bigint REFERENCES users (id),
     session_id  bigint REFERENCES sessions (id),
@@ -498,8 +532,31 @@ CREATE TABLE audit_log (
     hash        bytea NOT NULL
 );
 CREATE INDEX audit_log_at ON audit_log (at);
-CREATE INDEX audit_log_unit ON audit_log (unit_id, at);
-CREATE INDEX audit_log_user ON audit_log (user_id, at);
+CREATE INDEX audit_log_unit ON audit_log (unit_id, id);
+CREATE INDEX audit_log_user ON audit_log (user_id, id);
+CREATE INDEX audit_log_action ON audit_log (action, id);
+
+-- The hash of a record: SHA-256 over a canonical JSON array of its fields and the previous hash.
+-- The time enters as microseconds since the epoch, so the text does not depend on the session's time zone.
+CREATE FUNCTION audit_log_hash(r audit_log) RETURNS bytea LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN sha256(convert_to(jsonb_build_array(
+        encode(r.prev_hash, 'hex'), r.id, (extract(epoch FROM r.at) * 1000000)::bigint, r.user_id,
+        r.session_id, r.unit_id, r.action, r.object_type, r.object_id, r.before, r.after,
+        host(r.client_addr))::text, 'UTF8'));
+
+CREATE FUNCTION audit_log_chain() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    last audit_log%ROWTYPE;
+BEGIN
+    -- One writer at a time until commit, so each record links to the one committed before it.
+    PERFORM pg_advisory_xact_lock(hashtext('baucu.audit_log'));
+    SELECT * INTO last FROM audit_log ORDER BY id DESC LIMIT 1;
+    NEW.id := coalesce(last.id, 0) + 1;
+    NEW.prev_hash := last.hash;
+    NEW.hash := audit_log_hash(NEW);
+    RETURN NEW;
+END $$;
+CREATE TRIGGER audit_log_chain BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_chain();
 
 CREATE FUNCTION audit_log_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -1,14 +1,16 @@
-//! The `baucu` command: serve (the default), migrate, seed.
+//! The `baucu` command: serve (the default), migrate, seed, user add, audit verify.
 
+use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use tracing_subscriber::EnvFilter;
 
+use crate::audit::{self, Verdict};
 use crate::clock::Clock;
-use crate::config::{Cli, Command, Config};
+use crate::config::{AuditCommand, Cli, Command, Config, UserCommand};
 use crate::db::{self, Database};
-use crate::{AppState, seed, web};
+use crate::{AppState, seed, users, web};
 
 /// Runs a command; a failure prints one clear sentence, never a stack trace.
 pub fn run(cli: Cli) -> ExitCode {
@@ -40,23 +42,55 @@ fn init_logging(filter: &str) {
 }
 
 async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
+    // A password typed at the terminal is read before anything starts.
+    let password = match &command {
+        Command::User(UserCommand::Add { .. }) => Some(read_new_password()?),
+        _ => None,
+    };
     let database = Database::open(config.database_url.as_deref(), &config.data).await?;
+    let state = AppState::new(
+        database.pool.clone(),
+        Clock::from_setting(config.today),
+        config.session_settings(),
+    );
     // Whatever happens next, the private PostgreSQL is stopped before returning.
     let outcome = match command {
-        Command::Serve => serve(&database, &config).await,
+        Command::Serve => serve(&database, &state, &config).await,
         Command::Migrate => db::migrate(&database.pool).await,
         Command::Seed => seed_explicitly(&database).await,
+        Command::User(UserCommand::Add {
+            username,
+            role,
+            unit,
+            full_name,
+            phone,
+            email,
+        }) => {
+            let input = users::NewUser {
+                username,
+                full_name,
+                role,
+                unit: unit.unwrap_or_default(),
+                phone: phone.unwrap_or_default(),
+                email: email.unwrap_or_default(),
+            };
+            add_user(&state, &input, &password.unwrap_or_default()).await
+        }
+        Command::Audit(AuditCommand::Verify) => verify_audit(&database).await,
     };
     let closed = database.close().await;
     outcome.and(closed)
 }
 
-async fn serve(database: &Database, config: &Config) -> anyhow::Result<()> {
+async fn serve(database: &Database, state: &AppState, config: &Config) -> anyhow::Result<()> {
     db::migrate(&database.pool).await?;
     if database.is_private() && !seed::has_run(&database.pool).await? {
         tracing::info!("first start of the private database: loading the Quảng Ninh 2021 election");
         let counts = seed::quang_ninh_2021(&database.pool).await?;
         tracing::info!(%counts, "seeded");
+        let accounts =
+            users::create_demo_accounts(&database.pool, &state.hasher, state.clock.now()).await?;
+        print_demo_accounts(&accounts);
     }
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
@@ -67,17 +101,36 @@ async fn serve(database: &Database, config: &Config) -> anyhow::Result<()> {
             )
         })?;
     let address = listener.local_addr()?;
-    let state = AppState {
-        pool: database.pool.clone(),
-        clock: Clock::from_setting(config.today),
-    };
     if let Some(today) = config.today {
         tracing::info!(%today, "running as of a fixed date (BAUCU_TODAY)");
     }
     println!("baucu đang chạy — mở http://{address} trong trình duyệt (Ctrl-C để dừng)");
-    web::serve(listener, state).await.context("serving HTTP")?;
+    web::serve(listener, state.clone())
+        .await
+        .context("serving HTTP")?;
     tracing::info!("all requests finished");
     Ok(())
+}
+
+/// Shown once, on the console of the first start; the passwords must be changed at first login.
+fn print_demo_accounts(accounts: &[users::DemoAccount]) {
+    println!(
+        "Tài khoản thử nghiệm (mật khẩu chỉ hiện một lần này; phải đổi ở lần đăng nhập đầu tiên):"
+    );
+    for account in accounts {
+        let unit = if account.unit.is_empty() {
+            "—"
+        } else {
+            account.unit
+        };
+        println!(
+            "  {:<16} {:<26} {:<14} {}",
+            account.username,
+            account.role.label_vi(),
+            unit,
+            account.password
+        );
+    }
 }
 
 async fn seed_explicitly(database: &Database) -> anyhow::Result<()> {
@@ -85,4 +138,47 @@ async fn seed_explicitly(database: &Database) -> anyhow::Result<()> {
     let counts = seed::quang_ninh_2021(&database.pool).await?;
     println!("Đã nạp dữ liệu Quảng Ninh 2021: {counts}");
     Ok(())
+}
+
+/// From the terminal, asked twice without echo; from a pipe, the first line.
+fn read_new_password() -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Mật khẩu (ít nhất 15 ký tự): ")?;
+        let second = rpassword::prompt_password("Nhập lại mật khẩu: ")?;
+        anyhow::ensure!(first == second, "the two passwords differ");
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\n', '\r']).to_string())
+    }
+}
+
+async fn add_user(state: &AppState, input: &users::NewUser, password: &str) -> anyhow::Result<()> {
+    db::migrate(&state.pool).await?;
+    let user = users::add_from_command_line(
+        &state.pool,
+        &state.hasher,
+        input,
+        password,
+        state.clock.now(),
+    )
+    .await?;
+    println!(
+        "Đã tạo tài khoản {} ({}).",
+        user.username,
+        user.role.label_vi()
+    );
+    Ok(())
+}
+
+async fn verify_audit(database: &Database) -> anyhow::Result<()> {
+    let verdict = audit::verify(&database.pool).await?;
+    match verdict {
+        Verdict::Intact { .. } => {
+            println!("{verdict}");
+            Ok(())
+        }
+        broken => anyhow::bail!("{broken}"),
+    }
 }

@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
@@ -27,6 +28,39 @@ pub enum Command {
     Migrate,
     /// Load the Quảng Ninh 2021 election (idempotent: running it twice changes nothing).
     Seed,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Check the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
+pub enum UserCommand {
+    /// Create an account; the password is read from the terminal, or from standard input.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// admin, province_officer, steering_member, district_officer or commune_officer.
+        #[arg(long)]
+        role: String,
+        /// The unit the account answers for, as LEVEL:GSO_CODE (not for an admin).
+        #[arg(long)]
+        unit: Option<String>,
+        #[arg(long)]
+        full_name: String,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
+pub enum AuditCommand {
+    /// Walk the hash chain and name the first record that was altered or removed.
+    Verify,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -52,6 +86,33 @@ pub struct Config {
     #[arg(long, env = "BAUCU_TODAY", global = true)]
     pub today: Option<NaiveDate>,
 
+    /// Minutes of inactivity after which a session ends.
+    #[arg(
+        long,
+        env = "BAUCU_SESSION_IDLE_MINUTES",
+        default_value_t = 60,
+        global = true
+    )]
+    pub session_idle_minutes: u64,
+
+    /// Hours after login at which a session ends, used or not.
+    #[arg(
+        long,
+        env = "BAUCU_SESSION_MAX_HOURS",
+        default_value_t = 12,
+        global = true
+    )]
+    pub session_max_hours: u64,
+
+    /// Mark cookies Secure: set this when the site is served over HTTPS (directly or behind a TLS proxy).
+    #[arg(
+        long,
+        env = "BAUCU_SECURE_COOKIES",
+        default_value_t = false,
+        global = true
+    )]
+    pub secure_cookies: bool,
+
     /// Log filter, for example "info" or "baucu=debug,tower_http=info".
     #[arg(
         long = "log",
@@ -60,4 +121,14 @@ pub struct Config {
         global = true
     )]
     pub log: String,
+}
+
+impl Config {
+    pub fn session_settings(&self) -> crate::auth::session::SessionSettings {
+        crate::auth::session::SessionSettings {
+            idle: Duration::from_secs(self.session_idle_minutes * 60),
+            absolute: Duration::from_secs(self.session_max_hours * 3600),
+            secure_cookies: self.secure_cookies,
+        }
+    }
 }

@@ -3,6 +3,8 @@
 //! The library builds everything; `main.rs` only parses the command line. Tests build the router
 //! from an [`AppState`] exactly as production does.
 
+pub mod audit;
+pub mod auth;
 pub mod bodies;
 pub mod checklists;
 pub mod cli;
@@ -12,15 +14,36 @@ pub mod db;
 pub mod elections;
 pub mod seed;
 pub mod units;
+pub mod users;
 pub mod web;
 
+use std::sync::Arc;
+
 use sqlx::PgPool;
+
+use auth::password::Hasher;
+use auth::session::SessionSettings;
 
 /// What every request handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub pool: PgPool,
     pub clock: clock::Clock,
+    pub sessions: Arc<SessionSettings>,
+    pub hasher: Hasher,
+}
+
+impl AppState {
+    pub fn new(pool: PgPool, clock: clock::Clock, sessions: SessionSettings) -> AppState {
+        // As many password hashes at once as there are cores; more would only queue inside.
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        AppState {
+            pool,
+            clock,
+            sessions: Arc::new(sessions),
+            hasher: Hasher::new(cores),
+        }
+    }
 }
 
 pub use web::router;

@@ -2,17 +2,16 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::State;
-use axum::routing::get;
 use chrono::NaiveDate;
 use sqlx::PgPool;
 
 use crate::AppState;
+use crate::auth::{Access, Routes};
 use crate::web::{AppResult, format, layout::Layout};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/", get(home))
+pub fn routes() -> Routes {
+    Routes::new().get("/", Access::SignedIn, home)
 }
 
 /// An election: one election day, covering one unit's territory.

@@ -2,21 +2,21 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::{Path, State};
-use axum::routing::get;
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use sqlx::PgPool;
 
 use crate::AppState;
+use crate::auth::{Access, CurrentUser, Routes};
 use crate::bodies::{self, BodyRow};
 use crate::checklists::{self, TaskRow};
 use crate::web::{AppError, AppResult, format, layout::Layout};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/units", get(list_roots))
-        .route("/units/{level}/{gso_code}", get(show))
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/units", Access::SignedIn, list_roots)
+        .get("/units/{level}/{gso_code}", Access::SignedIn, show)
 }
 
 /// How a unit is named in links: `/units/<level>/<gso code>` (a GSO code is unique only within its level).
@@ -37,6 +37,9 @@ pub struct UnitLink {
     pub level: String,
     pub gso_code: i32,
     pub name: String,
+    pub ancestors: Vec<i64>,
+    /// Whether the user may open it (set after loading).
+    pub readable: bool,
 }
 
 impl UnitLink {
@@ -47,6 +50,8 @@ impl UnitLink {
 
 pub struct UnitDetail {
     pub id: i64,
+    /// The unit's own id last, preceded by its ancestors'.
+    pub ancestors: Vec<i64>,
     pub level: String,
     pub level_vi: String,
     pub child_level_vi: Option<String>,
@@ -79,6 +84,10 @@ impl UnitDetail {
 }
 
 pub struct ChildRow {
+    pub id: i64,
+    pub ancestors: Vec<i64>,
+    /// Whether the user may open it (set after loading).
+    pub readable: bool,
     pub level: String,
     pub gso_code: i32,
     pub division_type: String,
@@ -107,10 +116,22 @@ struct RootsPage {
     roots: Vec<ChildRow>,
 }
 
-async fn list_roots(State(state): State<AppState>, layout: Layout) -> AppResult<RootsPage> {
+/// Admins see the top units; everyone else goes straight to the unit they answer for.
+async fn list_roots(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+) -> AppResult<Response> {
+    if let Some(unit_id) = user.scope.unit_id() {
+        let unit = sqlx::query!("SELECT level, gso_code FROM units WHERE id = $1", unit_id)
+            .fetch_one(&state.pool)
+            .await?;
+        return Ok(Redirect::to(&path(&unit.level, unit.gso_code)).into_response());
+    }
     let roots = sqlx::query_as!(
         ChildRow,
-        r#"SELECT u.level, u.gso_code, u.division_type, u.name, u.population, u.terrain,
+        r#"SELECT u.id, u.ancestors, true AS "readable!", u.level, u.gso_code, u.division_type, u.name,
+                  u.population, u.terrain,
                   (SELECT count(*) FROM units c WHERE c.parent_id = u.id AND c.valid_to IS NULL) AS "children!"
              FROM units u
             WHERE u.parent_id IS NULL AND u.valid_to IS NULL
@@ -118,7 +139,7 @@ async fn list_roots(State(state): State<AppState>, layout: Layout) -> AppResult<
     )
     .fetch_all(&state.pool)
     .await?;
-    Ok(RootsPage { layout, roots })
+    Ok(RootsPage { layout, roots }.into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -157,6 +178,7 @@ impl UnitPage {
 async fn show(
     State(state): State<AppState>,
     layout: Layout,
+    user: CurrentUser,
     Path((level, gso_code)): Path<(String, String)>,
 ) -> AppResult<UnitPage> {
     // A code that is not a number names no unit: 404 like any other unknown unit.
@@ -164,8 +186,17 @@ async fn show(
     let unit = find(&state.pool, &level, gso_code)
         .await?
         .ok_or(AppError::NotFound)?;
-    let ancestors = ancestors(&state.pool, unit.id).await?;
-    let children = children(&state.pool, unit.id).await?;
+    if !user.scope.can_read(&unit.ancestors) {
+        return Err(AppError::OutOfScope);
+    }
+    let mut ancestors = ancestors(&state.pool, unit.id).await?;
+    for link in &mut ancestors {
+        link.readable = user.scope.can_read(&link.ancestors);
+    }
+    let mut children = children(&state.pool, unit.id).await?;
+    for child in &mut children {
+        child.readable = user.scope.can_read(&child.ancestors);
+    }
     let children_population =
         if children.is_empty() || children.iter().any(|c| c.population.is_none()) {
             None
@@ -201,7 +232,7 @@ async fn show(
 pub async fn find(pool: &PgPool, level: &str, gso_code: i32) -> sqlx::Result<Option<UnitDetail>> {
     sqlx::query_as!(
         UnitDetail,
-        r#"SELECT u.id, u.level, l.name_vi AS level_vi,
+        r#"SELECT u.id, u.ancestors, u.level, l.name_vi AS level_vi,
                   (SELECT cl.name_vi FROM unit_levels cl WHERE cl.depth = l.depth + 1) AS child_level_vi,
                   u.division_type, u.gso_code, u.name, u.population, u.voters, u.terrain,
                   u.valid_from, u.valid_to
@@ -223,7 +254,7 @@ async fn ancestors(pool: &PgPool, unit_id: i64) -> sqlx::Result<Vec<UnitLink>> {
                UNION ALL
                SELECT u.parent_id, up.steps + 1 FROM units u JOIN up ON u.id = up.parent_id
            )
-           SELECT u.level, u.gso_code, u.name
+           SELECT u.level, u.gso_code, u.name, u.ancestors, false AS "readable!"
              FROM up JOIN units u ON u.id = up.parent_id
             ORDER BY up.steps DESC"#,
         unit_id
@@ -236,7 +267,8 @@ async fn ancestors(pool: &PgPool, unit_id: i64) -> sqlx::Result<Vec<UnitLink>> {
 async fn children(pool: &PgPool, unit_id: i64) -> sqlx::Result<Vec<ChildRow>> {
     sqlx::query_as!(
         ChildRow,
-        r#"SELECT u.level, u.gso_code, u.division_type, u.name, u.population, u.terrain,
+        r#"SELECT u.id, u.ancestors, false AS "readable!", u.level, u.gso_code, u.division_type, u.name,
+                  u.population, u.terrain,
                   (SELECT count(*) FROM units c WHERE c.parent_id = u.id AND c.valid_to IS NULL) AS "children!"
              FROM units u
             WHERE u.parent_id = $1 AND u.valid_to IS NULL

@@ -17,6 +17,12 @@ pub enum AppError {
     /// Also what an object outside the user's scope answers, so its existence is not revealed.
     #[error("not found")]
     NotFound,
+    /// An object outside the user's scope: answered exactly like one that does not exist, and audited.
+    #[error("outside the user's scope")]
+    OutOfScope,
+    /// A signed-in user whose role may not make this request.
+    #[error("forbidden")]
+    Forbidden,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("{0:#}")]
@@ -34,7 +40,8 @@ struct ErrorPage {
 impl AppError {
     fn status(&self) -> StatusCode {
         match self {
-            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::NotFound | AppError::OutOfScope => StatusCode::NOT_FOUND,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -46,7 +53,18 @@ impl IntoResponse for AppError {
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
-        error_page(status)
+        let mut response = error_page(status);
+        let denied = match self {
+            AppError::OutOfScope => Some("scope"),
+            AppError::Forbidden => Some("role"),
+            _ => None,
+        };
+        if let Some(reason) = denied {
+            response
+                .extensions_mut()
+                .insert(crate::auth::guard::Denied { reason });
+        }
+        response
     }
 }
 
@@ -56,6 +74,15 @@ pub fn error_page(status: StatusCode) -> axum::response::Response {
         StatusCode::NOT_FOUND => (
             "Không tìm thấy trang",
             "Trang hoặc đối tượng bạn tìm không tồn tại, hoặc bạn không có quyền xem.",
+        ),
+        StatusCode::FORBIDDEN => (
+            "Không được phép",
+            "Tài khoản của bạn không có quyền thực hiện thao tác này, hoặc yêu cầu không xuất phát từ \
+             trang của baucu. Hãy tải lại trang rồi thử lại; nếu cần quyền, hãy liên hệ quản trị viên.",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "Dữ liệu gửi lên quá lớn",
+            "Nội dung gửi lên vượt quá giới hạn cho phép. Hãy rút gọn rồi gửi lại.",
         ),
         _ => (
             "Đã có lỗi xảy ra",

@@ -1,4 +1,5 @@
-//! What every page shows around its content: the product, the election and its countdown.
+//! What every page shows around its content: the product, the election and its countdown, the
+//! signed-in user with the links their role may follow, and the CSRF token for its forms.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -6,12 +7,20 @@ use chrono::NaiveDate;
 
 use super::{AppError, format};
 use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::auth::guard::RequestMeta;
+use crate::auth::routes::{ADMINS, AUDITORS, Access};
 use crate::elections::Election;
 
 pub struct Layout {
     pub election: Option<Election>,
     /// The application's today; absent on error pages, which are drawn without the request state.
     pub today: Option<NaiveDate>,
+    pub user: Option<CurrentUser>,
+    /// The token every form of the page carries.
+    pub csrf: String,
+    /// A message from the page that redirected here.
+    pub flash: Option<String>,
 }
 
 impl Layout {
@@ -20,6 +29,9 @@ impl Layout {
         Layout {
             election: None,
             today: None,
+            user: None,
+            csrf: String::new(),
+            flash: None,
         }
     }
 
@@ -38,18 +50,48 @@ impl Layout {
             d => format!("Đã qua ngày bầu cử {} ngày", format::number(-d)),
         })
     }
+
+    fn admits(&self, access: Access) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(|user| access.admits(user.role))
+    }
+
+    /// Whether to show the link to user administration.
+    pub fn shows_admin(&self) -> bool {
+        self.admits(Access::Roles(ADMINS))
+    }
+
+    /// Whether to show the link to the audit log.
+    pub fn shows_audit(&self) -> bool {
+        self.admits(Access::Roles(AUDITORS))
+    }
 }
 
 impl FromRequestParts<AppState> for Layout {
     type Rejection = AppError;
 
     async fn from_request_parts(
-        _parts: &mut Parts,
+        parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        let meta = parts
+            .extensions
+            .get::<RequestMeta>()
+            .cloned()
+            .unwrap_or_default();
+        let user = parts.extensions.get::<CurrentUser>().cloned();
+        // The election banner is for signed-in users; the login page shows only the product.
+        let election = match &user {
+            Some(_) => crate::elections::current(&state.pool).await?,
+            None => None,
+        };
         Ok(Layout {
-            election: crate::elections::current(&state.pool).await?,
+            election,
             today: Some(state.clock.today()),
+            user,
+            csrf: meta.csrf_token,
+            flash: meta.flash,
         })
     }
 }

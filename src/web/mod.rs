@@ -1,16 +1,18 @@
 //! The HTTP side: the router every module contributes to, the layers around it, and serving.
 
 pub mod error;
+pub mod export;
+pub mod flash;
 pub mod format;
 pub mod layout;
 pub mod static_files;
 
 use std::time::Duration;
 
-use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::get;
-use axum::{Router, extract::State};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
@@ -21,6 +23,8 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::AppState;
+use crate::auth::guard::{self, RuleChecked};
+use crate::auth::{Access, Routes};
 pub use error::{AppError, AppResult};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -35,7 +39,7 @@ pub fn router(state: AppState) -> Router {
         .layer(
             // The path only: query strings may carry names people searched for.
             TraceLayer::new_for_http()
-                .make_span_with(|request: &Request<axum::body::Body>| {
+                .make_span_with(|request: &Request| {
                     let id = request
                         .headers()
                         .get(REQUEST_ID)
@@ -56,15 +60,28 @@ pub fn router(state: AppState) -> Router {
             StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(30),
         ));
-    Router::new()
-        .merge(crate::elections::router())
-        .merge(crate::units::router())
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/static/{file}", get(static_files::serve))
+    routes()
+        .into_router()
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::layer,
+        ))
         .layer(layers)
         .with_state(state)
+}
+
+/// Every route of the application, each with its access rule.
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/healthz", Access::Public, healthz)
+        .get("/readyz", Access::Public, readyz)
+        .get("/static/{file}", Access::Public, static_files::serve)
+        .merge(crate::auth::login::routes())
+        .merge(crate::users::routes())
+        .merge(crate::audit::pages::routes())
+        .merge(crate::elections::routes())
+        .merge(crate::units::routes())
 }
 
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
@@ -90,13 +107,18 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-async fn not_found() -> AppError {
+/// An unknown address: nothing behind it to protect, so it counts as checked.
+async fn not_found(request: Request) -> AppError {
+    if let Some(checked) = request.extensions().get::<RuleChecked>() {
+        checked.mark();
+    }
     AppError::NotFound
 }
 
 /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
 }

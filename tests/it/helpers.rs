@@ -5,6 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
+use baucu::auth::Role;
+use baucu::auth::password::Hasher;
+use baucu::auth::session::SessionSettings;
 use baucu::db::{self, Cluster};
 use baucu::{AppState, clock::Clock};
 use chrono::NaiveDate;
@@ -103,10 +106,55 @@ async fn templates() {
                 .unwrap();
             let pool = connect(SEEDED_TEMPLATE).await;
             baucu::seed::quang_ninh_2021(&pool).await.unwrap();
+            add_test_users(&pool).await;
             pool.close().await;
             admin.close().await.unwrap();
         })
         .await;
+}
+
+/// The password of every test user.
+pub const PASSWORD: &str = "rừng cọ đồi chè xanh ngát";
+
+/// The test users: one per role in its home unit, and for each scoped role one in another unit
+/// (another district, a sibling commune, and another province added for this purpose).
+pub const USERS: &[(&str, Role, &str)] = &[
+    ("admin", Role::Admin, ""),
+    ("tinh", Role::ProvinceOfficer, "province:22"),
+    ("bcd", Role::SteeringMember, "province:22"),
+    ("huyen", Role::DistrictOfficer, "district:200"),
+    ("xa.damha", Role::CommuneOfficer, "commune:6895"),
+    ("tinh.khac", Role::ProvinceOfficer, "province:20"),
+    ("bcd.khac", Role::SteeringMember, "province:20"),
+    ("huyen.khac", Role::DistrictOfficer, "district:201"),
+    ("xa.khac", Role::CommuneOfficer, "commune:6898"),
+];
+
+async fn add_test_users(pool: &PgPool) {
+    sqlx::raw_sql(
+        "INSERT INTO units (level, division_type, gso_code, name, valid_from)
+         VALUES ('province', 'tỉnh', 20, 'Tỉnh Lạng Sơn', '2021-01-01')",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    let hash = Hasher::new(1).hash(PASSWORD).await;
+    let mut tx = pool.begin().await.unwrap();
+    for (username, role, unit) in USERS {
+        let input = baucu::users::NewUser {
+            username: username.to_string(),
+            full_name: format!("Người dùng {username}"),
+            role: role.code().to_string(),
+            unit: unit.to_string(),
+            ..Default::default()
+        };
+        let user = baucu::users::validate(pool, &input).await.unwrap();
+        let actor = baucu::audit::Actor::command_line();
+        baucu::users::insert(&mut tx, &user, &hash, false, &actor, Clock::system().now())
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
 }
 
 async fn connect(database: &str) -> PgPool {
@@ -167,11 +215,13 @@ pub fn review_day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2021, 1, 27).unwrap()
 }
 
-/// The application, served on a free port of the loopback interface.
+/// The application, served on a free port of the loopback interface, with a browser-like client
+/// that keeps cookies.
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub db: TestDatabase,
+    pub state: AppState,
 }
 
 impl TestApp {
@@ -182,23 +232,104 @@ impl TestApp {
 
     pub async fn spawn(start: Start, today: NaiveDate) -> TestApp {
         let db = TestDatabase::new(start).await;
-        let state = AppState {
-            pool: db.pool.clone(),
-            clock: Clock::fixed(today),
-        };
+        let state = AppState::new(
+            db.pool.clone(),
+            Clock::fixed(today),
+            SessionSettings::default(),
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, baucu::router(state)).await });
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .cookie_store(true)
-            .build()
-            .unwrap();
+        let app = baucu::router(state.clone())
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, app).await });
         TestApp {
             address,
-            client,
+            client: new_client(),
             db,
+            state,
         }
+    }
+
+    /// The same application seen from another browser (no cookies).
+    pub fn other_browser(&self) -> TestApp {
+        TestApp {
+            address: self.address.clone(),
+            client: new_client(),
+            db: TestDatabase {
+                name: self.db.name.clone(),
+                pool: self.db.pool.clone(),
+            },
+            state: self.state.clone(),
+        }
+    }
+
+    /// The application seen by a signed-in test user (see `USERS`), in a browser of its own.
+    pub async fn as_user(&self, username: &str) -> TestApp {
+        let browser = self.other_browser();
+        let response = browser.login(username, PASSWORD).await;
+        assert_eq!(response.status(), 303, "{username} signs in");
+        browser
+    }
+
+    /// The seeded application and a browser signed in as `username`.
+    pub async fn signed_in(username: &str) -> TestApp {
+        TestApp::seeded().await.as_user(username).await
+    }
+
+    /// Submits the login form as a person would: open the page, then post it with its token.
+    pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
+        let csrf = self.csrf_from("/login").await;
+        self.post(
+            "/login",
+            &[
+                ("csrf", csrf.as_str()),
+                ("username", username),
+                ("password", password),
+            ],
+        )
+        .await
+    }
+
+    /// The CSRF token of the forms on a page.
+    pub async fn csrf_from(&self, path: &str) -> String {
+        let (_, body) = self.page(path).await;
+        csrf_in(&body).unwrap_or_else(|| panic!("{path} has a form with a CSRF token"))
+    }
+
+    /// The token of this browser's session (or of its anonymous visit).
+    pub async fn csrf(&self) -> String {
+        let (_, body) = self.page("/account/password").await;
+        match csrf_in(&body) {
+            Some(token) => token,
+            None => self.csrf_from("/login").await,
+        }
+    }
+
+    /// Posts a form (the caller includes the token, or deliberately leaves it out).
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(format!("{}{}", self.address, path))
+            .form(fields)
+            .send()
+            .await
+            .expect("the request reaches the application")
+    }
+
+    /// Posts a form with this browser's CSRF token added.
+    pub async fn submit(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let csrf = self.csrf().await;
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post(path, &all).await
+    }
+
+    /// The id of a test user.
+    pub async fn user_id(&self, username: &str) -> i64 {
+        sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+            .bind(username)
+            .fetch_one(&self.db.pool)
+            .await
+            .unwrap()
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
@@ -215,4 +346,28 @@ impl TestApp {
         let status = response.status().as_u16();
         (status, response.text().await.unwrap())
     }
+}
+
+fn new_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap()
+}
+
+/// The value of the first `csrf` hidden field in a page.
+pub fn csrf_in(page: &str) -> Option<String> {
+    let at = page.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
+    let end = page[at..].find('"')?;
+    Some(page[at..at + end].to_string())
+}
+
+/// Where a redirect points.
+pub fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
 }

@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 
 use crate::helpers::{Start, TestDatabase};
 
-/// Starts `baucu serve` on a free port; returns the process and the address it printed.
-fn serve(configure: impl FnOnce(&mut Command)) -> (Child, String) {
+/// Starts `baucu serve` on a free port; returns the process, the address it printed and what it
+/// printed before that line.
+fn serve(configure: impl FnOnce(&mut Command)) -> (Child, String, Vec<String>) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_baucu"));
     command
         .arg("serve")
@@ -23,6 +24,7 @@ fn serve(configure: impl FnOnce(&mut Command)) -> (Child, String) {
     let mut child = command.spawn().expect("the binary starts");
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
+    let mut printed = Vec::new();
     let address = loop {
         let Some(Ok(line)) = lines.next() else {
             let output = child.wait_with_output().unwrap();
@@ -34,8 +36,9 @@ fn serve(configure: impl FnOnce(&mut Command)) -> (Child, String) {
         if let Some(at) = line.find("http://") {
             break line[at..].split_whitespace().next().unwrap().to_string();
         }
+        printed.push(line);
     };
-    (child, address)
+    (child, address, printed)
 }
 
 fn terminate(child: &Child) {
@@ -65,6 +68,56 @@ fn postgres_processes_of(folder: &Path) -> usize {
         .count()
 }
 
+/// A browser-like client signed in to a separately running server.
+async fn sign_in(
+    address: &str,
+    username: &str,
+    password: &str,
+) -> (reqwest::Client, reqwest::Response) {
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let login_page = browser
+        .get(format!("{address}/login"))
+        .send()
+        .await
+        .unwrap();
+    let csrf = crate::helpers::csrf_in(&login_page.text().await.unwrap()).unwrap();
+    let login = browser
+        .post(format!("{address}/login"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", username),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap();
+    (browser, login)
+}
+
+fn baucu(data: &Path, args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baucu"))
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env("BAUCU_DATA", data)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_private_database_seeds_once_serves_beside_subcommands_and_stops_with_the_server() {
     let data = tempfile::Builder::new()
@@ -75,36 +128,109 @@ async fn the_private_database_seeds_once_serves_beside_subcommands_and_stops_wit
         c.env("BAUCU_DATA", data.path());
     };
 
-    let (server, address) = serve(with_data);
-    let home = reqwest::get(format!("{address}/units/commune/6895"))
+    let (server, address, printed) = serve(with_data);
+    // One demo account per role, each printed once with its password, to be changed at first login.
+    for username in [
+        "admin",
+        "tinh.quangninh",
+        "bcd.quangninh",
+        "huyen.damha",
+        "xa.ttdamha",
+    ] {
+        assert!(
+            printed
+                .iter()
+                .any(|line| line.trim_start().starts_with(username)),
+            "{username}: {printed:?}"
+        );
+    }
+    let admin_password = printed
+        .iter()
+        .find(|line| line.trim_start().starts_with("admin "))
+        .and_then(|line| line.split_whitespace().last())
+        .unwrap()
+        .to_string();
+    let (browser, login) = sign_in(&address, "admin", &admin_password).await;
+    assert_eq!(crate::helpers::location(&login), "/account/password");
+    let forced = browser
+        .get(format!("{address}/units/commune/6895"))
+        .send()
         .await
         .unwrap();
-    assert_eq!(home.status(), 200);
-    assert!(
-        home.text().await.unwrap().contains("Thị trấn Đầm Hà"),
-        "seeded on first start"
+    assert_eq!(
+        crate::helpers::location(&forced),
+        "/account/password",
+        "first the password"
     );
 
-    // A subcommand works on the same database while the server runs, and leaves it running.
-    let seed = Command::new(env!("CARGO_BIN_EXE_baucu"))
-        .arg("seed")
-        .env_remove("DATABASE_URL")
-        .env("BAUCU_DATA", data.path())
-        .output()
-        .unwrap();
+    // Subcommands work on the same database while the server runs, and leave it running.
+    let seed = baucu(data.path(), &["seed"], "");
     assert!(
         seed.status.success(),
         "{}",
         String::from_utf8_lossy(&seed.stderr)
     );
     assert!(String::from_utf8_lossy(&seed.stdout).contains("177 đơn vị cấp xã"));
-    assert_eq!(
-        reqwest::get(format!("{address}/readyz"))
-            .await
-            .unwrap()
-            .status(),
-        200
+    let added = baucu(
+        data.path(),
+        &[
+            "user",
+            "add",
+            "--username",
+            "nguyen.van.a",
+            "--role",
+            "district_officer",
+            "--unit",
+            "district:200",
+            "--full-name",
+            "Nguyễn Văn A",
+        ],
+        "sông Ka Long chảy ra biển\n",
     );
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let (_, login) = sign_in(&address, "nguyen.van.a", "sông Ka Long chảy ra biển").await;
+    assert_eq!(
+        crate::helpers::location(&login),
+        "/",
+        "a command-line account needs no password change"
+    );
+
+    let weak = baucu(
+        data.path(),
+        &[
+            "user",
+            "add",
+            "--username",
+            "tran.b",
+            "--role",
+            "commune_officer",
+            "--unit",
+            "district:200",
+            "--full-name",
+            "Trần B",
+        ],
+        "short\n",
+    );
+    assert!(!weak.status.success());
+    let message = String::from_utf8_lossy(&weak.stderr);
+    let last = message.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("baucu: ") && last.contains("cấp xã"),
+        "one clear sentence: {message}"
+    );
+    assert!(!message.contains("panicked"), "{message}");
+
+    let verified = baucu(data.path(), &["audit", "verify"], "");
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    assert!(String::from_utf8_lossy(&verified.stdout).contains("nguyên vẹn"));
 
     terminate(&server);
     let (clean, log) = finish(server);
@@ -120,14 +246,13 @@ async fn the_private_database_seeds_once_serves_beside_subcommands_and_stops_wit
         "no PostgreSQL left running"
     );
 
-    let (server, address) = serve(with_data);
-    assert_eq!(
-        reqwest::get(format!("{address}/readyz"))
-            .await
-            .unwrap()
-            .status(),
-        200
+    let (server, address, printed) = serve(with_data);
+    assert!(
+        printed.is_empty(),
+        "no demo accounts the second time: {printed:?}"
     );
+    let (_, login) = sign_in(&address, "nguyen.van.a", "sông Ka Long chảy ra biển").await;
+    assert_eq!(login.status(), 303, "the data was kept");
     terminate(&server);
     let (clean, log) = finish(server);
     assert!(clean, "{log}");
@@ -145,9 +270,11 @@ async fn the_private_database_seeds_once_serves_beside_subcommands_and_stops_wit
 async fn a_slow_request_started_before_sigterm_still_completes() {
     let db = TestDatabase::new(Start::Seeded).await;
     let url = db.url();
-    let (server, address) = serve(|c| {
+    let (server, address, _) = serve(|c| {
         c.env("DATABASE_URL", &url);
     });
+    let (browser, login) = sign_in(&address, "admin", crate::helpers::PASSWORD).await;
+    assert_eq!(login.status(), 303);
 
     // Hold a lock the unit page needs, so its request is in flight when the signal arrives.
     let mut blocker = db.pool.begin().await.unwrap();
@@ -155,7 +282,7 @@ async fn a_slow_request_started_before_sigterm_still_completes() {
         .execute(&mut *blocker)
         .await
         .unwrap();
-    let request = tokio::spawn(reqwest::get(format!("{address}/units/district/200")));
+    let request = tokio::spawn(browser.get(format!("{address}/units/district/200")).send());
     wait_for(|| async {
         let waiting: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",

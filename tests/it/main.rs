@@ -3,6 +3,9 @@
 
 mod helpers;
 
+mod access;
+mod audit;
+mod auth;
 mod launcher;
 mod lifecycle;
 mod pages;

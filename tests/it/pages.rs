@@ -6,7 +6,7 @@ use crate::helpers::{Start, TestApp};
 
 #[tokio::test]
 async fn the_home_page_shows_the_election_its_races_and_the_countdown() {
-    let app = TestApp::seeded().await;
+    let app = TestApp::signed_in("admin").await;
     let (status, body) = app.page("/").await;
     assert_eq!(status, 200);
     assert!(body.contains("Bầu cử đại biểu Quốc hội khóa XV"), "{body}");
@@ -31,22 +31,32 @@ async fn the_home_page_shows_the_election_its_races_and_the_countdown() {
 #[tokio::test]
 async fn the_countdown_follows_the_applications_clock() {
     let day = |d| NaiveDate::from_ymd_opt(2021, 5, d).unwrap();
-    let (_, on_the_day) = TestApp::spawn(Start::Seeded, day(23)).await.page("/").await;
+    let (_, on_the_day) = TestApp::spawn(Start::Seeded, day(23))
+        .await
+        .as_user("admin")
+        .await
+        .page("/")
+        .await;
     assert!(on_the_day.contains("Hôm nay là ngày bầu cử"));
-    let (_, after) = TestApp::spawn(Start::Seeded, day(28)).await.page("/").await;
+    let (_, after) = TestApp::spawn(Start::Seeded, day(28))
+        .await
+        .as_user("admin")
+        .await
+        .page("/")
+        .await;
     assert!(after.contains("Đã qua ngày bầu cử 5 ngày"));
 }
 
 #[tokio::test]
 async fn the_unit_browser_walks_from_the_province_to_a_commune() {
-    let app = TestApp::seeded().await;
+    let app = TestApp::signed_in("admin").await;
     let (status, roots) = app.page("/units").await;
     assert_eq!(status, 200);
     assert!(roots.contains("href=\"/units/province/22\""));
 
     let (status, province) = app.page("/units/province/22").await;
     assert_eq!(status, 200);
-    assert!(province.contains("Tỉnh Quảng Ninh"));
+    assert!(province.contains("Tỉnh Quảng Ninh"), "{province}");
     assert!(
         province.contains("1.320.324"),
         "population with Vietnamese grouping"
@@ -55,7 +65,7 @@ async fn the_unit_browser_walks_from_the_province_to_a_commune() {
     assert_eq!(
         province.matches("href=\"/units/district/").count(),
         13,
-        "its 13 localities"
+        "its 13 localities: {province}"
     );
     // The localities' figures do not add up to the province's: shown, not hidden.
     assert!(
@@ -85,7 +95,7 @@ async fn the_unit_browser_walks_from_the_province_to_a_commune() {
 
 #[tokio::test]
 async fn a_unit_page_lists_its_tasks_with_deadlines_and_state() {
-    let app = TestApp::seeded().await;
+    let app = TestApp::signed_in("admin").await;
     let (_, district) = app.page("/units/district/200").await;
     assert!(
         district.contains("Danh mục công việc (18)"),
@@ -108,7 +118,10 @@ async fn a_unit_page_lists_its_tasks_with_deadlines_and_state() {
 #[tokio::test]
 async fn task_states_follow_the_clock() {
     let day = NaiveDate::from_ymd_opt(2021, 2, 8).unwrap();
-    let app = TestApp::spawn(Start::Seeded, day).await;
+    let app = TestApp::spawn(Start::Seeded, day)
+        .await
+        .as_user("admin")
+        .await;
     let (_, commune) = app.page("/units/commune/6895").await;
     let row = table_row(&commune, "Thành lập Ủy ban bầu cử");
     assert!(row.contains("Quá hạn"), "not done by 07/02/2021: {row}");
@@ -126,7 +139,7 @@ fn table_row<'a>(page: &'a str, text: &str) -> &'a str {
 
 #[tokio::test]
 async fn unknown_units_answer_404_with_a_friendly_page() {
-    let app = TestApp::seeded().await;
+    let app = TestApp::signed_in("admin").await;
     for path in [
         "/units/commune/999999",
         "/units/district/6895",
@@ -142,17 +155,18 @@ async fn unknown_units_answer_404_with_a_friendly_page() {
 
 #[tokio::test]
 async fn health_and_readiness() {
-    let app = TestApp::seeded().await;
+    let app = TestApp::signed_in("admin").await;
     assert_eq!(app.page("/healthz").await, (200, "ok".to_string()));
     assert_eq!(app.page("/readyz").await, (200, "ok".to_string()));
     app.db.pool.close().await;
+    let probe = app.other_browser();
     assert_eq!(
-        app.get("/readyz").await.status(),
+        probe.get("/readyz").await.status(),
         503,
         "the database no longer answers"
     );
     assert_eq!(
-        app.get("/healthz").await.status(),
+        probe.get("/healthz").await.status(),
         200,
         "the process is still up"
     );
@@ -160,7 +174,7 @@ async fn health_and_readiness() {
 
 #[tokio::test]
 async fn static_files_are_cached_and_revalidated() {
-    let app = TestApp::seeded().await;
+    let app = TestApp::signed_in("admin").await;
     let response = app.get("/static/style.css").await;
     assert_eq!(response.status(), 200);
     let headers = response.headers().clone();
@@ -185,7 +199,7 @@ async fn static_files_are_cached_and_revalidated() {
 
 #[tokio::test]
 async fn every_response_carries_the_security_headers_and_a_request_id() {
-    let app = TestApp::seeded().await;
+    let app = TestApp::signed_in("admin").await;
     for path in ["/", "/units/commune/999999", "/static/style.css"] {
         let response = app.get(path).await;
         let headers = response.headers();

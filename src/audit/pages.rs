@@ -1,0 +1,230 @@
+//! The audit log's page and CSV export, for admins (everything) and province officers (their
+//! province's records).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::routes::AUDITORS;
+use crate::auth::{Access, CurrentUser, Role, Routes};
+use crate::clock::vietnam;
+use crate::units::UnitRef;
+use crate::web::{AppResult, export, layout::Layout};
+
+const PAGE_SIZE: i64 = 50;
+/// An export holds at most this many records; narrow the filter for more.
+const EXPORT_LIMIT: i64 = 100_000;
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/audit", Access::Roles(AUDITORS), page)
+        .get("/audit.csv", Access::Roles(AUDITORS), csv)
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct Filter {
+    #[serde(default)]
+    user: String,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    action: String,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    page: Option<i64>,
+}
+
+impl Filter {
+    /// The filter as a query string, for pagination and export links.
+    pub fn query(&self) -> String {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (key, value) in [
+            ("user", &self.user),
+            ("unit", &self.unit),
+            ("action", &self.action),
+        ] {
+            if !value.is_empty() {
+                query.append_pair(key, value);
+            }
+        }
+        if let Some(from) = self.from {
+            query.append_pair("from", &from.to_string());
+        }
+        if let Some(to) = self.to {
+            query.append_pair("to", &to.to_string());
+        }
+        query.finish()
+    }
+    pub fn from_text(&self) -> String {
+        self.from.map(|d| d.to_string()).unwrap_or_default()
+    }
+    pub fn to_text(&self) -> String {
+        self.to.map(|d| d.to_string()).unwrap_or_default()
+    }
+}
+
+pub struct Row {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub username: Option<String>,
+    pub unit_name: Option<String>,
+    pub action: String,
+    pub object_type: Option<String>,
+    pub object_id: Option<i64>,
+    pub details: Option<String>,
+    pub client_addr: Option<String>,
+}
+
+impl Row {
+    pub fn when(&self) -> String {
+        self.at
+            .with_timezone(&vietnam())
+            .format("%d/%m/%Y %H:%M:%S")
+            .to_string()
+    }
+    pub fn object(&self) -> String {
+        match (&self.object_type, self.object_id) {
+            (Some(kind), Some(id)) => format!("{kind} #{id}"),
+            _ => String::new(),
+        }
+    }
+}
+
+/// The records the user may read that match the filter, newest first.
+async fn fetch(
+    state: &AppState,
+    user: &CurrentUser,
+    filter: &Filter,
+    limit: i64,
+    offset: i64,
+) -> AppResult<Vec<Row>> {
+    // A province officer reads the records of units in the province; an admin reads all.
+    let scope = match user.role {
+        Role::Admin => None,
+        _ => Some(user.scope.unit_id().unwrap_or(-1)),
+    };
+    let unit = match filter.unit.trim() {
+        "" => None,
+        text => match text.parse::<UnitRef>() {
+            Ok(reference) => Some(reference.resolve(&state.pool).await?.map_or(-1, |u| u.id)),
+            Err(_) => Some(-1),
+        },
+    };
+    // Days are Vietnam days (UTC+7): "to" includes the whole of its day.
+    let to_exclusive = filter.to.map(|d| d + chrono::Days::new(1));
+    let rows = sqlx::query_as!(
+        Row,
+        r#"SELECT a.id, a.at, u.username AS "username?", un.name AS "unit_name?", a.action, a.object_type,
+                  a.object_id, coalesce(a.after, a.before)::text AS details, host(a.client_addr) AS client_addr
+             FROM audit_log a
+             LEFT JOIN users u ON u.id = a.user_id
+             LEFT JOIN units un ON un.id = a.unit_id
+            WHERE ($1::bigint IS NULL OR un.ancestors @> ARRAY[$1::bigint])
+              AND ($2 = '' OR u.username = lower($2))
+              AND ($3::bigint IS NULL OR un.ancestors @> ARRAY[$3::bigint])
+              AND ($4 = '' OR a.action LIKE $4 || '%')
+              AND ($5::date IS NULL OR a.at >= ($5::date::timestamp AT TIME ZONE 'UTC') - interval '7 hours')
+              AND ($6::date IS NULL OR a.at < ($6::date::timestamp AT TIME ZONE 'UTC') - interval '7 hours')
+            ORDER BY a.id DESC
+            LIMIT $7 OFFSET $8"#,
+        scope,
+        filter.user.trim(),
+        unit,
+        filter.action.trim(),
+        filter.from,
+        to_exclusive,
+        limit,
+        offset
+    )
+    .fetch_all(&state.pool)
+    .await?;
+    Ok(rows)
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "audit/list.html")]
+struct AuditPage {
+    layout: Layout,
+    rows: Vec<Row>,
+    filter: Filter,
+    page: i64,
+    has_next: bool,
+}
+
+async fn page(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    Query(filter): Query<Filter>,
+) -> AppResult<AuditPage> {
+    let page = filter.page.unwrap_or(1).max(1);
+    let mut rows = fetch(
+        &state,
+        &user,
+        &filter,
+        PAGE_SIZE + 1,
+        (page - 1) * PAGE_SIZE,
+    )
+    .await?;
+    let has_next = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    Ok(AuditPage {
+        layout,
+        rows,
+        filter,
+        page,
+        has_next,
+    })
+}
+
+async fn csv(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(filter): Query<Filter>,
+) -> AppResult<Response> {
+    let rows = fetch(&state, &user, &filter, EXPORT_LIMIT, 0).await?;
+    let header = [
+        "Số",
+        "Thời điểm",
+        "Người dùng",
+        "Đơn vị",
+        "Hành động",
+        "Đối tượng",
+        "Chi tiết",
+        "Địa chỉ máy",
+    ];
+    let body = export::csv(
+        &header,
+        rows.iter().map(|row| {
+            vec![
+                row.id.to_string(),
+                row.when(),
+                row.username.clone().unwrap_or_default(),
+                row.unit_name.clone().unwrap_or_default(),
+                row.action.clone(),
+                row.object(),
+                row.details.clone().unwrap_or_default(),
+                row.client_addr.clone().unwrap_or_default(),
+            ]
+        }),
+    )?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment; filename=\"nhat-ky-kiem-toan.csv\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}

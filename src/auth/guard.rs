@@ -1,0 +1,261 @@
+//! The layer every request passes: it finds the signed-in user, checks CSRF on unsafe methods,
+//! refuses a route that declared no access rule, audits denials, and marks private pages no-store.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::{Role, Scope, csrf, session};
+use crate::AppState;
+use crate::audit::{self, Actor};
+use crate::web::{AppError, flash};
+
+/// The signed-in user of a request.
+#[derive(Clone, Debug)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub username: String,
+    pub full_name: String,
+    pub role: Role,
+    pub scope: Scope,
+    pub session_id: i64,
+    pub csrf_token: String,
+    pub must_change_password: bool,
+    pub language: String,
+}
+
+impl CurrentUser {
+    /// Who did something, for the audit log.
+    pub fn actor(&self, meta: &RequestMeta) -> Actor {
+        Actor {
+            user_id: Some(self.id),
+            session_id: Some(self.session_id),
+            client_addr: meta.client_addr,
+        }
+    }
+}
+
+/// Handlers behind a signed-in rule take the user as an argument.
+impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<CurrentUser>()
+            .cloned()
+            .ok_or_else(|| {
+                AppError::Internal(anyhow::anyhow!(
+                    "a signed-in handler was reached without a user"
+                ))
+            })
+    }
+}
+
+/// Facts about the request itself.
+#[derive(Clone, Debug, Default)]
+pub struct RequestMeta {
+    pub client_addr: Option<IpAddr>,
+    pub user_agent: Option<String>,
+    /// The CSRF token forms on this page must carry.
+    pub csrf_token: String,
+    /// A message left by the previous page before it redirected here.
+    pub flash: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestMeta {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<RequestMeta>()
+            .cloned()
+            .unwrap_or_default())
+    }
+}
+
+/// Set by the access layer of a route; a response without it came from a route with no rule.
+#[derive(Clone, Default)]
+pub struct RuleChecked(Arc<AtomicBool>);
+
+impl RuleChecked {
+    pub fn mark(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+    fn is_marked(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Put on a response that refused access, so that the refusal is audited.
+#[derive(Clone, Debug)]
+pub struct Denied {
+    pub reason: &'static str,
+}
+
+/// The cookie that carries the CSRF token of a visitor not yet signed in (the login form).
+const ANONYMOUS_CSRF_COOKIE: &str = "baucu_csrf";
+
+pub async fn layer(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let checked = RuleChecked::default();
+    request.extensions_mut().insert(checked.clone());
+    let now = state.clock.now();
+    let cookies = Cookies::from_headers(request.headers());
+
+    let user = match cookies.get(session::COOKIE) {
+        Some(token) => match session::lookup(&state.pool, &state.sessions, now, token).await {
+            Ok(user) => user,
+            Err(error) => return AppError::from(error).into_response(),
+        },
+        None => None,
+    };
+    let mut new_anonymous_token = None;
+    let csrf_token = match &user {
+        Some(user) => user.csrf_token.clone(),
+        None => match cookies.get(ANONYMOUS_CSRF_COOKIE) {
+            Some(token) if token.len() >= 32 => token.to_string(),
+            _ => {
+                let token = session::random_token();
+                new_anonymous_token = Some(token.clone());
+                token
+            }
+        },
+    };
+    let meta = RequestMeta {
+        client_addr: client_addr(&request),
+        user_agent: request
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+        csrf_token: csrf_token.clone(),
+        flash: cookies
+            .get(flash::COOKIE)
+            .map(flash::decode)
+            .filter(|m| !m.is_empty()),
+    };
+    request.extensions_mut().insert(meta.clone());
+    if let Some(user) = &user {
+        request.extensions_mut().insert(user.clone());
+    }
+
+    if csrf::is_unsafe(request.method()) {
+        request = match csrf::verify(request, &csrf_token).await {
+            Ok(request) => request,
+            Err(refusal) => {
+                let path = refusal.path.clone();
+                let response = refusal.into_response();
+                if let Some(denied) = response.extensions().get::<Denied>() {
+                    audit_denial(&state, user.as_ref(), &meta, denied, &path).await;
+                }
+                return response;
+            }
+        };
+    }
+
+    let path = request.uri().path().to_string();
+    let mut response = next.run(request).await;
+
+    // A 405 comes from the router itself (a known path, another method): no handler ran.
+    if !checked.is_marked() && response.status() != axum::http::StatusCode::METHOD_NOT_ALLOWED {
+        tracing::error!(
+            path,
+            "a route without an access rule was reached; refusing it"
+        );
+        response =
+            AppError::Internal(anyhow::anyhow!("route without an access rule")).into_response();
+    }
+    if let Some(denied) = response.extensions().get::<Denied>().cloned() {
+        audit_denial(&state, user.as_ref(), &meta, &denied, &path).await;
+    }
+    let headers = response.headers_mut();
+    if user.is_some() && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    // A flash is shown once: the page that received it clears it, unless it set a new one.
+    let sets_flash = headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .any(|c| c.as_bytes().starts_with(flash::COOKIE.as_bytes()));
+    if meta.flash.is_some() && !sets_flash {
+        headers.append(header::SET_COOKIE, flash::cleared());
+    }
+    if let Some(token) = new_anonymous_token
+        && let Ok(value) = HeaderValue::from_str(&session::cookie(
+            ANONYMOUS_CSRF_COOKIE,
+            &token,
+            &state.sessions,
+        ))
+    {
+        headers.append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// A refused request of a signed-in user or a failed CSRF check is recorded; an anonymous visitor
+/// sent to the login page is not (that is the normal way in, not a denial).
+async fn audit_denial(
+    state: &AppState,
+    user: Option<&CurrentUser>,
+    meta: &RequestMeta,
+    denied: &Denied,
+    path: &str,
+) {
+    let actor = match user {
+        Some(user) => user.actor(meta),
+        None => Actor::anonymous(meta.client_addr),
+    };
+    let event = audit::Event::new("access.denied").after(serde_json::json!({
+        "reason": denied.reason,
+        "path": path,
+    }));
+    let event = match user.and_then(|u| u.scope.unit_id()) {
+        Some(unit) => event.unit(unit),
+        None => event,
+    };
+    if let Err(error) = audit::record_alone(&state.pool, &actor, state.clock.now(), event).await {
+        tracing::error!(%error, "recording a denied access failed");
+    }
+}
+
+/// The client's address as the server saw it. Behind a proxy this is the proxy's address; the
+/// login throttle then counts per account, which still holds (see README).
+fn client_addr(request: &Request) -> Option<IpAddr> {
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip())
+}
+
+/// The request's cookies, parsed once.
+pub struct Cookies(Vec<(String, String)>);
+
+impl Cookies {
+    pub fn from_headers(headers: &HeaderMap) -> Cookies {
+        let pairs = headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(';'))
+            .filter_map(|pair| {
+                let (name, value) = pair.trim().split_once('=')?;
+                Some((name.to_string(), value.to_string()))
+            })
+            .collect();
+        Cookies(pairs)
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}

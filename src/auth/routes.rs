@@ -1,0 +1,153 @@
+//! Declaring routes with their access rule. There is no other way to add a route: every module
+//! returns [`Routes`], and the rule is checked by a layer on that very route.
+
+use axum::Router;
+use axum::extract::Request;
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::MethodRouter;
+
+use super::Role;
+use super::guard::{CurrentUser, RuleChecked};
+use crate::AppState;
+use crate::web::AppError;
+
+/// Who may call a route. Object-level scope (which unit) is checked in the handler on top.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in user, even one who must change a one-time password first.
+    PasswordChange,
+    /// Any signed-in user.
+    SignedIn,
+    /// Signed-in users with one of these roles.
+    Roles(&'static [Role]),
+}
+
+/// Roles that change data (each within its scope).
+pub const EDITORS: &[Role] = &[
+    Role::Admin,
+    Role::ProvinceOfficer,
+    Role::DistrictOfficer,
+    Role::CommuneOfficer,
+];
+pub const ADMINS: &[Role] = &[Role::Admin];
+/// Those who read the audit log.
+pub const AUDITORS: &[Role] = &[Role::Admin, Role::ProvinceOfficer];
+
+impl Access {
+    /// Whether a signed-in user of `role` passes (before any scope check).
+    pub fn admits(self, role: Role) -> bool {
+        match self {
+            Access::Public | Access::PasswordChange | Access::SignedIn => true,
+            Access::Roles(roles) => roles.contains(&role),
+        }
+    }
+}
+
+/// One declared route.
+#[derive(Clone, Debug)]
+pub struct RouteRule {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+/// A router that knows the rule of each of its routes.
+#[derive(Default)]
+pub struct Routes {
+    router: Router<AppState>,
+    table: Vec<RouteRule>,
+}
+
+impl Routes {
+    pub fn new() -> Routes {
+        Routes::default()
+    }
+
+    pub fn get<H, T>(self, path: &'static str, access: Access, handler: H) -> Routes
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::GET, path, access, axum::routing::get(handler))
+    }
+
+    pub fn post<H, T>(self, path: &'static str, access: Access, handler: H) -> Routes
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::POST, path, access, axum::routing::post(handler))
+    }
+
+    fn add(
+        mut self,
+        method: Method,
+        path: &'static str,
+        access: Access,
+        route: MethodRouter<AppState>,
+    ) -> Routes {
+        let route = route.route_layer(axum::middleware::from_fn(
+            move |request: Request, next: Next| enforce(access, request, next),
+        ));
+        self.router = self.router.route(path, route);
+        self.table.push(RouteRule {
+            method,
+            path,
+            access,
+        });
+        self
+    }
+
+    pub fn merge(mut self, other: Routes) -> Routes {
+        self.router = self.router.merge(other.router);
+        self.table.extend(other.table);
+        self
+    }
+
+    /// Every route with its rule, for the access tests.
+    pub fn table(&self) -> &[RouteRule] {
+        &self.table
+    }
+
+    pub fn into_router(self) -> Router<AppState> {
+        self.router
+    }
+}
+
+async fn enforce(access: Access, request: Request, next: Next) -> Response {
+    if let Some(checked) = request.extensions().get::<RuleChecked>() {
+        checked.mark();
+    }
+    if access == Access::Public {
+        return next.run(request).await;
+    }
+    let Some(user) = request.extensions().get::<CurrentUser>().cloned() else {
+        return to_login(&request);
+    };
+    if user.must_change_password && access != Access::PasswordChange {
+        return Redirect::to("/account/password").into_response();
+    }
+    if !access.admits(user.role) {
+        return AppError::Forbidden.into_response();
+    }
+    next.run(request).await
+}
+
+/// Anonymous users go to the login page, which brings them back here afterwards.
+fn to_login(request: &Request) -> Response {
+    let back = match (request.method(), request.uri().path_and_query()) {
+        (&Method::GET, Some(target)) => target.as_str(),
+        _ => "/",
+    };
+    let mut location = String::from("/login");
+    if back != "/" {
+        location.push_str("?next=");
+        location.push_str(&super::login::encode_component(back));
+    }
+    Redirect::to(&location).into_response()
+}

@@ -1,0 +1,280 @@
+//! User accounts: creating them (administrators, the command line, the demo accounts), the
+//! administrators' pages, and each user's own account page.
+
+pub mod account;
+pub mod admin;
+
+use chrono::{DateTime, FixedOffset};
+use sqlx::{PgConnection, PgPool};
+use unicode_normalization::UnicodeNormalization;
+
+use crate::audit::{self, Actor, Event};
+use crate::auth::password::{self, Hasher};
+use crate::auth::{Role, Routes};
+use crate::units::UnitRef;
+
+pub fn routes() -> Routes {
+    account::routes().merge(admin::routes())
+}
+
+/// A new account as entered by an administrator or on the command line.
+#[derive(Debug, Clone, Default)]
+pub struct NewUser {
+    pub username: String,
+    pub full_name: String,
+    pub role: String,
+    /// `LEVEL:GSO_CODE`; empty for an admin.
+    pub unit: String,
+    pub phone: String,
+    pub email: String,
+}
+
+/// Why an account cannot be saved, worded for the person entering it.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum Invalid {
+    #[error(
+        "Tên đăng nhập gồm 3–64 ký tự: chữ thường không dấu, số, dấu chấm, gạch ngang hoặc gạch dưới."
+    )]
+    Username,
+    #[error("Tên đăng nhập này đã có người dùng.")]
+    UsernameTaken,
+    #[error("Cần nhập họ và tên.")]
+    FullName,
+    #[error("Vai trò không hợp lệ.")]
+    Role,
+    #[error("Quản trị hệ thống không gắn với đơn vị nào; hãy để trống ô đơn vị.")]
+    AdminWithUnit,
+    #[error("Vai trò này cần một đơn vị {0}, ghi dạng cấp:mã, ví dụ {1}.")]
+    UnitLevel(&'static str, &'static str),
+    #[error("Không có đơn vị {0}.")]
+    UnknownUnit(String),
+    #[error("{0}")]
+    Password(#[from] password::Weakness),
+}
+
+/// The fields of an account, checked: username lower case, names in NFC, the unit resolved and
+/// of the level the role answers for.
+#[derive(Debug, Clone)]
+pub struct ValidUser {
+    pub username: String,
+    pub full_name: String,
+    pub role: Role,
+    pub unit_id: Option<i64>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+fn optional(text: &str) -> Option<String> {
+    let text: String = text.trim().nfc().collect();
+    (!text.is_empty()).then_some(text)
+}
+
+pub fn valid_username(username: &str) -> Option<String> {
+    let username = username.trim().to_lowercase();
+    let ok = (3..=64).contains(&username.len())
+        && username
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
+    ok.then_some(username)
+}
+
+/// Checks every field and resolves the unit.
+pub async fn validate(pool: &PgPool, input: &NewUser) -> Result<ValidUser, Invalid> {
+    let username = valid_username(&input.username).ok_or(Invalid::Username)?;
+    let full_name = optional(&input.full_name).ok_or(Invalid::FullName)?;
+    let role = Role::parse(input.role.trim()).ok_or(Invalid::Role)?;
+    let unit_id = resolve_unit(pool, role, &input.unit).await?;
+    Ok(ValidUser {
+        username,
+        full_name,
+        role,
+        unit_id,
+        phone: optional(&input.phone),
+        email: optional(&input.email),
+    })
+}
+
+async fn resolve_unit(pool: &PgPool, role: Role, unit: &str) -> Result<Option<i64>, Invalid> {
+    let unit = unit.trim();
+    let Some(level) = role.scope_level() else {
+        return if unit.is_empty() {
+            Ok(None)
+        } else {
+            Err(Invalid::AdminWithUnit)
+        };
+    };
+    let (level_vi, example) = match level {
+        "province" => ("cấp tỉnh", "province:22"),
+        "district" => ("cấp huyện", "district:200"),
+        _ => ("cấp xã", "commune:6895"),
+    };
+    let wrong_level = Invalid::UnitLevel(level_vi, example);
+    let reference: UnitRef = unit.parse().map_err(|_| wrong_level.clone())?;
+    if reference.level != level {
+        return Err(wrong_level);
+    }
+    let found = reference
+        .resolve(pool)
+        .await
+        .map_err(|_| Invalid::UnknownUnit(reference.to_string()))?
+        .ok_or_else(|| Invalid::UnknownUnit(reference.to_string()))?;
+    Ok(Some(found.id))
+}
+
+/// The account as the audit log records it (never the password hash).
+pub fn audit_view(user: &ValidUser) -> serde_json::Value {
+    serde_json::json!({
+        "username": user.username,
+        "full_name": user.full_name,
+        "role": user.role.code(),
+        "unit_id": user.unit_id,
+        "phone": user.phone,
+        "email": user.email,
+    })
+}
+
+/// Inserts a checked account with an already hashed password; returns its id.
+pub async fn insert(
+    conn: &mut PgConnection,
+    user: &ValidUser,
+    password_hash: &str,
+    must_change_password: bool,
+    actor: &Actor,
+    now: DateTime<FixedOffset>,
+) -> Result<i64, InsertError> {
+    let id = sqlx::query_scalar!(
+        r#"INSERT INTO users (username, full_name, role, unit_id, phone, email, password_hash,
+                              must_change_password, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+           ON CONFLICT (username) DO NOTHING
+           RETURNING id"#,
+        user.username,
+        user.full_name,
+        user.role.code(),
+        user.unit_id,
+        user.phone,
+        user.email,
+        password_hash,
+        must_change_password,
+        now
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(InsertError::Invalid(Invalid::UsernameTaken))?;
+    let mut event = Event::new("user.created")
+        .object("user", id)
+        .after(audit_view(user));
+    if let Some(unit) = user.unit_id {
+        event = event.unit(unit);
+    }
+    audit::record(conn, actor, now, event).await?;
+    Ok(id)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InsertError {
+    #[error("{0}")]
+    Invalid(Invalid),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// `baucu user add`: an account whose password its owner chose, so no change is forced.
+pub async fn add_from_command_line(
+    pool: &PgPool,
+    hasher: &Hasher,
+    input: &NewUser,
+    password: &str,
+    now: DateTime<FixedOffset>,
+) -> anyhow::Result<ValidUser> {
+    let user = validate(pool, input).await?;
+    password::check_new(password, &user.username).map_err(Invalid::from)?;
+    let hash = hasher.hash(password).await;
+    let mut tx = pool.begin().await?;
+    insert(&mut tx, &user, &hash, false, &Actor::command_line(), now).await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// One demo account per role, for the first start of the private demo database.
+pub struct DemoAccount {
+    pub username: &'static str,
+    pub role: Role,
+    pub unit: &'static str,
+    pub password: String,
+}
+
+/// Creates the demo accounts (Quảng Ninh; Đầm Hà district; Thị trấn Đầm Hà) with random
+/// passwords to be changed at first login. Returns them so they can be shown once.
+pub async fn create_demo_accounts(
+    pool: &PgPool,
+    hasher: &Hasher,
+    now: DateTime<FixedOffset>,
+) -> anyhow::Result<Vec<DemoAccount>> {
+    let plan = [
+        ("admin", Role::Admin, "", "Quản trị hệ thống"),
+        (
+            "tinh.quangninh",
+            Role::ProvinceOfficer,
+            "province:22",
+            "Cán bộ Sở Nội vụ",
+        ),
+        (
+            "bcd.quangninh",
+            Role::SteeringMember,
+            "province:22",
+            "Thành viên Ban chỉ đạo tỉnh",
+        ),
+        (
+            "huyen.damha",
+            Role::DistrictOfficer,
+            "district:200",
+            "Cán bộ huyện Đầm Hà",
+        ),
+        (
+            "xa.ttdamha",
+            Role::CommuneOfficer,
+            "commune:6895",
+            "Cán bộ thị trấn Đầm Hà",
+        ),
+    ];
+    let mut accounts = Vec::new();
+    let mut tx = pool.begin().await?;
+    for (username, role, unit, full_name) in plan {
+        let input = NewUser {
+            username: username.to_string(),
+            full_name: full_name.to_string(),
+            role: role.code().to_string(),
+            unit: unit.to_string(),
+            ..NewUser::default()
+        };
+        let user = validate(pool, &input).await?;
+        let password = password::one_time();
+        let hash = hasher.hash(&password).await;
+        insert(&mut tx, &user, &hash, true, &Actor::command_line(), now).await?;
+        accounts.push(DemoAccount {
+            username,
+            role,
+            unit,
+            password,
+        });
+    }
+    tx.commit().await?;
+    Ok(accounts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_username;
+
+    #[test]
+    fn usernames_are_lower_case_ascii() {
+        assert_eq!(
+            valid_username(" Huyen.DamHa "),
+            Some("huyen.damha".to_string())
+        );
+        assert_eq!(valid_username("ab"), None);
+        assert_eq!(valid_username("nguyễn"), None);
+        assert_eq!(valid_username("a b c"), None);
+    }
+}

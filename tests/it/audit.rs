@@ -1,0 +1,235 @@
+//! The audit log: what is recorded, who may read it, and the hash chain that shows tampering.
+
+use baucu::audit::{self, Verdict};
+
+use crate::helpers::{PASSWORD, TestApp, location};
+
+async fn actions(app: &TestApp) -> Vec<(String, Option<String>, Option<String>)> {
+    sqlx::query_as(
+        "SELECT a.action, u.username, a.after ->> 'reason' FROM audit_log a LEFT JOIN users u ON u.id = a.user_id
+          ORDER BY a.id",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap()
+}
+
+fn has(log: &[(String, Option<String>, Option<String>)], action: &str, user: Option<&str>) -> bool {
+    log.iter()
+        .any(|(a, u, _)| a == action && u.as_deref() == user)
+}
+
+#[tokio::test]
+async fn logins_changes_and_denials_are_recorded() {
+    let app = TestApp::seeded().await;
+    app.other_browser()
+        .login("huyen", "wrong password for sure")
+        .await;
+    let admin = app.as_user("admin").await;
+    let created = admin
+        .submit(
+            "/admin/users",
+            &[
+                ("username", "moi.tao"),
+                ("full_name", "Người mới"),
+                ("role", "commune_officer"),
+                ("unit", "commune:6895"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status(), 200);
+    let steering = app.as_user("bcd").await;
+    let refused = steering.submit("/admin/users", &[]).await;
+    assert_eq!(refused.status(), 403);
+    let commune = app.as_user("xa.damha").await;
+    assert_eq!(commune.page("/units/commune/6898").await.0, 404);
+
+    let log = actions(&app).await;
+    assert!(has(&log, "login.failure", Some("huyen")), "{log:?}");
+    assert!(has(&log, "login.success", Some("admin")));
+    assert!(has(&log, "user.created", Some("admin")));
+    assert!(log.iter().any(|(a, u, r)| a == "access.denied"
+        && u.as_deref() == Some("bcd")
+        && r.as_deref() == Some("role")));
+    assert!(log.iter().any(|(a, u, r)| a == "access.denied"
+        && u.as_deref() == Some("xa.damha")
+        && r.as_deref() == Some("scope")));
+
+    let created: (Option<String>, String) = sqlx::query_as(
+        "SELECT after ->> 'full_name', before IS NULL AND session_id IS NOT NULL AND client_addr IS NOT NULL
+                 AND at IS NOT NULL AND unit_id IS NOT NULL AS complete
+           FROM audit_log WHERE action = 'user.created' AND user_id IS NOT NULL",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .map(|(name, complete): (Option<String>, bool)| (name, complete.to_string()))
+    .unwrap();
+    assert_eq!(
+        created,
+        (Some("Người mới".into()), "true".into()),
+        "who, which session, when, where, what"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_change_leaves_no_record_and_no_change() {
+    let app = TestApp::signed_in("admin").await;
+    let before = actions(&app).await.len();
+    let invalid = app
+        .submit(
+            "/admin/users",
+            &[
+                ("username", "x"),
+                ("full_name", ""),
+                ("role", "admin"),
+                ("unit", ""),
+            ],
+        )
+        .await;
+    assert_eq!(invalid.status(), 422);
+    assert!(
+        invalid
+            .text()
+            .await
+            .unwrap()
+            .contains("Tên đăng nhập gồm 3–64 ký tự")
+    );
+    assert_eq!(actions(&app).await.len(), before);
+}
+
+#[tokio::test]
+async fn the_chain_verifies_and_names_an_altered_or_removed_record() {
+    let app = TestApp::seeded().await;
+    for _ in 0..3 {
+        app.other_browser().login("huyen", PASSWORD).await;
+    }
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        audit::verify(&app.db.pool).await.unwrap(),
+        Verdict::Intact { records: count }
+    );
+
+    // The application cannot change the log at all.
+    assert!(
+        sqlx::raw_sql("UPDATE audit_log SET action = 'x' WHERE id = 2")
+            .execute(&app.db.pool)
+            .await
+            .is_err()
+    );
+
+    // A superuser can, by switching the guard off; the chain shows it.
+    let tamper = |sql: &'static str| {
+        let url = app.db.url().replace("baucu_test@", "postgres@");
+        async move {
+            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
+                .await
+                .unwrap();
+            sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+        }
+    };
+    tamper(
+        "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only;
+         UPDATE audit_log SET after = '{\"username\": \"someone else\"}' WHERE id = (SELECT max(id) - 1 FROM audit_log);
+         ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only;",
+    )
+    .await;
+    assert_eq!(
+        audit::verify(&app.db.pool).await.unwrap(),
+        Verdict::Altered { id: count - 1 }
+    );
+
+    let app = TestApp::seeded().await;
+    for _ in 0..3 {
+        app.other_browser().login("huyen", PASSWORD).await;
+    }
+    let url = app.db.url().replace("baucu_test@", "postgres@");
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    sqlx::raw_sql(
+        "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only;
+         DELETE FROM audit_log WHERE id = 3;
+         ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only;",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(
+        audit::verify(&app.db.pool).await.unwrap(),
+        Verdict::Removed { before_id: 4 }
+    );
+}
+
+#[tokio::test]
+async fn admins_read_everything_and_province_officers_their_province() {
+    let app = TestApp::seeded().await;
+    app.other_browser()
+        .login("huyen.khac", "wrong password for sure")
+        .await;
+    app.other_browser()
+        .login("tinh.khac", "wrong password for sure")
+        .await;
+    app.other_browser()
+        .login("nobody.at.all", "wrong password for sure")
+        .await;
+
+    let admin = app.as_user("admin").await;
+    let (status, page) = admin.page("/audit?action=login.failure").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("huyen.khac") && page.contains("tinh.khac"),
+        "{page}"
+    );
+
+    let officer = app.as_user("tinh").await;
+    let (_, page) = officer.page("/audit?action=login.failure").await;
+    assert!(page.contains("huyen.khac"), "a district of the province");
+    assert!(!page.contains("tinh.khac"), "another province's record");
+    assert!(
+        !page.contains("nobody.at.all"),
+        "records outside any unit are the admins'"
+    );
+
+    let (_, filtered) = admin.page("/audit?user=huyen.khac").await;
+    assert!(filtered.contains("huyen.khac") && !filtered.contains("tinh.khac"));
+    let (_, by_unit) = admin.page("/audit?unit=district:201&action=login").await;
+    assert!(by_unit.contains("huyen.khac") && !by_unit.contains("tinh.khac"));
+    let (_, none) = admin.page("/audit?from=2030-01-01").await;
+    assert!(none.contains("Không có bản ghi nào"));
+
+    let csv = admin.get("/audit.csv?action=login.failure").await;
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    assert!(
+        csv.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+    let bytes = csv.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "a BOM for Excel");
+    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    assert!(text.contains("Thời điểm") && text.contains("huyen.khac"));
+
+    let steering = app.as_user("bcd").await;
+    assert_eq!(steering.page("/audit").await.0, 403);
+    assert_eq!(
+        location(&app.other_browser().get("/audit").await),
+        "/login?next=%2Faudit"
+    );
+}
+
+#[tokio::test]
+async fn the_audit_page_pages_through_many_records() {
+    let app = TestApp::seeded().await;
+    for _ in 0..60 {
+        app.other_browser().login("nobody.at.all", "x").await;
+    }
+    let admin = app.as_user("admin").await;
+    let (_, first) = admin.page("/audit").await;
+    assert!(first.contains("Trang sau"));
+    let (_, second) = admin.page("/audit?page=2").await;
+    assert!(second.contains("Trang trước") && second.contains("Trang 2"));
+}
