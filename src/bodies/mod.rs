@@ -1,32 +1,66 @@
-//! Election bodies (steering committees, election committees, election boards, polling groups).
+//! Election bodies (steering committees, election committees, election boards, polling groups)
+//! and the rules on their members: the legal size range (data, in `body_size_rules`), exactly one
+//! chair, a decision not dated in the future.
+
+pub mod pages;
 
 use chrono::NaiveDate;
 use sqlx::PgPool;
 
 use crate::web::format;
 
-pub struct BodyRow {
+/// A body with what its checks need: its members, its legal range, its decision.
+#[derive(Clone, Debug)]
+pub struct BodySummary {
     pub id: i64,
+    pub kind: String,
     pub kind_vi: String,
     pub name: String,
+    pub unit_level: String,
+    pub unit_gso_code: i32,
+    pub unit_name: String,
+    pub unit_ancestors: Vec<i64>,
     pub decision_number: Option<String>,
     pub decision_date: Option<NaiveDate>,
     pub decision_signer: Option<String>,
     pub listed_members: i64,
+    pub chairs: i64,
     pub reported_member_count: Option<i32>,
+    pub min_members: Option<i32>,
+    pub max_members: Option<i32>,
 }
 
-impl BodyRow {
-    /// Members listed by name, or else the count a report gave.
+/// Something wrong with a body. A violation keeps it from counting as established.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub violation: bool,
+    pub message: String,
+}
+
+impl BodySummary {
+    /// Members listed by name, or else the number a report gave.
+    pub fn member_count(&self) -> Option<i64> {
+        match (self.listed_members, self.reported_member_count) {
+            (0, reported) => reported.map(i64::from),
+            (listed, _) => Some(listed),
+        }
+    }
+
     pub fn member_count_text(&self) -> String {
         match (self.listed_members, self.reported_member_count) {
-            (0, Some(reported)) => {
-                format!("{} (theo báo cáo)", format::number(i64::from(reported)))
-            }
+            (0, Some(reported)) => format!("{} (theo báo cáo)", format::number(i64::from(reported))),
             (0, None) => "—".to_string(),
             (listed, _) => format::number(listed),
         }
     }
+
+    pub fn range_text(&self) -> String {
+        match (self.min_members, self.max_members) {
+            (Some(min), Some(max)) => format!("{min}–{max}"),
+            _ => "không quy định".to_string(),
+        }
+    }
+
     pub fn decision_text(&self) -> String {
         let parts = [
             self.decision_number.clone(),
@@ -34,32 +68,181 @@ impl BodyRow {
             self.decision_signer.clone(),
         ];
         let text = parts.into_iter().flatten().collect::<Vec<_>>().join(", ");
-        if text.is_empty() {
-            "—".to_string()
-        } else {
-            text
+        if text.is_empty() { "—".to_string() } else { text }
+    }
+
+    pub fn href(&self) -> String {
+        format!("/bodies/{}", self.id)
+    }
+
+    /// Everything wrong with the body as of `today`.
+    pub fn problems(&self, today: NaiveDate) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        let mut violation = |message: String| problems.push(Problem { violation: true, message });
+        match (self.member_count(), self.min_members, self.max_members) {
+            (None, _, _) => violation("chưa có thành viên".to_string()),
+            (Some(count), Some(min), Some(max)) if count < i64::from(min) || count > i64::from(max) => {
+                violation(format!("{count} thành viên, ngoài khoảng {min}–{max} luật định"))
+            }
+            _ => {}
         }
+        if self.listed_members > 0 && self.chairs != 1 {
+            let message = if self.chairs == 0 { "chưa có trưởng ban" } else { "có hơn một trưởng ban" };
+            violation(message.to_string());
+        }
+        if let Some(date) = self.decision_date
+            && date > today
+        {
+            violation(format!("quyết định đề ngày {} là ngày trong tương lai", format::date(date)));
+        }
+        if self.decision_date.is_none() || self.decision_number.is_none() {
+            problems.push(Problem {
+                violation: false,
+                message: "chưa ghi đủ số và ngày quyết định thành lập".to_string(),
+            });
+        }
+        if self.listed_members == 0 && self.reported_member_count.is_some() {
+            problems.push(Problem {
+                violation: false,
+                message: "chưa nhập danh sách thành viên".to_string(),
+            });
+        }
+        problems
+    }
+
+    /// Established: a decision, and no violation.
+    pub fn is_established(&self, today: NaiveDate) -> bool {
+        self.decision_date.is_some() && !self.problems(today).iter().any(|p| p.violation)
     }
 }
 
-/// The live bodies set up for a unit in the election.
-pub async fn bodies_of_unit(
-    pool: &PgPool,
-    election_id: i64,
-    unit_id: i64,
-) -> sqlx::Result<Vec<BodyRow>> {
+/// The live bodies of the election in a unit (`only_unit`) or in it and everything below it.
+pub async fn summaries(pool: &PgPool, election_id: i64, unit_id: i64, only_unit: bool) -> sqlx::Result<Vec<BodySummary>> {
     sqlx::query_as!(
-        BodyRow,
-        r#"SELECT b.id, k.name_vi AS kind_vi, b.name, b.decision_number, b.decision_date, b.decision_signer,
-                  (SELECT count(*) FROM body_members m WHERE m.body_id = b.id) AS "listed_members!",
-                  b.reported_member_count
-             FROM bodies b JOIN body_kinds k ON k.code = b.kind
-            WHERE b.election_id = $1 AND b.unit_id = $2 AND b.dissolved_at IS NULL
-            ORDER BY array_position(ARRAY['steering_committee', 'election_committee', 'election_board',
+        BodySummary,
+        r#"SELECT b.id, b.kind, k.name_vi AS kind_vi, b.name, u.level AS unit_level, u.gso_code AS unit_gso_code,
+                  u.name AS unit_name, u.ancestors AS unit_ancestors, b.decision_number, b.decision_date,
+                  b.decision_signer,
+                  m.listed AS "listed_members!", m.chairs AS "chairs!", b.reported_member_count,
+                  r.min_members AS "min_members?", r.max_members AS "max_members?"
+             FROM bodies b
+             JOIN body_kinds k ON k.code = b.kind
+             JOIN units u ON u.id = b.unit_id
+             LEFT JOIN races ra ON ra.id = b.race_id
+             LEFT JOIN polling_areas pa ON pa.id = b.polling_area_id
+             CROSS JOIN LATERAL (
+                 SELECT count(*) AS listed, count(*) FILTER (WHERE role = 'chair') AS chairs
+                   FROM body_members WHERE body_id = b.id
+             ) m
+             LEFT JOIN LATERAL (
+                 -- The most specific rule that matches the body's kind, level, race and area.
+                 SELECT s.min_members, s.max_members FROM body_size_rules s
+                  WHERE s.body_kind = b.kind
+                    AND (s.level IS NULL OR s.level = u.level)
+                    AND (s.race_kind IS NULL OR s.race_kind = ra.kind)
+                    AND (s.armed_forces IS NULL OR s.armed_forces = (coalesce(pa.kind, '') = 'armed_forces'))
+                  ORDER BY (s.level IS NOT NULL)::int + (s.race_kind IS NOT NULL)::int
+                           + (s.armed_forces IS NOT NULL)::int DESC
+                  LIMIT 1
+             ) r ON true
+            WHERE b.election_id = $1 AND b.dissolved_at IS NULL
+              AND (CASE WHEN $3 THEN b.unit_id = $2 ELSE u.ancestors @> ARRAY[$2::bigint] END)
+            ORDER BY u.ancestors, array_position(ARRAY['steering_committee', 'election_committee', 'election_board',
                                           'polling_group'], b.kind), b.name"#,
         election_id,
-        unit_id
+        unit_id,
+        only_unit
     )
     .fetch_all(pool)
     .await
+}
+
+/// The Vietnamese name of a member's role in a body.
+pub fn member_role_vi(role: &str) -> &'static str {
+    match role {
+        "chair" => "Trưởng ban / Tổ trưởng",
+        "deputy" => "Phó trưởng ban / Tổ phó",
+        "secretary" => "Thư ký",
+        _ => "Thành viên",
+    }
+}
+
+pub const MEMBER_ROLES: &[&str] = &["chair", "deputy", "secretary", "member"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(listed: i64, chairs: i64, reported: Option<i32>, range: Option<(i32, i32)>) -> BodySummary {
+        BodySummary {
+            id: 1,
+            kind: "election_committee".into(),
+            kind_vi: "Ủy ban bầu cử".into(),
+            name: "Ủy ban bầu cử huyện Đầm Hà".into(),
+            unit_level: "district".into(),
+            unit_gso_code: 200,
+            unit_name: "Huyện Đầm Hà".into(),
+            unit_ancestors: vec![1, 2],
+            decision_number: Some("12/QĐ-UBND".into()),
+            decision_date: NaiveDate::from_ymd_opt(2021, 2, 1),
+            decision_signer: Some("Chủ tịch UBND huyện".into()),
+            listed_members: listed,
+            chairs,
+            reported_member_count: reported,
+            min_members: range.map(|r| r.0),
+            max_members: range.map(|r| r.1),
+        }
+    }
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2021, 2, 7).unwrap()
+    }
+
+    fn violations(b: &BodySummary) -> Vec<String> {
+        b.problems(today()).into_iter().filter(|p| p.violation).map(|p| p.message).collect()
+    }
+
+    #[test]
+    fn member_counts_at_the_range_boundaries() {
+        let district = Some((11, 15));
+        assert_eq!(violations(&body(10, 1, None, district)).len(), 1, "10 of 11–15");
+        assert!(violations(&body(11, 1, None, district)).is_empty());
+        assert!(violations(&body(15, 1, None, district)).is_empty());
+        assert_eq!(violations(&body(16, 1, None, district)).len(), 1, "16 of 11–15");
+        assert!(body(15, 1, None, district).is_established(today()));
+        assert!(!body(16, 1, None, district).is_established(today()), "a draft outside its range");
+    }
+
+    #[test]
+    fn a_reported_count_stands_in_for_unlisted_members() {
+        let province = Some((21, 31));
+        let reported = body(0, 0, Some(31), province);
+        assert!(violations(&reported).is_empty());
+        assert!(reported.problems(today()).iter().any(|p| p.message.contains("danh sách thành viên")));
+        assert_eq!(violations(&body(0, 0, Some(32), province)).len(), 1);
+        assert_eq!(violations(&body(0, 0, None, province)), ["chưa có thành viên"]);
+    }
+
+    #[test]
+    fn exactly_one_chair() {
+        assert_eq!(violations(&body(11, 0, None, Some((11, 15)))), ["chưa có trưởng ban"]);
+        assert_eq!(violations(&body(11, 2, None, Some((11, 15)))), ["có hơn một trưởng ban"]);
+    }
+
+    #[test]
+    fn a_decision_cannot_be_dated_after_today() {
+        let mut b = body(11, 1, None, Some((11, 15)));
+        b.decision_date = NaiveDate::from_ymd_opt(2021, 2, 8);
+        assert_eq!(violations(&b).len(), 1);
+        b.decision_date = Some(today());
+        assert!(violations(&b).is_empty());
+    }
+
+    #[test]
+    fn a_steering_committee_has_no_legal_range() {
+        let mut b = body(40, 1, None, None);
+        b.kind = "steering_committee".into();
+        assert!(violations(&b).is_empty());
+        assert_eq!(b.range_text(), "không quy định");
+    }
 }

@@ -9,7 +9,9 @@ use sqlx::PgPool;
 
 use crate::AppState;
 use crate::auth::{Access, CurrentUser, Routes};
-use crate::bodies::{self, BodyRow};
+use crate::bodies::{self, BodySummary};
+use crate::checks::{self, Group};
+use crate::constituencies::{self, CouncilRow};
 use crate::checklists::{self, TaskRow};
 use crate::web::{AppError, AppResult, format, layout::Layout};
 
@@ -151,7 +153,12 @@ struct UnitPage {
     children: Vec<ChildRow>,
     /// The sum of the children's populations, when every child has one.
     children_population: Option<i64>,
-    bodies: Vec<BodyRow>,
+    bodies: Vec<BodySummary>,
+    councils: Vec<CouncilRow>,
+    checks: Vec<Group>,
+    violations: usize,
+    warnings: usize,
+    can_edit: bool,
     tasks: Vec<TaskRow>,
     /// The application's today, against which task states are judged.
     today: NaiveDate,
@@ -209,13 +216,21 @@ async fn show(
                     .sum(),
             )
         };
-    let (bodies, tasks) = match &layout.election {
+    let today = state.clock.today();
+    let (bodies, councils, findings, tasks) = match &layout.election {
         Some(election) => (
-            bodies::bodies_of_unit(&state.pool, election.id, unit.id).await?,
+            bodies::summaries(&state.pool, election.id, unit.id, true).await?,
+            constituencies::councils_of_unit(&state.pool, election.id, unit.id).await?,
+            checks::findings(&state.pool, election.id, unit.id, today).await?,
             checklists::tasks_of_unit(&state.pool, election.id, unit.id).await?,
         ),
-        None => (Vec::new(), Vec::new()),
+        None => (Vec::new(), Vec::new(), Vec::new(), Vec::new()),
     };
+    // Someone reading a unit above their own sees only what concerns units they may read.
+    let mut findings = findings;
+    findings.retain(|finding| user.scope.can_read(&finding.unit_ancestors));
+    let violations = findings.iter().filter(|f| f.is_violation()).count();
+    let can_edit = user.scope.can_edit(&unit.ancestors);
     Ok(UnitPage {
         layout,
         unit,
@@ -223,8 +238,13 @@ async fn show(
         children,
         children_population,
         bodies,
+        councils,
+        checks: checks::grouped(&findings),
+        warnings: findings.len() - violations,
+        violations,
+        can_edit,
         tasks,
-        today: state.clock.today(),
+        today,
     })
 }
 

@@ -82,6 +82,7 @@ pub fn routes() -> Routes {
         .merge(crate::audit::pages::routes())
         .merge(crate::elections::routes())
         .merge(crate::units::routes())
+        .merge(crate::bodies::pages::routes())
 }
 
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

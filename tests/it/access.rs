@@ -5,15 +5,45 @@ use reqwest::Method;
 
 use crate::helpers::{TestApp, USERS, location};
 
-/// A concrete address for a declared path: in the user's own territory (Đầm Hà), or in another.
-fn concrete(path: &str, user_id: i64, other_unit: bool) -> String {
-    let unit = if other_unit {
-        "district/201"
+/// A polling group of Thị trấn Đầm Hà, new for each request, so that destructive routes
+/// (dissolve, delete) find their object whichever role came before.
+async fn fresh_body(app: &TestApp) -> i64 {
+    sqlx::query_scalar(
+        "WITH area AS (
+             INSERT INTO polling_areas (election_id, commune_id, number, name, voters)
+             SELECT e.id, u.id, coalesce((SELECT max(number) FROM polling_areas), 0) + 1, 'Khu vực thử', 800
+               FROM elections e, units u WHERE u.level = 'commune' AND u.gso_code = 6895
+             RETURNING id, election_id, commune_id
+         )
+         INSERT INTO bodies (election_id, kind, unit_id, polling_area_id, name)
+         SELECT election_id, 'polling_group', commune_id, id, 'Tổ bầu cử thử' FROM area RETURNING id",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap()
+}
+
+async fn fresh_member(app: &TestApp) -> i64 {
+    let body = fresh_body(app).await;
+    sqlx::query_scalar("INSERT INTO body_members (body_id, full_name, role) VALUES ($1, 'Nguyễn Văn Thử', 'member') RETURNING id")
+        .bind(body)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+}
+
+/// A concrete address for a declared path, inside the territory every test user of Quảng Ninh
+/// reaches (Thị trấn Đầm Hà); the admin pages act on a spare account.
+async fn concrete(app: &TestApp, path: &str, spare_user: i64) -> String {
+    let id = if path.starts_with("/bodies/") {
+        fresh_body(app).await
+    } else if path.starts_with("/members/") {
+        fresh_member(app).await
     } else {
-        "district/200"
+        spare_user
     };
-    path.replace("{level}/{gso_code}", unit)
-        .replace("{id}", &user_id.to_string())
+    path.replace("{level}/{gso_code}", "commune/6895")
+        .replace("{id}", &id.to_string())
         .replace("{file}", "style.css")
 }
 
@@ -71,7 +101,7 @@ async fn every_route_answers_every_role_by_its_rule() {
     }
     for rule in &table {
         for (role, name, browser) in &browsers {
-            let path = concrete(rule.path, target, false);
+            let path = concrete(&app, rule.path, target).await;
             let response = request(browser, &rule.method, &path).await;
             let what = format!("{} {} as {name}", rule.method, path);
             assert_admitted(

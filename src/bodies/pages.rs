@@ -1,0 +1,583 @@
+//! A body's page: its decision, its members and its problems; creating, editing and dissolving
+//! bodies; adding, editing and removing members. Officers act within their scope, steering members
+//! read. Every change is audited in its transaction; an edit that lost a race answers 409.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use chrono::NaiveDate;
+use serde::Deserialize;
+use unicode_normalization::UnicodeNormalization;
+
+use super::{BodySummary, MEMBER_ROLES, member_role_vi};
+use crate::AppState;
+use crate::audit::{self, Event};
+use crate::auth::guard::RequestMeta;
+use crate::auth::routes::EDITORS;
+use crate::auth::{Access, CurrentUser, Routes};
+use crate::web::{AppError, AppResult, flash, format, layout::Layout};
+
+const EDIT: Access = Access::Roles(EDITORS);
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/bodies/{id}", Access::SignedIn, show)
+        .post("/bodies/{id}", EDIT, update)
+        .post("/bodies/{id}/dissolve", EDIT, dissolve)
+        .post("/bodies/{id}/members", EDIT, add_member)
+        .post("/members/{id}", EDIT, update_member)
+        .post("/members/{id}/delete", EDIT, remove_member)
+        .post("/units/{level}/{gso_code}/bodies", EDIT, create)
+}
+
+/// Text as stored: trimmed, Unicode NFC, empty as none.
+pub fn clean(text: &str) -> Option<String> {
+    let text: String = text.trim().nfc().collect();
+    (!text.is_empty()).then_some(text)
+}
+
+/// A date field of a form: empty is none, anything else must be a date.
+fn form_date(text: &str) -> Result<Option<NaiveDate>, String> {
+    match text.trim() {
+        "" => Ok(None),
+        value => NaiveDate::parse_from_str(value, "%Y-%m-%d")
+            .or_else(|_| NaiveDate::parse_from_str(value, "%d/%m/%Y"))
+            .map(Some)
+            .map_err(|_| format!("Ngày \"{value}\" không hợp lệ; ghi theo dạng ngày/tháng/năm.")),
+    }
+}
+
+/// The body, checked to be in the user's reach: readable to see, editable to change.
+struct Loaded {
+    body: BodyRecord,
+    summary: BodySummary,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+struct BodyRecord {
+    id: i64,
+    election_id: i64,
+    unit_id: i64,
+    #[serde(skip)]
+    unit_ancestors: Vec<i64>,
+    name: String,
+    decision_number: Option<String>,
+    decision_date: Option<NaiveDate>,
+    decision_signer: Option<String>,
+    reported_member_count: Option<i32>,
+    version: i32,
+}
+
+async fn load(state: &AppState, user: &CurrentUser, id: i64, to_edit: bool) -> AppResult<Loaded> {
+    let body = sqlx::query_as!(
+        BodyRecord,
+        r#"SELECT b.id, b.election_id, b.unit_id, u.ancestors AS unit_ancestors, b.name, b.decision_number,
+                  b.decision_date, b.decision_signer, b.reported_member_count, b.version
+             FROM bodies b JOIN units u ON u.id = b.unit_id
+            WHERE b.id = $1 AND b.dissolved_at IS NULL"#,
+        id
+    )
+    .fetch_optional(&state.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let allowed = if to_edit {
+        user.scope.can_edit(&body.unit_ancestors)
+    } else {
+        user.scope.can_read(&body.unit_ancestors)
+    };
+    if !allowed {
+        return Err(AppError::OutOfScope);
+    }
+    let summary = super::summaries(&state.pool, body.election_id, body.unit_id, true)
+        .await?
+        .into_iter()
+        .find(|s| s.id == id)
+        .ok_or(AppError::NotFound)?;
+    Ok(Loaded { body, summary })
+}
+
+pub struct MemberRow {
+    pub id: i64,
+    pub full_name: String,
+    pub role: String,
+    pub position: Option<String>,
+    pub phone: Option<String>,
+    pub version: i32,
+}
+
+impl MemberRow {
+    pub fn role_vi(&self) -> &'static str {
+        member_role_vi(&self.role)
+    }
+}
+
+pub struct RoleChoice {
+    pub code: &'static str,
+    pub label: &'static str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "bodies/show.html")]
+struct BodyPage {
+    layout: Layout,
+    summary: BodySummary,
+    form: BodyForm,
+    members: Vec<MemberRow>,
+    roles: Vec<RoleChoice>,
+    problems: Vec<super::Problem>,
+    can_edit: bool,
+    error: Option<String>,
+}
+
+async fn render(
+    state: &AppState,
+    layout: Layout,
+    user: &CurrentUser,
+    loaded: Loaded,
+    form: Option<BodyForm>,
+    error: Option<String>,
+) -> AppResult<BodyPage> {
+    let members = sqlx::query_as!(
+        MemberRow,
+        r#"SELECT id, full_name, role, position, phone, version FROM body_members WHERE body_id = $1
+            ORDER BY array_position(ARRAY['chair', 'deputy', 'secretary', 'member'], role), full_name"#,
+        loaded.body.id
+    )
+    .fetch_all(&state.pool)
+    .await?;
+    let today = state.clock.today();
+    Ok(BodyPage {
+        problems: loaded.summary.problems(today),
+        can_edit: user.scope.can_edit(&loaded.body.unit_ancestors),
+        form: form.unwrap_or_else(|| BodyForm::of(&loaded.body)),
+        summary: loaded.summary,
+        members,
+        roles: MEMBER_ROLES
+            .iter()
+            .map(|code| RoleChoice {
+                code,
+                label: member_role_vi(code),
+            })
+            .collect(),
+        layout,
+        error,
+    })
+}
+
+async fn show(State(state): State<AppState>, layout: Layout, user: CurrentUser, Path(id): Path<i64>) -> AppResult<BodyPage> {
+    let loaded = load(&state, &user, id, false).await?;
+    render(&state, layout, &user, loaded, None, None).await
+}
+
+#[derive(Deserialize, Clone, Debug, Default)]
+pub struct BodyForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub decision_number: String,
+    #[serde(default)]
+    pub decision_date: String,
+    #[serde(default)]
+    pub decision_signer: String,
+    #[serde(default)]
+    pub reported_member_count: String,
+    #[serde(default)]
+    pub version: i32,
+}
+
+impl BodyForm {
+    fn of(body: &BodyRecord) -> BodyForm {
+        BodyForm {
+            name: body.name.clone(),
+            decision_number: body.decision_number.clone().unwrap_or_default(),
+            decision_date: body.decision_date.map(|d| d.to_string()).unwrap_or_default(),
+            decision_signer: body.decision_signer.clone().unwrap_or_default(),
+            reported_member_count: body.reported_member_count.map(|n| n.to_string()).unwrap_or_default(),
+            version: body.version,
+        }
+    }
+}
+
+/// The form's fields, checked.
+struct BodyFields {
+    name: String,
+    decision_number: Option<String>,
+    decision_date: Option<NaiveDate>,
+    decision_signer: Option<String>,
+    reported_member_count: Option<i32>,
+}
+
+fn check_body(form: &BodyForm, today: NaiveDate) -> Result<BodyFields, String> {
+    let name = clean(&form.name).ok_or("Cần nhập tên tổ chức.")?;
+    let decision_date = form_date(&form.decision_date)?;
+    if let Some(date) = decision_date
+        && date > today
+    {
+        return Err(format!(
+            "Ngày quyết định {} là ngày trong tương lai (hôm nay là {}).",
+            format::date(date),
+            format::date(today)
+        ));
+    }
+    let reported_member_count = match form.reported_member_count.trim() {
+        "" => None,
+        text => Some(
+            text.parse::<i32>()
+                .ok()
+                .filter(|n| (0..=1000).contains(n))
+                .ok_or("Số thành viên theo báo cáo phải là một số từ 0 đến 1000.")?,
+        ),
+    };
+    Ok(BodyFields {
+        name,
+        decision_number: clean(&form.decision_number),
+        decision_date,
+        decision_signer: clean(&form.decision_signer),
+        reported_member_count,
+    })
+}
+
+async fn update(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Path(id): Path<i64>,
+    Form(form): Form<BodyForm>,
+) -> AppResult<Response> {
+    let loaded = load(&state, &user, id, true).await?;
+    let fields = match check_body(&form, state.clock.today()) {
+        Ok(fields) => fields,
+        Err(message) => {
+            let page = render(&state, layout, &user, loaded, Some(form), Some(message)).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    let now = state.clock.now();
+    let mut tx = state.pool.begin().await?;
+    let saved = sqlx::query_as!(
+        BodyRecord,
+        r#"UPDATE bodies b SET name = $3, decision_number = $4, decision_date = $5, decision_signer = $6,
+                  reported_member_count = $7
+            FROM units u
+            WHERE b.id = $1 AND b.version = $2 AND u.id = b.unit_id
+        RETURNING b.id, b.election_id, b.unit_id, u.ancestors AS unit_ancestors, b.name, b.decision_number,
+                  b.decision_date, b.decision_signer, b.reported_member_count, b.version"#,
+        id,
+        form.version,
+        fields.name,
+        fields.decision_number,
+        fields.decision_date,
+        fields.decision_signer,
+        fields.reported_member_count
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(saved) = saved else {
+        // Someone saved first: show their version, keep what this user typed.
+        let message = format!(
+            "Tổ chức này vừa được người khác sửa nên chưa lưu. Bản đang lưu: {} — quyết định {}. \
+             Những gì bạn nhập vẫn ở trong ô; kiểm tra rồi lưu lại.",
+            loaded.body.name,
+            loaded.summary.decision_text()
+        );
+        let mut typed = form;
+        typed.version = loaded.body.version;
+        let page = render(&state, layout, &user, loaded, Some(typed), Some(message)).await?;
+        return Ok((StatusCode::CONFLICT, page).into_response());
+    };
+    let event = Event::new("body.updated")
+        .unit(saved.unit_id)
+        .object("body", id)
+        .before(serde_json::to_value(&loaded.body).unwrap_or_default())
+        .after(serde_json::to_value(&saved).unwrap_or_default());
+    audit::record(&mut tx, &user.actor(&meta), now, event).await?;
+    tx.commit().await?;
+    Ok(flash::redirect(&format!("/bodies/{id}"), "Đã lưu."))
+}
+
+#[derive(Deserialize)]
+struct DissolveForm {
+    #[serde(default)]
+    reason: String,
+}
+
+async fn dissolve(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Path(id): Path<i64>,
+    Form(form): Form<DissolveForm>,
+) -> AppResult<Response> {
+    let loaded = load(&state, &user, id, true).await?;
+    let Some(reason) = clean(&form.reason) else {
+        return Ok(flash::redirect(&format!("/bodies/{id}"), "Cần ghi lý do giải thể."));
+    };
+    let now = state.clock.now();
+    let mut tx = state.pool.begin().await?;
+    sqlx::query!(
+        "UPDATE bodies SET dissolved_at = $2, dissolution_reason = $3 WHERE id = $1",
+        id,
+        now.date_naive(),
+        reason
+    )
+    .execute(&mut *tx)
+    .await?;
+    let event = Event::new("body.dissolved")
+        .unit(loaded.body.unit_id)
+        .object("body", id)
+        .before(serde_json::to_value(&loaded.body).unwrap_or_default())
+        .after(serde_json::json!({ "reason": reason }));
+    audit::record(&mut tx, &user.actor(&meta), now, event).await?;
+    tx.commit().await?;
+    let unit = sqlx::query!("SELECT level, gso_code FROM units WHERE id = $1", loaded.body.unit_id)
+        .fetch_one(&state.pool)
+        .await?;
+    Ok(flash::redirect(
+        &crate::units::path(&unit.level, unit.gso_code),
+        "Đã giải thể tổ chức.",
+    ))
+}
+
+#[derive(Deserialize, Default, Clone)]
+struct MemberForm {
+    #[serde(default)]
+    full_name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    position: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    version: i32,
+}
+
+#[derive(serde::Serialize)]
+struct MemberFields {
+    full_name: String,
+    role: String,
+    position: Option<String>,
+    phone: Option<String>,
+}
+
+fn check_member(form: &MemberForm) -> Result<MemberFields, String> {
+    let full_name = clean(&form.full_name).ok_or("Cần nhập họ và tên thành viên.")?;
+    if !MEMBER_ROLES.contains(&form.role.as_str()) {
+        return Err("Chức danh trong tổ chức không hợp lệ.".to_string());
+    }
+    let phone = clean(&form.phone);
+    if let Some(phone) = &phone
+        && !phone.chars().all(|c| c.is_ascii_digit() || " +.-()".contains(c))
+    {
+        return Err(format!("Số điện thoại \"{phone}\" không hợp lệ."));
+    }
+    Ok(MemberFields {
+        full_name,
+        role: form.role.clone(),
+        position: clean(&form.position),
+        phone,
+    })
+}
+
+/// A second chair is refused by the database (one chair per body); say so in words.
+fn member_error(error: sqlx::Error) -> Result<String, AppError> {
+    match &error {
+        sqlx::Error::Database(db) if db.constraint() == Some("body_members_one_chair") => {
+            Ok("Tổ chức đã có trưởng ban; mỗi tổ chức chỉ có một trưởng ban.".to_string())
+        }
+        _ => Err(error.into()),
+    }
+}
+
+async fn add_member(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Path(id): Path<i64>,
+    Form(form): Form<MemberForm>,
+) -> AppResult<Response> {
+    let loaded = load(&state, &user, id, true).await?;
+    let back = format!("/bodies/{id}");
+    let fields = match check_member(&form) {
+        Ok(fields) => fields,
+        Err(message) => return Ok(flash::redirect(&back, &message)),
+    };
+    let now = state.clock.now();
+    let mut tx = state.pool.begin().await?;
+    let inserted = sqlx::query_scalar!(
+        "INSERT INTO body_members (body_id, full_name, role, position, phone) VALUES ($1, $2, $3, $4, $5)
+         RETURNING id",
+        id,
+        fields.full_name,
+        fields.role,
+        fields.position,
+        fields.phone
+    )
+    .fetch_one(&mut *tx)
+    .await;
+    let member_id = match inserted {
+        Ok(member_id) => member_id,
+        Err(error) => return Ok(flash::redirect(&back, &member_error(error)?)),
+    };
+    let event = Event::new("member.added")
+        .unit(loaded.body.unit_id)
+        .object("member", member_id)
+        .after(serde_json::to_value(&fields).unwrap_or_default());
+    audit::record(&mut tx, &user.actor(&meta), now, event).await?;
+    tx.commit().await?;
+    Ok(flash::redirect(&back, &format!("Đã thêm {}.", fields.full_name)))
+}
+
+/// The member and its body, checked to be editable by the user.
+async fn load_member(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<(i64, i64, serde_json::Value)> {
+    let row = sqlx::query!(
+        r#"SELECT m.body_id, b.unit_id, u.ancestors, m.full_name, m.role, m.position, m.phone
+             FROM body_members m JOIN bodies b ON b.id = m.body_id JOIN units u ON u.id = b.unit_id
+            WHERE m.id = $1 AND b.dissolved_at IS NULL"#,
+        id
+    )
+    .fetch_optional(&state.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    if !user.scope.can_edit(&row.ancestors) {
+        return Err(AppError::OutOfScope);
+    }
+    let before = serde_json::json!({
+        "full_name": row.full_name, "role": row.role, "position": row.position, "phone": row.phone,
+    });
+    Ok((row.body_id, row.unit_id, before))
+}
+
+async fn update_member(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Path(id): Path<i64>,
+    Form(form): Form<MemberForm>,
+) -> AppResult<Response> {
+    let (body_id, unit_id, before) = load_member(&state, &user, id).await?;
+    let back = format!("/bodies/{body_id}");
+    let fields = match check_member(&form) {
+        Ok(fields) => fields,
+        Err(message) => return Ok(flash::redirect(&back, &message)),
+    };
+    let now = state.clock.now();
+    let mut tx = state.pool.begin().await?;
+    let saved = sqlx::query!(
+        "UPDATE body_members SET full_name = $3, role = $4, position = $5, phone = $6 WHERE id = $1 AND version = $2",
+        id,
+        form.version,
+        fields.full_name,
+        fields.role,
+        fields.position,
+        fields.phone
+    )
+    .execute(&mut *tx)
+    .await;
+    match saved {
+        Ok(done) if done.rows_affected() == 0 => {
+            let message = format!(
+                "Thành viên này vừa được người khác sửa nên chưa lưu (bản đang lưu: {}). Hãy xem lại rồi sửa tiếp.",
+                before["full_name"].as_str().unwrap_or_default()
+            );
+            return Ok(flash::redirect(&back, &message));
+        }
+        Ok(_) => {}
+        Err(error) => return Ok(flash::redirect(&back, &member_error(error)?)),
+    }
+    let event = Event::new("member.updated")
+        .unit(unit_id)
+        .object("member", id)
+        .before(before)
+        .after(serde_json::to_value(&fields).unwrap_or_default());
+    audit::record(&mut tx, &user.actor(&meta), now, event).await?;
+    tx.commit().await?;
+    Ok(flash::redirect(&back, "Đã lưu thành viên."))
+}
+
+async fn remove_member(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let (body_id, unit_id, before) = load_member(&state, &user, id).await?;
+    let now = state.clock.now();
+    let mut tx = state.pool.begin().await?;
+    sqlx::query!("DELETE FROM body_members WHERE id = $1", id)
+        .execute(&mut *tx)
+        .await?;
+    let event = Event::new("member.removed").unit(unit_id).object("member", id).before(before);
+    audit::record(&mut tx, &user.actor(&meta), now, event).await?;
+    tx.commit().await?;
+    Ok(flash::redirect(&format!("/bodies/{body_id}"), "Đã xóa thành viên."))
+}
+
+#[derive(Deserialize)]
+struct CreateForm {
+    kind: String,
+    #[serde(flatten)]
+    body: BodyForm,
+}
+
+/// A steering committee or an election committee for a unit. Election boards and polling groups
+/// are created from their constituency and polling area.
+async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Path((level, gso_code)): Path<(String, String)>,
+    Form(form): Form<CreateForm>,
+) -> AppResult<Response> {
+    let gso_code: i32 = gso_code.parse().map_err(|_| AppError::NotFound)?;
+    let unit = crate::units::find(&state.pool, &level, gso_code).await?.ok_or(AppError::NotFound)?;
+    if !user.scope.can_edit(&unit.ancestors) {
+        return Err(AppError::OutOfScope);
+    }
+    let back = crate::units::path(&level, gso_code);
+    if !matches!(form.kind.as_str(), "steering_committee" | "election_committee") {
+        return Ok(flash::redirect(&back, "Loại tổ chức không hợp lệ."));
+    }
+    let fields = match check_body(&form.body, state.clock.today()) {
+        Ok(fields) => fields,
+        Err(message) => return Ok(flash::redirect(&back, &message)),
+    };
+    let Some(election) = crate::elections::current(&state.pool).await? else {
+        return Ok(flash::redirect(&back, "Chưa có cuộc bầu cử nào."));
+    };
+    let now = state.clock.now();
+    let mut tx = state.pool.begin().await?;
+    let inserted = sqlx::query_scalar!(
+        r#"INSERT INTO bodies (election_id, kind, unit_id, name, decision_number, decision_date, decision_signer,
+                               reported_member_count)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           ON CONFLICT (election_id, kind, unit_id)
+              WHERE kind IN ('steering_committee', 'election_committee') AND dissolved_at IS NULL
+           DO NOTHING
+           RETURNING id"#,
+        election.id,
+        form.kind,
+        unit.id,
+        fields.name,
+        fields.decision_number,
+        fields.decision_date,
+        fields.decision_signer,
+        fields.reported_member_count
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(id) = inserted else {
+        return Ok(flash::redirect(&back, "Đơn vị đã có tổ chức loại này; hãy sửa tổ chức đang có."));
+    };
+    let event = Event::new("body.created")
+        .unit(unit.id)
+        .object("body", id)
+        .after(serde_json::json!({ "kind": form.kind, "name": fields.name }));
+    audit::record(&mut tx, &user.actor(&meta), now, event).await?;
+    tx.commit().await?;
+    Ok(flash::redirect(&format!("/bodies/{id}"), "Đã tạo tổ chức; hãy thêm thành viên."))
+}
