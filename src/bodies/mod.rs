@@ -48,7 +48,9 @@ impl BodySummary {
 
     pub fn member_count_text(&self) -> String {
         match (self.listed_members, self.reported_member_count) {
-            (0, Some(reported)) => format!("{} (theo báo cáo)", format::number(i64::from(reported))),
+            (0, Some(reported)) => {
+                format!("{} (theo báo cáo)", format::number(i64::from(reported)))
+            }
             (0, None) => "—".to_string(),
             (listed, _) => format::number(listed),
         }
@@ -68,7 +70,11 @@ impl BodySummary {
             self.decision_signer.clone(),
         ];
         let text = parts.into_iter().flatten().collect::<Vec<_>>().join(", ");
-        if text.is_empty() { "—".to_string() } else { text }
+        if text.is_empty() {
+            "—".to_string()
+        } else {
+            text
+        }
     }
 
     pub fn href(&self) -> String {
@@ -78,22 +84,38 @@ impl BodySummary {
     /// Everything wrong with the body as of `today`.
     pub fn problems(&self, today: NaiveDate) -> Vec<Problem> {
         let mut problems = Vec::new();
-        let mut violation = |message: String| problems.push(Problem { violation: true, message });
+        let mut violation = |message: String| {
+            problems.push(Problem {
+                violation: true,
+                message,
+            })
+        };
         match (self.member_count(), self.min_members, self.max_members) {
             (None, _, _) => violation("chưa có thành viên".to_string()),
-            (Some(count), Some(min), Some(max)) if count < i64::from(min) || count > i64::from(max) => {
-                violation(format!("{count} thành viên, ngoài khoảng {min}–{max} luật định"))
+            (Some(count), Some(min), Some(max))
+                if count < i64::from(min) || count > i64::from(max) =>
+            {
+                violation(format!(
+                    "{count} thành viên, ngoài khoảng {min}–{max} luật định"
+                ))
             }
             _ => {}
         }
         if self.listed_members > 0 && self.chairs != 1 {
-            let message = if self.chairs == 0 { "chưa có trưởng ban" } else { "có hơn một trưởng ban" };
+            let message = if self.chairs == 0 {
+                "chưa có trưởng ban"
+            } else {
+                "có hơn một trưởng ban"
+            };
             violation(message.to_string());
         }
         if let Some(date) = self.decision_date
             && date > today
         {
-            violation(format!("quyết định đề ngày {} là ngày trong tương lai", format::date(date)));
+            violation(format!(
+                "quyết định đề ngày {} là ngày trong tương lai",
+                format::date(date)
+            ));
         }
         if self.decision_date.is_none() || self.decision_number.is_none() {
             problems.push(Problem {
@@ -117,7 +139,12 @@ impl BodySummary {
 }
 
 /// The live bodies of the election in a unit (`only_unit`) or in it and everything below it.
-pub async fn summaries(pool: &PgPool, election_id: i64, unit_id: i64, only_unit: bool) -> sqlx::Result<Vec<BodySummary>> {
+pub async fn summaries(
+    pool: &PgPool,
+    election_id: i64,
+    unit_id: i64,
+    only_unit: bool,
+) -> sqlx::Result<Vec<BodySummary>> {
     sqlx::query_as!(
         BodySummary,
         r#"SELECT b.id, b.kind, k.name_vi AS kind_vi, b.name, u.level AS unit_level, u.gso_code AS unit_gso_code,
@@ -173,7 +200,12 @@ pub const MEMBER_ROLES: &[&str] = &["chair", "deputy", "secretary", "member"];
 mod tests {
     use super::*;
 
-    fn body(listed: i64, chairs: i64, reported: Option<i32>, range: Option<(i32, i32)>) -> BodySummary {
+    fn body(
+        listed: i64,
+        chairs: i64,
+        reported: Option<i32>,
+        range: Option<(i32, i32)>,
+    ) -> BodySummary {
         BodySummary {
             id: 1,
             kind: "election_committee".into(),
@@ -199,18 +231,33 @@ mod tests {
     }
 
     fn violations(b: &BodySummary) -> Vec<String> {
-        b.problems(today()).into_iter().filter(|p| p.violation).map(|p| p.message).collect()
+        b.problems(today())
+            .into_iter()
+            .filter(|p| p.violation)
+            .map(|p| p.message)
+            .collect()
     }
 
     #[test]
     fn member_counts_at_the_range_boundaries() {
         let district = Some((11, 15));
-        assert_eq!(violations(&body(10, 1, None, district)).len(), 1, "10 of 11–15");
+        assert_eq!(
+            violations(&body(10, 1, None, district)).len(),
+            1,
+            "10 of 11–15"
+        );
         assert!(violations(&body(11, 1, None, district)).is_empty());
         assert!(violations(&body(15, 1, None, district)).is_empty());
-        assert_eq!(violations(&body(16, 1, None, district)).len(), 1, "16 of 11–15");
+        assert_eq!(
+            violations(&body(16, 1, None, district)).len(),
+            1,
+            "16 of 11–15"
+        );
         assert!(body(15, 1, None, district).is_established(today()));
-        assert!(!body(16, 1, None, district).is_established(today()), "a draft outside its range");
+        assert!(
+            !body(16, 1, None, district).is_established(today()),
+            "a draft outside its range"
+        );
     }
 
     #[test]
@@ -218,15 +265,29 @@ mod tests {
         let province = Some((21, 31));
         let reported = body(0, 0, Some(31), province);
         assert!(violations(&reported).is_empty());
-        assert!(reported.problems(today()).iter().any(|p| p.message.contains("danh sách thành viên")));
+        assert!(
+            reported
+                .problems(today())
+                .iter()
+                .any(|p| p.message.contains("danh sách thành viên"))
+        );
         assert_eq!(violations(&body(0, 0, Some(32), province)).len(), 1);
-        assert_eq!(violations(&body(0, 0, None, province)), ["chưa có thành viên"]);
+        assert_eq!(
+            violations(&body(0, 0, None, province)),
+            ["chưa có thành viên"]
+        );
     }
 
     #[test]
     fn exactly_one_chair() {
-        assert_eq!(violations(&body(11, 0, None, Some((11, 15)))), ["chưa có trưởng ban"]);
-        assert_eq!(violations(&body(11, 2, None, Some((11, 15)))), ["có hơn một trưởng ban"]);
+        assert_eq!(
+            violations(&body(11, 0, None, Some((11, 15)))),
+            ["chưa có trưởng ban"]
+        );
+        assert_eq!(
+            violations(&body(11, 2, None, Some((11, 15)))),
+            ["có hơn một trưởng ban"]
+        );
     }
 
     #[test]

@@ -4,10 +4,10 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Form;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use unicode_normalization::UnicodeNormalization;
@@ -167,7 +167,12 @@ async fn render(
     })
 }
 
-async fn show(State(state): State<AppState>, layout: Layout, user: CurrentUser, Path(id): Path<i64>) -> AppResult<BodyPage> {
+async fn show(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<BodyPage> {
     let loaded = load(&state, &user, id, false).await?;
     render(&state, layout, &user, loaded, None, None).await
 }
@@ -193,9 +198,15 @@ impl BodyForm {
         BodyForm {
             name: body.name.clone(),
             decision_number: body.decision_number.clone().unwrap_or_default(),
-            decision_date: body.decision_date.map(|d| d.to_string()).unwrap_or_default(),
+            decision_date: body
+                .decision_date
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
             decision_signer: body.decision_signer.clone().unwrap_or_default(),
-            reported_member_count: body.reported_member_count.map(|n| n.to_string()).unwrap_or_default(),
+            reported_member_count: body
+                .reported_member_count
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
             version: body.version,
         }
     }
@@ -314,7 +325,10 @@ async fn dissolve(
 ) -> AppResult<Response> {
     let loaded = load(&state, &user, id, true).await?;
     let Some(reason) = clean(&form.reason) else {
-        return Ok(flash::redirect(&format!("/bodies/{id}"), "Cần ghi lý do giải thể."));
+        return Ok(flash::redirect(
+            &format!("/bodies/{id}"),
+            "Cần ghi lý do giải thể.",
+        ));
     };
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
@@ -333,9 +347,12 @@ async fn dissolve(
         .after(serde_json::json!({ "reason": reason }));
     audit::record(&mut tx, &user.actor(&meta), now, event).await?;
     tx.commit().await?;
-    let unit = sqlx::query!("SELECT level, gso_code FROM units WHERE id = $1", loaded.body.unit_id)
-        .fetch_one(&state.pool)
-        .await?;
+    let unit = sqlx::query!(
+        "SELECT level, gso_code FROM units WHERE id = $1",
+        loaded.body.unit_id
+    )
+    .fetch_one(&state.pool)
+    .await?;
     Ok(flash::redirect(
         &crate::units::path(&unit.level, unit.gso_code),
         "Đã giải thể tổ chức.",
@@ -371,7 +388,9 @@ fn check_member(form: &MemberForm) -> Result<MemberFields, String> {
     }
     let phone = clean(&form.phone);
     if let Some(phone) = &phone
-        && !phone.chars().all(|c| c.is_ascii_digit() || " +.-()".contains(c))
+        && !phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +.-()".contains(c))
     {
         return Err(format!("Số điện thoại \"{phone}\" không hợp lệ."));
     }
@@ -429,11 +448,18 @@ async fn add_member(
         .after(serde_json::to_value(&fields).unwrap_or_default());
     audit::record(&mut tx, &user.actor(&meta), now, event).await?;
     tx.commit().await?;
-    Ok(flash::redirect(&back, &format!("Đã thêm {}.", fields.full_name)))
+    Ok(flash::redirect(
+        &back,
+        &format!("Đã thêm {}.", fields.full_name),
+    ))
 }
 
 /// The member and its body, checked to be editable by the user.
-async fn load_member(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<(i64, i64, serde_json::Value)> {
+async fn load_member(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+) -> AppResult<(i64, i64, serde_json::Value)> {
     let row = sqlx::query!(
         r#"SELECT m.body_id, b.unit_id, u.ancestors, m.full_name, m.role, m.position, m.phone
              FROM body_members m JOIN bodies b ON b.id = m.body_id JOIN units u ON u.id = b.unit_id
@@ -511,10 +537,16 @@ async fn remove_member(
     sqlx::query!("DELETE FROM body_members WHERE id = $1", id)
         .execute(&mut *tx)
         .await?;
-    let event = Event::new("member.removed").unit(unit_id).object("member", id).before(before);
+    let event = Event::new("member.removed")
+        .unit(unit_id)
+        .object("member", id)
+        .before(before);
     audit::record(&mut tx, &user.actor(&meta), now, event).await?;
     tx.commit().await?;
-    Ok(flash::redirect(&format!("/bodies/{body_id}"), "Đã xóa thành viên."))
+    Ok(flash::redirect(
+        &format!("/bodies/{body_id}"),
+        "Đã xóa thành viên.",
+    ))
 }
 
 #[derive(Deserialize)]
@@ -534,12 +566,17 @@ async fn create(
     Form(form): Form<CreateForm>,
 ) -> AppResult<Response> {
     let gso_code: i32 = gso_code.parse().map_err(|_| AppError::NotFound)?;
-    let unit = crate::units::find(&state.pool, &level, gso_code).await?.ok_or(AppError::NotFound)?;
+    let unit = crate::units::find(&state.pool, &level, gso_code)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if !user.scope.can_edit(&unit.ancestors) {
         return Err(AppError::OutOfScope);
     }
     let back = crate::units::path(&level, gso_code);
-    if !matches!(form.kind.as_str(), "steering_committee" | "election_committee") {
+    if !matches!(
+        form.kind.as_str(),
+        "steering_committee" | "election_committee"
+    ) {
         return Ok(flash::redirect(&back, "Loại tổ chức không hợp lệ."));
     }
     let fields = match check_body(&form.body, state.clock.today()) {
@@ -571,7 +608,10 @@ async fn create(
     .fetch_optional(&mut *tx)
     .await?;
     let Some(id) = inserted else {
-        return Ok(flash::redirect(&back, "Đơn vị đã có tổ chức loại này; hãy sửa tổ chức đang có."));
+        return Ok(flash::redirect(
+            &back,
+            "Đơn vị đã có tổ chức loại này; hãy sửa tổ chức đang có.",
+        ));
     };
     let event = Event::new("body.created")
         .unit(unit.id)
@@ -579,5 +619,8 @@ async fn create(
         .after(serde_json::json!({ "kind": form.kind, "name": fields.name }));
     audit::record(&mut tx, &user.actor(&meta), now, event).await?;
     tx.commit().await?;
-    Ok(flash::redirect(&format!("/bodies/{id}"), "Đã tạo tổ chức; hãy thêm thành viên."))
+    Ok(flash::redirect(
+        &format!("/bodies/{id}"),
+        "Đã tạo tổ chức; hãy thêm thành viên.",
+    ))
 }

@@ -45,7 +45,12 @@ pub const AREA_CHECK: &str = "Khu vực bỏ phiếu";
 pub const SUM_CHECK: &str = "Số liệu cộng không khớp";
 
 /// Everything wrong in `unit_id` and below it, violations first.
-pub async fn findings(pool: &PgPool, election_id: i64, unit_id: i64, today: NaiveDate) -> sqlx::Result<Vec<Finding>> {
+pub async fn findings(
+    pool: &PgPool,
+    election_id: i64,
+    unit_id: i64,
+    today: NaiveDate,
+) -> sqlx::Result<Vec<Finding>> {
     let mut found = Vec::new();
     body_findings(pool, election_id, unit_id, today, &mut found).await?;
     council_findings(pool, election_id, unit_id, &mut found).await?;
@@ -66,7 +71,11 @@ async fn body_findings(
     for body in bodies::summaries(pool, election_id, unit_id, false).await? {
         for problem in body.problems(today) {
             found.push(Finding {
-                severity: if problem.violation { Severity::Violation } else { Severity::Warning },
+                severity: if problem.violation {
+                    Severity::Violation
+                } else {
+                    Severity::Warning
+                },
                 check: BODY_CHECK,
                 unit_name: body.unit_name.clone(),
                 unit_ancestors: body.unit_ancestors.clone(),
@@ -79,7 +88,12 @@ async fn body_findings(
     Ok(())
 }
 
-async fn council_findings(pool: &PgPool, election_id: i64, unit_id: i64, found: &mut Vec<Finding>) -> sqlx::Result<()> {
+async fn council_findings(
+    pool: &PgPool,
+    election_id: i64,
+    unit_id: i64,
+    found: &mut Vec<Finding>,
+) -> sqlx::Result<()> {
     let councils = sqlx::query!(
         r#"SELECT c.id, r.kind, c.seats_total, u.level, u.gso_code, u.name, u.ancestors, u.division_type,
                   u.terrain, u.population,
@@ -111,7 +125,10 @@ async fn council_findings(pool: &PgPool, election_id: i64, unit_id: i64, found: 
         let total = match council.kind.as_str() {
             "na" => {
                 match council.seats_total {
-                    None => push(Severity::Warning, "chưa nhập số đại biểu Quốc hội được bầu".to_string()),
+                    None => push(
+                        Severity::Warning,
+                        "chưa nhập số đại biểu Quốc hội được bầu".to_string(),
+                    ),
                     Some(total) if total < 6 => push(
                         Severity::Violation,
                         format!("{total} đại biểu Quốc hội; mỗi tỉnh được bầu ít nhất 6"),
@@ -134,7 +151,10 @@ async fn council_findings(pool: &PgPool, election_id: i64, unit_id: i64, found: 
                     .or(computed.as_ref().and_then(|c| c.seats));
                 if total.is_none() {
                     let why = computed.map_or_else(|| "không tính được".to_string(), |c| c.working);
-                    push(Severity::Warning, format!("chưa xác định tổng số đại biểu: {why}"));
+                    push(
+                        Severity::Warning,
+                        format!("chưa xác định tổng số đại biểu: {why}"),
+                    );
                 }
                 total
             }
@@ -154,7 +174,12 @@ async fn council_findings(pool: &PgPool, election_id: i64, unit_id: i64, found: 
     Ok(())
 }
 
-async fn constituency_findings(pool: &PgPool, election_id: i64, unit_id: i64, found: &mut Vec<Finding>) -> sqlx::Result<()> {
+async fn constituency_findings(
+    pool: &PgPool,
+    election_id: i64,
+    unit_id: i64,
+    found: &mut Vec<Finding>,
+) -> sqlx::Result<()> {
     let rows = sqlx::query!(
         r#"SELECT k.number, k.name, k.seats, r.max_seats_per_constituency AS cap, u.level, u.gso_code,
                   u.name AS unit_name, u.ancestors,
@@ -192,27 +217,46 @@ async fn constituency_findings(pool: &PgPool, election_id: i64, unit_id: i64, fo
             push(
                 Severity::Violation,
                 SEATS_CHECK,
-                format!("{} đại biểu, quá mức tối đa {} của một đơn vị bầu cử", row.seats, row.cap),
+                format!(
+                    "{} đại biểu, quá mức tối đa {} của một đơn vị bầu cử",
+                    row.seats, row.cap
+                ),
             );
         }
         if !row.has_board {
-            push(Severity::Violation, BOARD_CHECK, "chưa có Ban bầu cử".to_string());
+            push(
+                Severity::Violation,
+                BOARD_CHECK,
+                "chưa có Ban bầu cử".to_string(),
+            );
         }
         if row.foreign > 0 {
             push(
                 Severity::Violation,
                 SEATS_CHECK,
-                format!("gồm {} đơn vị hành chính không thuộc địa bàn của hội đồng", row.foreign),
+                format!(
+                    "gồm {} đơn vị hành chính không thuộc địa bàn của hội đồng",
+                    row.foreign
+                ),
             );
         }
         if row.covered == 0 {
-            push(Severity::Warning, SEATS_CHECK, "chưa ghi địa bàn (các đơn vị hành chính)".to_string());
+            push(
+                Severity::Warning,
+                SEATS_CHECK,
+                "chưa ghi địa bàn (các đơn vị hành chính)".to_string(),
+            );
         }
     }
     Ok(())
 }
 
-async fn area_findings(pool: &PgPool, election_id: i64, unit_id: i64, found: &mut Vec<Finding>) -> sqlx::Result<()> {
+async fn area_findings(
+    pool: &PgPool,
+    election_id: i64,
+    unit_id: i64,
+    found: &mut Vec<Finding>,
+) -> sqlx::Result<()> {
     let rows = sqlx::query!(
         r#"SELECT p.number, p.name, p.voters, p.kind, u.terrain, u.level, u.gso_code, u.name AS unit_name,
                   u.ancestors,
@@ -257,7 +301,12 @@ async fn area_findings(pool: &PgPool, election_id: i64, unit_id: i64, found: &mu
 
 /// Figures that should add up and do not: a unit's population against its children's, and a
 /// commune's voters against its polling areas'.
-async fn sum_findings(pool: &PgPool, election_id: i64, unit_id: i64, found: &mut Vec<Finding>) -> sqlx::Result<()> {
+async fn sum_findings(
+    pool: &PgPool,
+    election_id: i64,
+    unit_id: i64,
+    found: &mut Vec<Finding>,
+) -> sqlx::Result<()> {
     let populations = sqlx::query!(
         r#"SELECT u.level, u.gso_code, u.name, u.ancestors, u.population AS "population!",
                   sum(c.population)::bigint AS "children_sum!"

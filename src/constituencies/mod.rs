@@ -33,15 +33,24 @@ impl CouncilRow {
         format::optional_number(self.total())
     }
     pub fn working(&self) -> String {
-        self.calculation.as_ref().map(|c| c.working.clone()).unwrap_or_default()
+        self.calculation
+            .as_ref()
+            .map(|c| c.working.clone())
+            .unwrap_or_default()
     }
     pub fn rule(&self) -> &'static str {
-        self.calculation.as_ref().map_or("", |c| c.rule.description_vi())
+        self.calculation
+            .as_ref()
+            .map_or("", |c| c.rule.description_vi())
     }
 }
 
 /// The councils elected in a unit (its People's Council, and for a province its NA delegation).
-pub async fn councils_of_unit(pool: &PgPool, election_id: i64, unit_id: i64) -> sqlx::Result<Vec<CouncilRow>> {
+pub async fn councils_of_unit(
+    pool: &PgPool,
+    election_id: i64,
+    unit_id: i64,
+) -> sqlx::Result<Vec<CouncilRow>> {
     let rows = sqlx::query!(
         r#"SELECT c.id, r.kind, c.seats_total, c.seats_total_reason, u.level, u.division_type, u.terrain,
                   u.population,

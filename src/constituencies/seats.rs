@@ -67,21 +67,33 @@ pub fn rule_for(unit: CouncilUnit<'_>) -> Option<SeatRule> {
 impl SeatRule {
     pub fn description_vi(self) -> &'static str {
         match self {
-            SeatRule::ProvinceMountainous => "Tỉnh miền núi, vùng cao: 50 đại biểu đến 500.000 dân, thêm 1 cho mỗi 50.000 dân, tối đa 75",
-            SeatRule::ProvinceOther => "Tỉnh khác: 50 đại biểu đến 1.000.000 dân, thêm 1 cho mỗi 70.000 dân, tối đa 85",
+            SeatRule::ProvinceMountainous => {
+                "Tỉnh miền núi, vùng cao: 50 đại biểu đến 500.000 dân, thêm 1 cho mỗi 50.000 dân, tối đa 75"
+            }
+            SeatRule::ProvinceOther => {
+                "Tỉnh khác: 50 đại biểu đến 1.000.000 dân, thêm 1 cho mỗi 70.000 dân, tối đa 85"
+            }
             SeatRule::DistrictMountainousOrIsland => {
                 "Huyện miền núi, vùng cao, hải đảo: 30 đại biểu đến 40.000 dân, thêm 1 cho mỗi 7.000 dân, tối đa 35"
             }
-            SeatRule::DistrictOrTownOther => "Huyện, thị xã khác: 30 đại biểu đến 80.000 dân, thêm 1 cho mỗi 15.000 dân, tối đa 35",
-            SeatRule::ProvincialCity => "Thành phố thuộc tỉnh: 30 đại biểu đến 100.000 dân, thêm 1 cho mỗi 10.000 dân, tối đa 35",
+            SeatRule::DistrictOrTownOther => {
+                "Huyện, thị xã khác: 30 đại biểu đến 80.000 dân, thêm 1 cho mỗi 15.000 dân, tối đa 35"
+            }
+            SeatRule::ProvincialCity => {
+                "Thành phố thuộc tỉnh: 30 đại biểu đến 100.000 dân, thêm 1 cho mỗi 10.000 dân, tối đa 35"
+            }
             SeatRule::DistrictWithManyCommunes => {
                 "Đơn vị cấp huyện có từ 30 đơn vị cấp xã trở lên: do Ủy ban Thường vụ Quốc hội quyết định, tối đa 40"
             }
             SeatRule::CommuneMountainousOrIsland => {
                 "Xã, thị trấn miền núi, vùng cao, hải đảo: 15 đại biểu đến 2.000 dân; 19 từ 2.001 đến 2.999; 21 từ 3.000 đến 4.000; thêm 1 cho mỗi 1.000 dân; tối đa 30"
             }
-            SeatRule::CommuneOther => "Xã, thị trấn khác: 25 đại biểu đến 5.000 dân, thêm 1 cho mỗi 2.500 dân, tối đa 30",
-            SeatRule::Ward => "Phường: 21 đại biểu đến 10.000 dân, thêm 1 cho mỗi 5.000 dân, tối đa 30",
+            SeatRule::CommuneOther => {
+                "Xã, thị trấn khác: 25 đại biểu đến 5.000 dân, thêm 1 cho mỗi 2.500 dân, tối đa 30"
+            }
+            SeatRule::Ward => {
+                "Phường: 21 đại biểu đến 10.000 dân, thêm 1 cho mỗi 5.000 dân, tối đa 30"
+            }
         }
     }
 
@@ -187,7 +199,10 @@ mod tests {
         let calculation = calculate(province, Some(1_320_324)).unwrap();
         // 50 + ⌊820.324 / 50.000⌋ = 50 + 16 = 66, the 66 deputies Quảng Ninh elected.
         assert_eq!(calculation.seats, Some(66));
-        assert_eq!(calculation.working, "50 + ⌊(1.320.324 − 500.000) / 50.000⌋ = 66");
+        assert_eq!(
+            calculation.working,
+            "50 + ⌊(1.320.324 − 500.000) / 50.000⌋ = 66"
+        );
         assert_eq!(calculation.rule, SeatRule::ProvinceMountainous);
     }
 
@@ -200,7 +215,12 @@ mod tests {
         assert_eq!(seats(p, 1_749_999), 74);
         assert_eq!(seats(p, 1_750_000), 75);
         assert_eq!(seats(p, 9_000_000), 75, "capped");
-        assert!(calculate(p, Some(9_000_000)).unwrap().working.ends_with("→ tối đa 75"));
+        assert!(
+            calculate(p, Some(9_000_000))
+                .unwrap()
+                .working
+                .ends_with("→ tối đa 75")
+        );
     }
 
     #[test]
@@ -263,8 +283,14 @@ mod tests {
         let calculation = calculate(ha_long, Some(300_267)).unwrap();
         assert_eq!(calculation.rule, SeatRule::DistrictWithManyCommunes);
         assert_eq!((calculation.seats, calculation.cap), (None, 40));
-        let twenty_nine = CouncilUnit { children: 29, ..ha_long };
-        assert_eq!(calculate(twenty_nine, Some(300_267)).unwrap().rule, SeatRule::ProvincialCity);
+        let twenty_nine = CouncilUnit {
+            children: 29,
+            ..ha_long
+        };
+        assert_eq!(
+            calculate(twenty_nine, Some(300_267)).unwrap().rule,
+            SeatRule::ProvincialCity
+        );
     }
 
     #[test]
@@ -290,7 +316,11 @@ mod tests {
         assert_eq!(seats(xa, 7_500), 26);
         assert_eq!(seats(xa, 100_000), 30);
         let phuong = unit("commune", "phường", "mountainous");
-        assert_eq!(seats(phuong, 10_000), 21, "a ward's terrain does not change its row");
+        assert_eq!(
+            seats(phuong, 10_000),
+            21,
+            "a ward's terrain does not change its row"
+        );
         assert_eq!(seats(phuong, 14_999), 21);
         assert_eq!(seats(phuong, 15_000), 22);
         assert_eq!(seats(phuong, 60_000), 30);

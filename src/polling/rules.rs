@@ -16,13 +16,18 @@ pub const KINDS: &[(&str, &str)] = &[
 ];
 
 pub fn kind_vi(kind: &str) -> &'static str {
-    KINDS.iter().find(|(code, _)| *code == kind).map_or("Khác", |(_, name)| name)
+    KINDS
+        .iter()
+        .find(|(code, _)| *code == kind)
+        .map_or("Khác", |(_, name)| name)
 }
 
 /// What is wrong with an area of `voters` voters of `kind` in a commune of `terrain`, if anything.
 pub fn size_problem(voters: i64, kind: &str, terrain: &str) -> Option<String> {
     if voters > MAX_VOTERS {
-        return Some(format!("{voters} cử tri, vượt quá {MAX_VOTERS} cử tri một khu vực bỏ phiếu"));
+        return Some(format!(
+            "{voters} cử tri, vượt quá {MAX_VOTERS} cử tri một khu vực bỏ phiếu"
+        ));
     }
     let minimum = match kind {
         "hospital_care_home" => MIN_HOSPITAL_VOTERS,
@@ -61,7 +66,10 @@ mod tests {
     fn hospitals_need_fifty() {
         assert!(size_problem(49, "hospital_care_home", "ordinary").is_some());
         assert!(size_problem(50, "hospital_care_home", "ordinary").is_none());
-        assert!(size_problem(49, "hospital_care_home", "mountainous").is_some(), "terrain does not lower it");
+        assert!(
+            size_problem(49, "hospital_care_home", "mountainous").is_some(),
+            "terrain does not lower it"
+        );
     }
 
     #[test]

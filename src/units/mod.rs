@@ -10,9 +10,9 @@ use sqlx::PgPool;
 use crate::AppState;
 use crate::auth::{Access, CurrentUser, Routes};
 use crate::bodies::{self, BodySummary};
+use crate::checklists::{self, TaskRow};
 use crate::checks::{self, Group};
 use crate::constituencies::{self, CouncilRow};
-use crate::checklists::{self, TaskRow};
 use crate::web::{AppError, AppResult, format, layout::Layout};
 
 pub fn routes() -> Routes {

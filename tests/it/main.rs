@@ -11,3 +11,4 @@ mod lifecycle;
 mod pages;
 mod schema;
 mod seed;
+mod structure;

@@ -63,7 +63,9 @@ async fn the_unit_browser_walks_from_the_province_to_a_commune() {
     );
     assert!(province.contains("Miền núi, vùng cao"));
     assert_eq!(
-        province.matches("<tr><td><a href=\"/units/district/").count(),
+        province
+            .matches("<tr><td><a href=\"/units/district/")
+            .count(),
         13,
         "its 13 localities: {province}"
     );

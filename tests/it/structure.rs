@@ -1,0 +1,287 @@
+//! The election's structure: bodies and members with the law's checks, the seat totals, and the
+//! "Kiểm tra" panel.
+
+use crate::helpers::{TestApp, location};
+
+/// The id of the seeded election committee of Huyện Đầm Hà and its version.
+async fn dam_ha_committee(app: &TestApp) -> (i64, i32) {
+    sqlx::query_as(
+        "SELECT b.id, b.version FROM bodies b JOIN units u ON u.id = b.unit_id
+          WHERE u.level = 'district' AND u.gso_code = 200 AND b.kind = 'election_committee'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap()
+}
+
+async fn add_member(app: &TestApp, body: i64, name: &str, role: &str) -> reqwest::Response {
+    app.submit(
+        &format!("/bodies/{body}/members"),
+        &[
+            ("full_name", name),
+            ("role", role),
+            ("phone", "0912 345 678"),
+        ],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_committee_becomes_established_when_its_members_fit_the_law() {
+    let app = TestApp::signed_in("huyen").await;
+    let (body, version) = dam_ha_committee(&app).await;
+    let saved = app
+        .submit(
+            &format!("/bodies/{body}"),
+            &[
+                ("name", "Ủy ban bầu cử huyện Đầm Hà"),
+                ("decision_number", "125/QĐ-UBND"),
+                ("decision_date", "2021-01-25"),
+                ("decision_signer", "Chủ tịch UBND huyện"),
+                ("reported_member_count", ""),
+                ("version", &version.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status(), 303);
+    let (_, page) = app.page(&format!("/bodies/{body}")).await;
+    assert!(
+        page.contains("chưa có thành viên"),
+        "no members and no reported count"
+    );
+
+    assert_eq!(
+        add_member(&app, body, "Nguyễn Văn Chủ", "chair")
+            .await
+            .status(),
+        303
+    );
+    let second_chair = add_member(&app, body, "Trần Thị Hai", "chair").await;
+    assert_eq!(location(&second_chair), format!("/bodies/{body}"));
+    let (_, page) = app.page(&format!("/bodies/{body}")).await;
+    assert!(
+        page.contains("mỗi tổ chức chỉ có một trưởng ban"),
+        "the second chair is refused in words"
+    );
+
+    for i in 1..=9 {
+        add_member(&app, body, &format!("Thành viên số {i}"), "member").await;
+    }
+    let (_, page) = app.page(&format!("/bodies/{body}")).await;
+    assert!(
+        page.contains("10 thành viên, ngoài khoảng 11–15"),
+        "a district committee has 11 to 15"
+    );
+    let (_, unit) = app.page("/units/district/200").await;
+    assert!(
+        unit.contains("10 thành viên, ngoài khoảng 11–15 luật định"),
+        "shown in the unit's checks too"
+    );
+
+    add_member(&app, body, "Thành viên số 10", "member").await;
+    let (_, unit) = app.page("/units/district/200").await;
+    assert!(!unit.contains("ngoài khoảng 11–15"));
+    assert!(unit.contains("✓ Đã thành lập"));
+
+    let members: i64 = sqlx::query_scalar("SELECT count(*) FROM body_members WHERE body_id = $1")
+        .bind(body)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(members, 11);
+    let audited: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'member.added'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(audited, 11, "every change audited");
+}
+
+#[tokio::test]
+async fn a_decision_dated_after_today_is_refused() {
+    let app = TestApp::signed_in("huyen").await;
+    let (body, version) = dam_ha_committee(&app).await;
+    let response = app
+        .submit(
+            &format!("/bodies/{body}"),
+            &[
+                ("name", "Ủy ban bầu cử huyện Đầm Hà"),
+                ("decision_date", "2021-01-28"),
+                ("version", &version.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("là ngày trong tương lai (hôm nay là 27/01/2021)")
+    );
+    let (_, saved): (i64, i32) = dam_ha_committee(&app).await;
+    assert_eq!(saved, version, "nothing changed");
+}
+
+#[tokio::test]
+async fn the_later_of_two_edits_gets_a_conflict_and_keeps_what_it_typed() {
+    let app = TestApp::seeded().await;
+    let first = app.as_user("huyen").await;
+    let second = app.as_user("tinh").await;
+    let (body, version) = dam_ha_committee(&app).await;
+    let version = version.to_string();
+    let edit = async |browser: &TestApp, number: &str| {
+        browser
+            .submit(
+                &format!("/bodies/{body}"),
+                &[
+                    ("name", "Ủy ban bầu cử huyện Đầm Hà"),
+                    ("decision_number", number),
+                    ("version", &version),
+                ],
+            )
+            .await
+    };
+    assert_eq!(edit(&first, "1/QĐ-UBND").await.status(), 303);
+    let late = edit(&second, "2/QĐ-UBND").await;
+    assert_eq!(late.status(), 409);
+    let page = late.text().await.unwrap();
+    assert!(
+        page.contains("vừa được người khác sửa") && page.contains("1/QĐ-UBND"),
+        "the fresh data"
+    );
+    assert!(
+        page.contains("value=\"2/QĐ-UBND\""),
+        "what the second person typed is kept"
+    );
+    let stored: String = sqlx::query_scalar("SELECT decision_number FROM bodies WHERE id = $1")
+        .bind(body)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, "1/QĐ-UBND", "not overwritten");
+}
+
+#[tokio::test]
+async fn officers_touch_only_bodies_in_their_scope_even_by_editing_ids() {
+    let app = TestApp::seeded().await;
+    let (body, version) = dam_ha_committee(&app).await;
+    let other_district = app.as_user("huyen.khac").await;
+    let response = other_district
+        .submit(
+            &format!("/bodies/{body}"),
+            &[("name", "Bị sửa"), ("version", &version.to_string())],
+        )
+        .await;
+    assert_eq!(response.status(), 404);
+    assert_eq!(other_district.page(&format!("/bodies/{body}")).await.0, 404);
+    let commune = app.as_user("xa.damha").await;
+    assert_eq!(
+        commune.page(&format!("/bodies/{body}")).await.0,
+        200,
+        "reads its district's bodies"
+    );
+    let response = commune
+        .submit(
+            &format!("/bodies/{body}/members"),
+            &[("full_name", "X"), ("role", "member")],
+        )
+        .await;
+    assert_eq!(response.status(), 404, "but does not change them");
+    let steering = app.as_user("bcd").await;
+    let response = steering
+        .submit(
+            &format!("/bodies/{body}/members"),
+            &[("full_name", "X"), ("role", "member")],
+        )
+        .await;
+    assert_eq!(response.status(), 403);
+    let (_, page) = steering.page(&format!("/bodies/{body}")).await;
+    assert!(
+        !page.contains("Thêm thành viên"),
+        "no edit control for a steering member"
+    );
+    let members: i64 = sqlx::query_scalar("SELECT count(*) FROM body_members")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(members, 0);
+}
+
+#[tokio::test]
+async fn a_commune_officer_sets_up_the_communes_committee_and_dissolves_it() {
+    let app = TestApp::signed_in("xa.damha").await;
+    let created = app
+        .submit(
+            "/units/commune/6895/bodies",
+            &[
+                ("kind", "election_committee"),
+                ("name", "Ủy ban bầu cử thị trấn Đầm Hà"),
+                ("decision_date", "2021-01-26"),
+            ],
+        )
+        .await;
+    let body_path = location(&created);
+    assert!(body_path.starts_with("/bodies/"), "{body_path}");
+    let again = app
+        .submit(
+            "/units/commune/6895/bodies",
+            &[("kind", "election_committee"), ("name", "Bản thứ hai")],
+        )
+        .await;
+    assert_eq!(
+        location(&again),
+        "/units/commune/6895",
+        "one live committee per unit"
+    );
+    let (_, page) = app.page(&body_path).await;
+    assert!(
+        page.contains("9–11"),
+        "a commune committee has 9 to 11 members"
+    );
+    let dissolved = app
+        .submit(
+            &format!("{body_path}/dissolve"),
+            &[("reason", "Thành lập lại")],
+        )
+        .await;
+    assert_eq!(location(&dissolved), "/units/commune/6895");
+    assert_eq!(app.page(&body_path).await.0, 404);
+}
+
+#[tokio::test]
+async fn the_checks_panel_shows_what_breaks_the_law_and_what_does_not_add_up() {
+    let app = TestApp::signed_in("tinh").await;
+    let (_, province) = app.page("/units/province/22").await;
+    assert!(province.contains("Kiểm tra"));
+    // Quảng Ninh's locality populations do not add up to the province total.
+    assert!(
+        province.contains("dân số các đơn vị trực thuộc cộng lại là 1.271.121, khác 1.320.324"),
+        "{province}"
+    );
+    // The seat formula, with its working, and the NA seats as entered.
+    assert!(province.contains("50 + ⌊(1.320.324 − 500.000) / 50.000⌋ = 66"));
+    assert!(province.contains("chưa có đơn vị bầu cử"));
+    let (_, ha_long) = app.page("/units/district/193").await;
+    assert!(
+        ha_long.contains("do Ủy ban Thường vụ Quốc hội quyết định"),
+        "33 communes"
+    );
+    let (_, dam_ha) = app.page("/units/district/200").await;
+    assert!(
+        dam_ha.contains("30 + ⌊") || dam_ha.contains("38.100 dân ≤ 40.000: 30"),
+        "{dam_ha}"
+    );
+
+    // A commune officer reading the district sees nothing about sibling communes.
+    let commune = app.as_user("xa.damha").await;
+    let (_, district) = commune.page("/units/district/200").await;
+    assert!(
+        !district.contains("</strong> · Xã Quảng Lâm"),
+        "a sibling commune's findings stay hidden"
+    );
+    assert!(
+        district.contains("</strong> · Thị trấn Đầm Hà"),
+        "its own commune's are shown"
+    );
+}
