@@ -1,6 +1,7 @@
 //! Councils and constituencies: each council's seat total (computed by the law's table, or entered
 //! and audited), the constituencies of each race with their seats and the units they cover.
 
+pub mod pages;
 pub mod seats;
 
 use sqlx::PgPool;

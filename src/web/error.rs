@@ -23,6 +23,9 @@ pub enum AppError {
     /// A signed-in user whose role may not make this request.
     #[error("forbidden")]
     Forbidden,
+    /// A request no page of ours sends (a malformed form).
+    #[error("bad request: {0}")]
+    BadRequest(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("{0:#}")]
@@ -42,6 +45,7 @@ impl AppError {
         match self {
             AppError::NotFound | AppError::OutOfScope => StatusCode::NOT_FOUND,
             AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -79,6 +83,10 @@ pub fn error_page(status: StatusCode) -> axum::response::Response {
             "Không được phép",
             "Tài khoản của bạn không có quyền thực hiện thao tác này, hoặc yêu cầu không xuất phát từ \
              trang của baucu. Hãy tải lại trang rồi thử lại; nếu cần quyền, hãy liên hệ quản trị viên.",
+        ),
+        StatusCode::BAD_REQUEST => (
+            "Dữ liệu không hợp lệ",
+            "Biểu mẫu gửi lên không đúng định dạng. Hãy tải lại trang rồi nhập lại.",
         ),
         StatusCode::PAYLOAD_TOO_LARGE => (
             "Dữ liệu gửi lên quá lớn",

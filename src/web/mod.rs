@@ -83,6 +83,7 @@ pub fn routes() -> Routes {
         .merge(crate::elections::routes())
         .merge(crate::units::routes())
         .merge(crate::bodies::pages::routes())
+        .merge(crate::constituencies::pages::routes())
 }
 
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

@@ -32,6 +32,31 @@ async fn fresh_member(app: &TestApp) -> i64 {
         .unwrap()
 }
 
+/// The People's Council of Thị trấn Đầm Hà.
+async fn commune_council(app: &TestApp) -> i64 {
+    sqlx::query_scalar(
+        "SELECT c.id FROM councils c JOIN units u ON u.id = c.unit_id WHERE u.level = 'commune' AND u.gso_code = 6895",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap()
+}
+
+/// A constituency of that council, new for each request.
+async fn fresh_constituency(app: &TestApp) -> i64 {
+    let council = commune_council(app).await;
+    sqlx::query_scalar(
+        "INSERT INTO constituencies (council_id, race_id, number, name, seats)
+         SELECT c.id, c.race_id, coalesce((SELECT max(number) FROM constituencies WHERE council_id = c.id), 0) + 1,
+                'Đơn vị thử', 3
+           FROM councils c WHERE c.id = $1 RETURNING id",
+    )
+    .bind(council)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap()
+}
+
 /// A concrete address for a declared path, inside the territory every test user of Quảng Ninh
 /// reaches (Thị trấn Đầm Hà); the admin pages act on a spare account.
 async fn concrete(app: &TestApp, path: &str, spare_user: i64) -> String {
@@ -39,6 +64,10 @@ async fn concrete(app: &TestApp, path: &str, spare_user: i64) -> String {
         fresh_body(app).await
     } else if path.starts_with("/members/") {
         fresh_member(app).await
+    } else if path.starts_with("/councils/") {
+        commune_council(app).await
+    } else if path.starts_with("/constituencies/") {
+        fresh_constituency(app).await
     } else {
         spare_user
     };

@@ -6,6 +6,7 @@ mod helpers;
 mod access;
 mod audit;
 mod auth;
+mod constituencies;
 mod launcher;
 mod lifecycle;
 mod pages;

@@ -1,0 +1,227 @@
+//! Councils' seat totals and constituencies: the caps, coverage, sums and boards.
+
+use crate::helpers::{TestApp, location};
+
+async fn council(app: &TestApp, kind: &str, level: &str, code: i32) -> i64 {
+    sqlx::query_scalar(
+        "SELECT c.id FROM councils c JOIN races r ON r.id = c.race_id JOIN units u ON u.id = c.unit_id
+          WHERE r.kind = $1 AND u.level = $2 AND u.gso_code = $3",
+    )
+    .bind(kind)
+    .bind(level)
+    .bind(code)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap()
+}
+
+async fn unit_id(app: &TestApp, level: &str, code: i32) -> String {
+    let id: i64 = sqlx::query_scalar("SELECT id FROM units WHERE level = $1 AND gso_code = $2")
+        .bind(level)
+        .bind(code)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    id.to_string()
+}
+
+/// Follows a flash redirect and returns the page it shows.
+async fn after(app: &TestApp, response: reqwest::Response) -> String {
+    let target = location(&response);
+    app.page(&target).await.1
+}
+
+#[tokio::test]
+async fn na_constituencies_respect_the_cap_coverage_and_the_seat_sum() {
+    let app = TestApp::signed_in("tinh").await;
+    let na = council(&app, "na", "province", 22).await;
+    let path = format!("/councils/{na}/constituencies");
+    let (ha_long, mong_cai, dam_ha) = (
+        unit_id(&app, "district", 193).await,
+        unit_id(&app, "district", 194).await,
+        unit_id(&app, "district", 200).await,
+    );
+    let too_many = app
+        .submit(
+            &path,
+            &[("number", "1"), ("seats", "4"), ("units", &ha_long)],
+        )
+        .await;
+    assert!(
+        after(&app, too_many).await.contains("không quá 3 đại biểu"),
+        "an NA constituency elects at most 3"
+    );
+    let one = app
+        .submit(
+            &path,
+            &[
+                ("number", "1"),
+                ("seats", "3"),
+                ("units", &ha_long),
+                ("units", &mong_cai),
+            ],
+        )
+        .await;
+    assert!(
+        after(&app, one)
+            .await
+            .contains("Đã thêm đơn vị bầu cử số 1")
+    );
+    let overlap = app
+        .submit(
+            &path,
+            &[("number", "2"), ("seats", "3"), ("units", &mong_cai)],
+        )
+        .await;
+    assert!(
+        after(&app, overlap)
+            .await
+            .contains("đã thuộc đơn vị khác: Thành phố Móng Cái (đơn vị bầu cử số 1)")
+    );
+    let commune = unit_id(&app, "commune", 6895).await;
+    let foreign = app
+        .submit(
+            &path,
+            &[("number", "2"), ("seats", "3"), ("units", &commune)],
+        )
+        .await;
+    assert!(
+        after(&app, foreign)
+            .await
+            .contains("thuộc địa bàn của hội đồng")
+    );
+    app.submit(
+        &path,
+        &[("number", "2"), ("seats", "3"), ("units", &dam_ha)],
+    )
+    .await;
+
+    let (_, page) = app.page(&format!("/councils/{na}")).await;
+    assert!(page.contains("Thành phố Hạ Long, Thành phố Móng Cái"));
+    assert!(
+        page.contains("400.367"),
+        "population derived from the covered units"
+    );
+    let (_, province) = app.page("/units/province/22").await;
+    assert!(
+        province.contains("các đơn vị bầu cử có tổng 6 đại biểu, khác tổng số 8"),
+        "seats must add up"
+    );
+    assert!(province.contains("chưa có Ban bầu cử"));
+
+    let constituencies: i64 = sqlx::query_scalar("SELECT count(*) FROM constituencies")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(constituencies, 2, "refused ones wrote nothing");
+}
+
+#[tokio::test]
+async fn each_constituency_gets_one_board_of_its_race() {
+    let app = TestApp::signed_in("huyen").await;
+    let district = council(&app, "district_council", "district", 200).await;
+    app.submit(
+        &format!("/councils/{district}/constituencies"),
+        &[("number", "1"), ("seats", "5")],
+    )
+    .await;
+    let id: i64 = sqlx::query_scalar("SELECT id FROM constituencies")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let board = app
+        .submit(&format!("/constituencies/{id}/board"), &[])
+        .await;
+    let board_path = location(&board);
+    assert!(board_path.starts_with("/bodies/"), "{board_path}");
+    let (_, page) = app.page(&board_path).await;
+    assert!(
+        page.contains("9–11"),
+        "a district HĐND board has 9 to 11 members"
+    );
+    let second = app
+        .submit(&format!("/constituencies/{id}/board"), &[])
+        .await;
+    assert!(after(&app, second).await.contains("đã có Ban bầu cử"));
+    let boards: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM bodies WHERE kind = 'election_board'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(boards, 1);
+}
+
+#[tokio::test]
+async fn totals_are_entered_with_a_reason_and_audited() {
+    let app = TestApp::signed_in("tinh").await;
+    let na = council(&app, "na", "province", 22).await;
+    let no_reason = app
+        .submit(
+            &format!("/councils/{na}"),
+            &[("seats_total", "5"), ("reason", "")],
+        )
+        .await;
+    assert!(after(&app, no_reason).await.contains("Cần ghi căn cứ"));
+    app.submit(
+        &format!("/councils/{na}"),
+        &[("seats_total", "5"), ("reason", "Thử nghiệm")],
+    )
+    .await;
+    let (_, province) = app.page("/units/province/22").await;
+    assert!(province.contains("5 đại biểu Quốc hội; mỗi tỉnh được bầu ít nhất 6"));
+    let audited: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'council.seats_set'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(audited, 1);
+}
+
+#[tokio::test]
+async fn a_district_officer_cannot_touch_another_districts_constituency() {
+    let app = TestApp::signed_in("huyen").await;
+    let district = council(&app, "district_council", "district", 200).await;
+    app.submit(
+        &format!("/councils/{district}/constituencies"),
+        &[("number", "1"), ("seats", "5")],
+    )
+    .await;
+    let id: i64 = sqlx::query_scalar("SELECT id FROM constituencies")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let other = app.as_user("huyen.khac").await;
+    let edit = other
+        .submit(
+            &format!("/constituencies/{id}"),
+            &[("number", "1"), ("seats", "2"), ("version", "1")],
+        )
+        .await;
+    assert_eq!(edit.status(), 404);
+    assert_eq!(
+        other
+            .submit(&format!("/constituencies/{id}/delete"), &[])
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(other.page(&format!("/councils/{district}")).await.0, 404);
+    let province = council(&app, "province_council", "province", 22).await;
+    let up = app
+        .submit(
+            &format!("/councils/{province}/constituencies"),
+            &[("number", "1"), ("seats", "5")],
+        )
+        .await;
+    assert_eq!(
+        up.status(),
+        404,
+        "a district officer reads the province but does not edit it"
+    );
+    let seats: i32 = sqlx::query_scalar("SELECT seats FROM constituencies WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(seats, 5);
+}
