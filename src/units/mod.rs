@@ -13,6 +13,7 @@ use crate::bodies::{self, BodySummary};
 use crate::checklists::{self, TaskRow};
 use crate::checks::{self, Group};
 use crate::constituencies::{self, CouncilRow};
+use crate::polling::{self, AreaRow, KindChoice};
 use crate::web::{AppError, AppResult, format, layout::Layout};
 
 pub fn routes() -> Routes {
@@ -155,6 +156,8 @@ struct UnitPage {
     children_population: Option<i64>,
     bodies: Vec<BodySummary>,
     councils: Vec<CouncilRow>,
+    areas: Vec<AreaRow>,
+    area_kinds: Vec<KindChoice>,
     checks: Vec<Group>,
     violations: usize,
     warnings: usize,
@@ -217,14 +220,15 @@ async fn show(
             )
         };
     let today = state.clock.today();
-    let (bodies, councils, findings, tasks) = match &layout.election {
+    let (bodies, councils, areas, findings, tasks) = match &layout.election {
         Some(election) => (
             bodies::summaries(&state.pool, election.id, unit.id, true).await?,
             constituencies::councils_of_unit(&state.pool, election.id, unit.id).await?,
+            polling::areas_of_commune(&state.pool, election.id, unit.id).await?,
             checks::findings(&state.pool, election.id, unit.id, today).await?,
             checklists::tasks_of_unit(&state.pool, election.id, unit.id).await?,
         ),
-        None => (Vec::new(), Vec::new(), Vec::new(), Vec::new()),
+        None => (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new()),
     };
     // Someone reading a unit above their own sees only what concerns units they may read.
     let mut findings = findings;
@@ -239,6 +243,8 @@ async fn show(
         children_population,
         bodies,
         councils,
+        areas,
+        area_kinds: polling::kind_choices(),
         checks: checks::grouped(&findings),
         warnings: findings.len() - violations,
         violations,

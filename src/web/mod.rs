@@ -84,6 +84,7 @@ pub fn routes() -> Routes {
         .merge(crate::units::routes())
         .merge(crate::bodies::pages::routes())
         .merge(crate::constituencies::pages::routes())
+        .merge(crate::polling::routes())
 }
 
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

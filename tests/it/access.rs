@@ -64,6 +64,12 @@ async fn concrete(app: &TestApp, path: &str, spare_user: i64) -> String {
         fresh_body(app).await
     } else if path.starts_with("/members/") {
         fresh_member(app).await
+    } else if path.starts_with("/polling-areas/") {
+        sqlx::query_scalar("SELECT polling_area_id FROM bodies WHERE id = $1")
+            .bind(fresh_body(app).await)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap()
     } else if path.starts_with("/councils/") {
         commune_council(app).await
     } else if path.starts_with("/constituencies/") {

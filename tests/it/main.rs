@@ -10,6 +10,7 @@ mod constituencies;
 mod launcher;
 mod lifecycle;
 mod pages;
+mod polling;
 mod schema;
 mod seed;
 mod structure;

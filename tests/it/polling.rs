@@ -1,0 +1,83 @@
+//! Polling areas and their polling groups.
+
+use crate::helpers::{TestApp, location};
+
+async fn add(app: &TestApp, number: &str, voters: &str, kind: &str) -> String {
+    let response = app
+        .submit(
+            "/units/commune/6895/polling-areas",
+            &[("number", number), ("voters", voters), ("kind", kind)],
+        )
+        .await;
+    let target = location(&response);
+    app.page(&target).await.1
+}
+
+#[tokio::test]
+async fn every_area_gets_its_group_and_its_size_is_checked() {
+    let app = TestApp::signed_in("xa.damha").await;
+    let page = add(&app, "1", "1200", "ordinary").await;
+    assert!(page.contains("Đã thêm khu vực bỏ phiếu số 1 và Tổ bầu cử"));
+    let groups: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM bodies WHERE kind = 'polling_group'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(groups, 1, "one group per area");
+    let page = add(&app, "1", "900", "ordinary").await;
+    assert!(page.contains("Đã có khu vực bỏ phiếu số 1"));
+    let page = add(&app, "2", "4001", "ordinary").await;
+    assert!(page.contains("vượt quá 4000 cử tri"));
+    // Thị trấn Đầm Hà is mountainous: a small area is allowed there.
+    let page = add(&app, "3", "150", "ordinary").await;
+    assert!(!page.contains("150 cử tri, ít hơn"));
+    let page = add(&app, "4", "40", "hospital_care_home").await;
+    assert!(page.contains("cần ít nhất 50"));
+    // The group has no members yet: a violation in the commune's checks.
+    assert!(page.contains("Tổ bầu cử số 1"));
+}
+
+#[tokio::test]
+async fn an_area_must_be_in_a_commune_within_scope() {
+    let app = TestApp::signed_in("huyen").await;
+    let response = app
+        .submit(
+            "/units/district/200/polling-areas",
+            &[("number", "1"), ("voters", "500")],
+        )
+        .await;
+    assert!(
+        app.page(&location(&response))
+            .await
+            .1
+            .contains("chỉ lập ở cấp xã")
+    );
+    let other = app.as_user("xa.khac").await;
+    let response = other
+        .submit(
+            "/units/commune/6895/polling-areas",
+            &[("number", "1"), ("voters", "500")],
+        )
+        .await;
+    assert_eq!(response.status(), 404);
+    let areas: i64 = sqlx::query_scalar("SELECT count(*) FROM polling_areas")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(areas, 0);
+}
+
+#[tokio::test]
+async fn commune_voters_that_do_not_add_up_are_a_warning() {
+    let app = TestApp::signed_in("xa.damha").await;
+    sqlx::raw_sql("UPDATE units SET voters = 2000 WHERE level = 'commune' AND gso_code = 6895")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    add(&app, "1", "1200", "ordinary").await;
+    let page = add(&app, "2", "700", "ordinary").await;
+    assert!(
+        page.contains("các khu vực bỏ phiếu có tổng 1.900 cử tri, khác số cử tri 2.000"),
+        "{page}"
+    );
+}
