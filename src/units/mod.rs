@@ -162,6 +162,8 @@ struct UnitPage {
     violations: usize,
     warnings: usize,
     can_edit: bool,
+    /// Whether the whole subtree is within the user's reach, so its lists can be downloaded.
+    can_export: bool,
     tasks: Vec<TaskRow>,
     /// The application's today, against which task states are judged.
     today: NaiveDate,
@@ -235,6 +237,7 @@ async fn show(
     findings.retain(|finding| user.scope.can_read(&finding.unit_ancestors));
     let violations = findings.iter().filter(|f| f.is_violation()).count();
     let can_edit = user.scope.can_edit(&unit.ancestors);
+    let can_export = user.role == crate::auth::Role::Admin || user.scope.covers(&unit.ancestors);
     Ok(UnitPage {
         layout,
         unit,
@@ -249,6 +252,7 @@ async fn show(
         warnings: findings.len() - violations,
         violations,
         can_edit,
+        can_export,
         tasks,
         today,
     })

@@ -85,6 +85,8 @@ pub fn routes() -> Routes {
         .merge(crate::bodies::pages::routes())
         .merge(crate::constituencies::pages::routes())
         .merge(crate::polling::routes())
+        .merge(crate::search::routes())
+        .merge(crate::exports::routes())
 }
 
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

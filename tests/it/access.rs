@@ -77,9 +77,14 @@ async fn concrete(app: &TestApp, path: &str, spare_user: i64) -> String {
     } else {
         spare_user
     };
+    let file = if path.contains("/export/") {
+        "polling-areas.xlsx"
+    } else {
+        "style.css"
+    };
     path.replace("{level}/{gso_code}", "commune/6895")
         .replace("{id}", &id.to_string())
-        .replace("{file}", "style.css")
+        .replace("{file}", file)
 }
 
 async fn request(app: &TestApp, method: &Method, path: &str) -> reqwest::Response {
