@@ -15,6 +15,7 @@ pub mod constituencies;
 pub mod db;
 pub mod elections;
 pub mod exports;
+pub mod imports;
 pub mod polling;
 pub mod search;
 pub mod seed;

@@ -51,6 +51,7 @@ impl UnitLink {
     }
 }
 
+#[derive(Clone, Debug)]
 pub struct UnitDetail {
     pub id: i64,
     /// The unit's own id last, preceded by its ancestors'.

@@ -87,6 +87,7 @@ pub fn routes() -> Routes {
         .merge(crate::polling::routes())
         .merge(crate::search::routes())
         .merge(crate::exports::routes())
+        .merge(crate::imports::routes())
 }
 
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

@@ -285,3 +285,27 @@ async fn the_checks_panel_shows_what_breaks_the_law_and_what_does_not_add_up() {
         "its own commune's are shown"
     );
 }
+
+#[tokio::test]
+async fn search_ignores_accents_and_stays_within_scope() {
+    let app = TestApp::signed_in("huyen").await;
+    let (body, _) = dam_ha_committee(&app).await;
+    add_member(&app, body, "Nguyễn Thị Hoà", "chair").await;
+    let (_, page) = app.page("/search?q=dam+ha").await;
+    assert!(
+        page.contains("Huyện Đầm Hà")
+            && page.contains("Thị trấn Đầm Hà")
+            && page.contains("Xã Đầm Hà")
+    );
+    assert!(page.contains("Ủy ban bầu cử huyện Đầm Hà"), "bodies too");
+    let (_, page) = app.page("/search?q=nguyen").await;
+    assert!(page.contains("Nguyễn Thị Hoà"), "members too");
+    let (_, page) = app.page("/search?q=Mong+Cai").await;
+    assert!(
+        !page.contains("Thành phố Móng Cái"),
+        "another district is outside the officer's scope"
+    );
+    let admin = app.as_user("admin").await;
+    let (_, page) = admin.page("/search?q=mong+cai").await;
+    assert!(page.contains("Thành phố Móng Cái"));
+}

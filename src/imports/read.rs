@@ -1,0 +1,249 @@
+//! Reading an uploaded spreadsheet into rows of text: XLSX (the first sheet, cached formula
+//! values, a header row found below any merged title rows) or CSV (UTF-8 with or without a BOM;
+//! Windows-1258 or Windows-1252 recognised; comma or semicolon separated).
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader};
+use unicode_normalization::UnicodeNormalization;
+
+/// The header row is looked for among the first rows, below any title rows.
+const HEADER_SEARCH_ROWS: usize = 10;
+/// The column every import file has; its row is the header row.
+const KEY_HEADER: &str = "mã xã";
+
+/// A sheet as text: its header row and data rows, each with its row number in the file.
+#[derive(Debug, Default)]
+pub struct Sheet {
+    pub header_row: usize,
+    pub headers: Vec<String>,
+    pub rows: Vec<(usize, Vec<String>)>,
+    /// Set when a CSV was read in a Windows code page rather than UTF-8.
+    pub encoding_note: Option<String>,
+}
+
+/// Lower case, NFC, punctuation as spaces, single spaces: how headers and labels are compared
+/// ("Vùng sâu, vùng xa" matches "vùng sâu vùng xa").
+pub fn fold(text: &str) -> String {
+    let text: String = text
+        .nfc()
+        .flat_map(char::to_lowercase)
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A cell's text as stored: NFC, trimmed, without the apostrophe an export put before `= + - @`.
+pub fn clean(text: &str) -> String {
+    let text: String = text.trim().nfc().collect();
+    match text.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest.to_string(),
+        _ => text,
+    }
+}
+
+pub fn sheet(bytes: &[u8]) -> Result<Sheet, String> {
+    let (rows, note) = if bytes.starts_with(b"PK\x03\x04") {
+        (xlsx_rows(bytes)?, None)
+    } else {
+        let (text, note) = decode_csv(bytes)?;
+        (csv_rows(&text)?, note)
+    };
+    let header_index = rows
+        .iter()
+        .take(HEADER_SEARCH_ROWS)
+        .position(|(_, cells)| cells.iter().any(|c| fold(c) == KEY_HEADER))
+        .ok_or("Không tìm thấy dòng tiêu đề có cột \"Mã xã\". Hãy dùng tệp mẫu.")?;
+    let mut rows = rows;
+    let data = rows.split_off(header_index + 1);
+    let (header_row, headers) = rows.pop().expect("the header row exists");
+    let data = data
+        .into_iter()
+        .filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()))
+        .collect();
+    Ok(Sheet {
+        header_row,
+        headers,
+        rows: data,
+        encoding_note: note,
+    })
+}
+
+fn xlsx_rows(bytes: &[u8]) -> Result<Vec<(usize, Vec<String>)>, String> {
+    let unreadable =
+        |_| "Không đọc được tệp Excel (.xlsx). Hãy mở bằng Excel và lưu lại.".to_string();
+    let mut workbook =
+        calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())).map_err(unreadable)?;
+    let range = workbook
+        .worksheet_range_at(0)
+        .ok_or("Tệp Excel không có trang tính nào.")?
+        .map_err(unreadable)?;
+    let first_row = range.start().map_or(0, |(row, _)| row as usize);
+    let first_col = range.start().map_or(0, |(_, col)| col as usize);
+    Ok(range
+        .rows()
+        .enumerate()
+        .map(|(index, cells)| {
+            // Rows are numbered as the spreadsheet shows them; columns start at A.
+            let mut text = vec![String::new(); first_col];
+            text.extend(cells.iter().map(cell_text));
+            (first_row + index + 1, text)
+        })
+        .collect())
+}
+
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Int(n) => n.to_string(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::String(s) => s.clone(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::DateTime(d) => d.to_string(),
+        Data::Error(_) | Data::Empty => String::new(),
+    }
+}
+
+/// The file's text and, if it was not UTF-8, which code page it was read in.
+pub fn decode_csv(bytes: &[u8]) -> Result<(String, Option<String>), String> {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return std::str::from_utf8(rest)
+            .map(|t| (t.to_string(), None))
+            .map_err(|_| "Tệp có dấu hiệu UTF-8 nhưng nội dung không phải UTF-8.".to_string());
+    }
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Ok((text.to_string(), None));
+    }
+    // Vietnamese in Windows-1258 writes tones as combining marks: normalised, it becomes ordinary
+    // Vietnamese text. Windows-1252 (Western) has no Vietnamese letters beyond a few.
+    let (as_1258, _, errors) = encoding_rs::WINDOWS_1258.decode(bytes);
+    let as_1258: String = as_1258.nfc().collect();
+    if !errors && as_1258.chars().any(is_vietnamese_letter) {
+        return Ok((
+            as_1258,
+            Some("Tệp CSV được đọc theo bảng mã Windows-1258.".to_string()),
+        ));
+    }
+    let (as_1252, _, errors) = encoding_rs::WINDOWS_1252.decode(bytes);
+    if !errors
+        && !as_1252
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Ok((
+            as_1252.into_owned(),
+            Some("Tệp CSV được đọc theo bảng mã Windows-1252; nếu chữ có dấu bị sai, hãy lưu lại dưới dạng CSV UTF-8.".to_string()),
+        ));
+    }
+    Err(
+        "Không nhận ra bảng mã của tệp CSV. Hãy lưu lại dưới dạng \"CSV UTF-8\" rồi tải lên lại."
+            .to_string(),
+    )
+}
+
+/// Vietnamese as Windows-1258 software writes it: letters with their vowel marks (ă, ơ, …)
+/// precomposed, tone marks as separate combining characters. Used to test that such files are read.
+pub fn encode_windows_1258(text: &str) -> Vec<u8> {
+    const TONES: [char; 5] = ['\u{300}', '\u{301}', '\u{303}', '\u{309}', '\u{323}'];
+    let mut out = String::new();
+    for c in text.chars() {
+        let decomposed: String = c.to_string().nfd().collect();
+        let (tones, rest): (String, String) = decomposed.chars().partition(|m| TONES.contains(m));
+        out.extend(rest.nfc());
+        out.push_str(&tones);
+    }
+    encoding_rs::WINDOWS_1258.encode(&out).0.into_owned()
+}
+
+fn is_vietnamese_letter(c: char) -> bool {
+    "ăâđêôơưĂÂĐÊÔƠƯ".contains(c) || ('\u{1EA0}'..='\u{1EF9}').contains(&c)
+}
+
+fn csv_rows(text: &str) -> Result<Vec<(usize, Vec<String>)>, String> {
+    let first_line = text.lines().next().unwrap_or_default();
+    let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() {
+        b';'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for (index, record) in reader.records().enumerate() {
+        let record =
+            record.map_err(|e| format!("Dòng {} của tệp CSV không đọc được: {e}", index + 1))?;
+        let line = record.position().map_or(index + 1, |p| p.line() as usize);
+        rows.push((line, record.iter().map(str::to_string).collect()));
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf8_with_or_without_bom_and_either_separator() {
+        for bytes in [
+            "Mã xã,Số khu vực\n6895,1\n".as_bytes().to_vec(),
+            [
+                b"\xEF\xBB\xBF".as_slice(),
+                "Mã xã;Số khu vực\n6895;1\n".as_bytes(),
+            ]
+            .concat(),
+        ] {
+            let sheet = sheet(&bytes).unwrap();
+            assert_eq!(sheet.headers, ["Mã xã", "Số khu vực"]);
+            assert_eq!(
+                sheet.rows,
+                vec![(2, vec!["6895".to_string(), "1".to_string()])]
+            );
+            assert_eq!(sheet.encoding_note, None);
+        }
+    }
+
+    #[test]
+    fn windows_1258_is_recognised_and_normalised() {
+        let text = "Mã xã,Tên khu vực\n6895,Nhà văn hóa Đầm Hà, Quảng Ninh\n";
+        let bytes = encode_windows_1258(text);
+        assert!(std::str::from_utf8(&bytes).is_err(), "not UTF-8");
+        let (decoded, note) = decode_csv(&bytes).unwrap();
+        assert_eq!(decoded, text);
+        assert!(note.unwrap().contains("1258"));
+    }
+
+    #[test]
+    fn windows_1252_is_read_and_noted() {
+        let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode("Note\ncafé crème\n");
+        let (decoded, note) = decode_csv(&bytes).unwrap();
+        assert!(decoded.contains("café"));
+        assert!(note.unwrap().contains("1252"));
+    }
+
+    #[test]
+    fn a_title_row_above_the_header_is_skipped() {
+        let sheet = sheet(
+            "DANH SÁCH KHU VỰC BỎ PHIẾU,,\nMã xã,Số khu vực,Số cử tri\n6895,1,800\n".as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(sheet.header_row, 2);
+        assert_eq!(sheet.rows[0].0, 3);
+    }
+
+    #[test]
+    fn exported_formula_guards_are_removed() {
+        assert_eq!(clean("'=SUM(A1)"), "=SUM(A1)");
+        assert_eq!(clean("'tên"), "'tên");
+        assert_eq!(clean("  Nguyễn  "), "Nguyễn");
+    }
+}
