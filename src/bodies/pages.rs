@@ -18,6 +18,7 @@ use crate::audit::{self, Event};
 use crate::auth::guard::RequestMeta;
 use crate::auth::routes::EDITORS;
 use crate::auth::{Access, CurrentUser, Routes};
+use crate::web::conflict::{self, Field};
 use crate::web::{AppError, AppResult, flash, format, layout::Layout};
 
 const EDIT: Access = Access::Roles(EDITORS);
@@ -480,6 +481,7 @@ async fn load_member(
 
 async fn update_member(
     State(state): State<AppState>,
+    layout: Layout,
     user: CurrentUser,
     meta: RequestMeta,
     Path(id): Path<i64>,
@@ -506,11 +508,38 @@ async fn update_member(
     .await;
     match saved {
         Ok(done) if done.rows_affected() == 0 => {
-            let message = format!(
-                "Thành viên này vừa được người khác sửa nên chưa lưu (bản đang lưu: {}). Hãy xem lại rồi sửa tiếp.",
-                before["full_name"].as_str().unwrap_or_default()
-            );
-            return Ok(flash::redirect(&back, &message));
+            let stored = sqlx::query!(
+                "SELECT full_name, role, position, phone, version FROM body_members WHERE id = $1",
+                id
+            )
+            .fetch_one(&mut *tx)
+            .await?;
+            let fields = vec![
+                Field::new("full_name", "Họ và tên", &stored.full_name, &form.full_name),
+                Field::new("role", "Chức danh (mã)", &stored.role, &form.role),
+                Field::new(
+                    "position",
+                    "Chức vụ",
+                    stored.position.unwrap_or_default(),
+                    &form.position,
+                ),
+                Field::new(
+                    "phone",
+                    "Điện thoại",
+                    stored.phone.unwrap_or_default(),
+                    &form.phone,
+                ),
+            ];
+            let what = format!("thành viên {}", stored.full_name);
+            return Ok(conflict::page(
+                layout,
+                what,
+                format!("/members/{id}"),
+                back,
+                stored.version,
+                fields,
+                Vec::new(),
+            ));
         }
         Ok(_) => {}
         Err(error) => return Ok(flash::redirect(&back, &member_error(error)?)),

@@ -15,6 +15,7 @@ use crate::auth::guard::RequestMeta;
 use crate::auth::routes::EDITORS;
 use crate::auth::{Access, CurrentUser, Routes};
 use crate::bodies::pages::clean;
+use crate::web::conflict::{self, Field};
 use crate::web::{AppError, AppResult, flash, layout::Layout};
 
 const EDIT: Access = Access::Roles(EDITORS);
@@ -407,6 +408,7 @@ async fn council_of(state: &AppState, user: &CurrentUser, constituency: i64) -> 
 
 async fn update(
     State(state): State<AppState>,
+    layout: Layout,
     user: CurrentUser,
     meta: RequestMeta,
     Path(id): Path<i64>,
@@ -441,11 +443,31 @@ async fn update(
     .await;
     match saved {
         Ok(done) if done.rows_affected() == 0 => {
-            let message = format!(
-                "Đơn vị bầu cử này vừa được người khác sửa nên chưa lưu (bản đang lưu: số {}, {}, {} đại biểu).",
-                before.number, before.name, before.seats
-            );
-            return Ok(flash::redirect(&back, &message));
+            let version =
+                sqlx::query_scalar!("SELECT version FROM constituencies WHERE id = $1", id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            let fields = vec![
+                Field::new("number", "Số", before.number, &form.number),
+                Field::new("name", "Tên", &before.name, &form.name),
+                Field::new("seats", "Số đại biểu", before.seats, &form.seats),
+            ];
+            // The covered units the user ticked travel along unchanged.
+            let hidden = form
+                .units
+                .iter()
+                .map(|u| ("units".to_string(), u.to_string()))
+                .collect();
+            let what = format!("đơn vị bầu cử số {}", before.number);
+            return Ok(conflict::page(
+                layout,
+                what,
+                format!("/constituencies/{id}"),
+                back,
+                version,
+                fields,
+                hidden,
+            ));
         }
         Ok(_) => {}
         Err(sqlx::Error::Database(error))

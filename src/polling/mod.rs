@@ -14,6 +14,7 @@ use crate::auth::guard::RequestMeta;
 use crate::auth::routes::EDITORS;
 use crate::auth::{Access, CurrentUser, Routes};
 use crate::bodies::pages::clean;
+use crate::web::conflict::{self, Field};
 use crate::web::{AppError, AppResult, flash, format};
 
 const EDIT: Access = Access::Roles(EDITORS);
@@ -240,6 +241,7 @@ async fn load(
 
 async fn update(
     State(state): State<AppState>,
+    layout: crate::web::layout::Layout,
     user: CurrentUser,
     meta: RequestMeta,
     Path(id): Path<i64>,
@@ -267,11 +269,34 @@ async fn update(
     .await;
     match saved {
         Ok(done) if done.rows_affected() == 0 => {
-            let message = format!(
-                "Khu vực bỏ phiếu này vừa được người khác sửa nên chưa lưu (bản đang lưu: số {}, {} cử tri).",
-                before["number"], before["voters"]
-            );
-            return Ok(flash::redirect(&back, &message));
+            let stored = sqlx::query!(
+                "SELECT number, name, address, voters, kind, version FROM polling_areas WHERE id = $1",
+                id
+            )
+            .fetch_one(&mut *tx)
+            .await?;
+            let fields = vec![
+                Field::new("number", "Số", stored.number, &form.number),
+                Field::new("name", "Tên", &stored.name, &form.name),
+                Field::new(
+                    "address",
+                    "Địa điểm",
+                    stored.address.unwrap_or_default(),
+                    &form.address,
+                ),
+                Field::new("voters", "Số cử tri", stored.voters, &form.voters),
+                Field::new("kind", "Loại (mã)", &stored.kind, &form.kind),
+            ];
+            let what = format!("khu vực bỏ phiếu số {}", stored.number);
+            return Ok(conflict::page(
+                layout,
+                what,
+                format!("/polling-areas/{id}"),
+                back,
+                stored.version,
+                fields,
+                Vec::new(),
+            ));
         }
         Ok(_) => {}
         Err(sqlx::Error::Database(error))

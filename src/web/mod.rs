@@ -1,5 +1,6 @@
 //! The HTTP side: the router every module contributes to, the layers around it, and serving.
 
+pub mod conflict;
 pub mod error;
 pub mod export;
 pub mod flash;

@@ -81,3 +81,58 @@ async fn commune_voters_that_do_not_add_up_are_a_warning() {
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn a_lost_race_shows_both_versions_and_keeps_what_was_typed() {
+    let app = TestApp::signed_in("xa.damha").await;
+    add(&app, "1", "1200", "ordinary").await;
+    let id: i64 = sqlx::query_scalar("SELECT id FROM polling_areas")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let district = app.as_user("huyen").await;
+    let form = |voters: &'static str| {
+        vec![
+            ("number", "1"),
+            ("voters", voters),
+            ("kind", "ordinary"),
+            ("version", "1"),
+        ]
+    };
+    assert_eq!(
+        district
+            .submit(&format!("/polling-areas/{id}"), &form("1250"))
+            .await
+            .status(),
+        303
+    );
+    let late = app
+        .submit(&format!("/polling-areas/{id}"), &form("1300"))
+        .await;
+    assert_eq!(late.status(), 409);
+    let page = late.text().await.unwrap();
+    assert!(
+        page.contains("<td>1250</td><td>1300</td>"),
+        "stored beside typed"
+    );
+    assert!(
+        page.contains("name=\"voters\" value=\"1300\""),
+        "the form keeps what was typed"
+    );
+    assert!(
+        page.contains("name=\"version\" value=\"2\""),
+        "ready to save over the new version"
+    );
+    let voters: i32 = sqlx::query_scalar("SELECT voters FROM polling_areas")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(voters, 1250, "nothing overwritten");
+    let again = app
+        .submit(
+            &format!("/polling-areas/{id}"),
+            &[("number", "1"), ("voters", "1300"), ("version", "2")],
+        )
+        .await;
+    assert_eq!(again.status(), 303);
+}

@@ -309,3 +309,89 @@ async fn search_ignores_accents_and_stays_within_scope() {
     let (_, page) = admin.page("/search?q=mong+cai").await;
     assert!(page.contains("Thành phố Móng Cái"));
 }
+
+#[tokio::test]
+async fn every_body_kind_and_level_gets_its_legal_range() {
+    let app = TestApp::seeded().await;
+    // One body of each kind the law sizes, built directly in the database.
+    sqlx::raw_sql(
+        "INSERT INTO bodies (election_id, kind, unit_id, name)
+           SELECT e.id, 'election_committee', u.id, 'UBBC ' || u.level FROM elections e, units u
+            WHERE (u.level, u.gso_code) IN (('commune', 6895));
+         INSERT INTO constituencies (council_id, race_id, number, name, seats)
+           SELECT c.id, c.race_id, 1, r.kind, 1 FROM councils c JOIN races r ON r.id = c.race_id
+             JOIN units u ON u.id = c.unit_id
+            WHERE (r.kind, u.gso_code) IN (('na', 22), ('province_council', 22), ('district_council', 200),
+                                           ('commune_council', 6895));
+         INSERT INTO bodies (election_id, kind, unit_id, race_id, constituency_id, name)
+           SELECT r.election_id, 'election_board', c.unit_id, k.race_id, k.id, 'BBC ' || r.kind
+             FROM constituencies k JOIN councils c ON c.id = k.council_id JOIN races r ON r.id = k.race_id;
+         INSERT INTO polling_areas (election_id, commune_id, number, name, voters, kind)
+           SELECT e.id, u.id, n, 'KV ' || n, 500, CASE n WHEN 1 THEN 'ordinary' ELSE 'armed_forces' END
+             FROM elections e, units u, generate_series(1, 2) n WHERE u.level = 'commune' AND u.gso_code = 6895;
+         INSERT INTO bodies (election_id, kind, unit_id, polling_area_id, name)
+           SELECT p.election_id, 'polling_group', p.commune_id, p.id, 'TBC ' || p.kind FROM polling_areas p;",
+    )
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let election: i64 = sqlx::query_scalar("SELECT id FROM elections")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let province: i64 =
+        sqlx::query_scalar("SELECT id FROM units WHERE level = 'province' AND gso_code = 22")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    let bodies = baucu::bodies::summaries(&app.db.pool, election, province, false)
+        .await
+        .unwrap();
+    let range = |name: &str| {
+        let body = bodies
+            .iter()
+            .find(|b| b.name == name)
+            .unwrap_or_else(|| panic!("{name}"));
+        body.range_text()
+    };
+    assert_eq!(range("Ủy ban bầu cử tỉnh Quảng Ninh"), "21–31");
+    assert_eq!(range("Ủy ban bầu cử huyện Đầm Hà"), "11–15");
+    assert_eq!(range("UBBC commune"), "9–11");
+    assert_eq!(range("BBC na"), "9–15");
+    assert_eq!(range("BBC province_council"), "11–13");
+    assert_eq!(range("BBC district_council"), "9–11");
+    assert_eq!(range("BBC commune_council"), "7–9");
+    assert_eq!(range("TBC ordinary"), "11–21");
+    assert_eq!(range("TBC armed_forces"), "5–9");
+    assert_eq!(
+        range("Ban chỉ đạo bầu cử tỉnh Quảng Ninh"),
+        "không quy định"
+    );
+}
+
+#[tokio::test]
+async fn an_hdnd_constituency_elects_at_most_five() {
+    let app = TestApp::signed_in("huyen").await;
+    let council: i64 = sqlx::query_scalar(
+        "SELECT c.id FROM councils c JOIN units u ON u.id = c.unit_id JOIN races r ON r.id = c.race_id
+          WHERE u.gso_code = 200 AND r.kind = 'district_council'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let path = format!("/councils/{council}/constituencies");
+    let six = app.submit(&path, &[("number", "1"), ("seats", "6")]).await;
+    assert!(
+        app.page(&location(&six))
+            .await
+            .1
+            .contains("không quá 5 đại biểu")
+    );
+    let five = app.submit(&path, &[("number", "1"), ("seats", "5")]).await;
+    assert!(
+        app.page(&location(&five))
+            .await
+            .1
+            .contains("Đã thêm đơn vị bầu cử số 1")
+    );
+}
