@@ -18,6 +18,7 @@ use crate::audit::{self, Event};
 use crate::auth::guard::RequestMeta;
 use crate::auth::routes::EDITORS;
 use crate::auth::{Access, CurrentUser, Routes};
+use crate::units::{self, Reach};
 use crate::web::conflict::{self, Field};
 use crate::web::{AppError, AppResult, flash, format, layout::Layout};
 
@@ -594,14 +595,8 @@ async fn create(
     Path((level, gso_code)): Path<(String, String)>,
     Form(form): Form<CreateForm>,
 ) -> AppResult<Response> {
-    let gso_code: i32 = gso_code.parse().map_err(|_| AppError::NotFound)?;
-    let unit = crate::units::find(&state.pool, &level, gso_code)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !user.scope.can_edit(&unit.ancestors) {
-        return Err(AppError::OutOfScope);
-    }
-    let back = crate::units::path(&level, gso_code);
+    let unit = units::from_path(&state.pool, &user, &level, &gso_code, Reach::Edit).await?;
+    let back = units::path(&unit.level, unit.gso_code);
     if !matches!(
         form.kind.as_str(),
         "steering_committee" | "election_committee"

@@ -9,6 +9,7 @@ use crate::AppState;
 use crate::auth::{Access, CurrentUser, Routes};
 use crate::bodies::member_role_vi;
 use crate::polling::rules::kind_vi;
+use crate::units::{self, Reach};
 use crate::web::export::{Cell, Table};
 use crate::web::{AppError, AppResult};
 
@@ -40,14 +41,8 @@ async fn download(
     user: CurrentUser,
     Path((level, gso_code, file)): Path<(String, String, String)>,
 ) -> AppResult<Response> {
-    let gso_code: i32 = gso_code.parse().map_err(|_| AppError::NotFound)?;
-    let unit = crate::units::find(&state.pool, &level, gso_code)
-        .await?
-        .ok_or(AppError::NotFound)?;
     // Lists cover everything below the unit: only for units wholly within the user's reach.
-    if !user.scope.covers(&unit.ancestors) && user.role != crate::auth::Role::Admin {
-        return Err(AppError::OutOfScope);
-    }
+    let unit = units::from_path(&state.pool, &user, &level, &gso_code, Reach::Whole).await?;
     let (list, extension) = file.rsplit_once('.').ok_or(AppError::NotFound)?;
     let election = crate::elections::current(&state.pool)
         .await?

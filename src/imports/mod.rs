@@ -21,7 +21,7 @@ use crate::auth::{Access, CurrentUser, Routes};
 use crate::bodies::{MEMBER_ROLES, member_role_vi};
 use crate::exports::AREA_HEADERS;
 use crate::polling::rules::KINDS;
-use crate::units::UnitDetail;
+use crate::units::{self, Reach, UnitDetail};
 use crate::web::export::{Cell, Table};
 use crate::web::{AppError, AppResult, layout::Layout};
 use read::Sheet;
@@ -88,14 +88,7 @@ async fn target(
     level: &str,
     gso_code: &str,
 ) -> AppResult<UnitDetail> {
-    let gso_code: i32 = gso_code.parse().map_err(|_| AppError::NotFound)?;
-    let unit = crate::units::find(&state.pool, level, gso_code)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !user.scope.can_edit(&unit.ancestors) {
-        return Err(AppError::OutOfScope);
-    }
-    Ok(unit)
+    units::from_path(&state.pool, user, level, gso_code, Reach::Edit).await
 }
 
 async fn form(

@@ -14,6 +14,7 @@ use crate::auth::guard::RequestMeta;
 use crate::auth::routes::EDITORS;
 use crate::auth::{Access, CurrentUser, Routes};
 use crate::bodies::pages::clean;
+use crate::units::{self, Reach};
 use crate::web::conflict::{self, Field};
 use crate::web::{AppError, AppResult, flash, format};
 
@@ -152,14 +153,8 @@ async fn create(
     Path((level, gso_code)): Path<(String, String)>,
     Form(form): Form<AreaForm>,
 ) -> AppResult<Response> {
-    let gso_code: i32 = gso_code.parse().map_err(|_| AppError::NotFound)?;
-    let unit = crate::units::find(&state.pool, &level, gso_code)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !user.scope.can_edit(&unit.ancestors) {
-        return Err(AppError::OutOfScope);
-    }
-    let back = crate::units::path(&level, gso_code);
+    let unit = units::from_path(&state.pool, &user, &level, &gso_code, Reach::Edit).await?;
+    let back = units::path(&unit.level, unit.gso_code);
     if unit.level != "commune" {
         return Ok(flash::redirect(&back, "Khu vực bỏ phiếu chỉ lập ở cấp xã."));
     }

@@ -194,14 +194,7 @@ async fn show(
     user: CurrentUser,
     Path((level, gso_code)): Path<(String, String)>,
 ) -> AppResult<UnitPage> {
-    // A code that is not a number names no unit: 404 like any other unknown unit.
-    let gso_code: i32 = gso_code.parse().map_err(|_| AppError::NotFound)?;
-    let unit = find(&state.pool, &level, gso_code)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !user.scope.can_read(&unit.ancestors) {
-        return Err(AppError::OutOfScope);
-    }
+    let unit = from_path(&state.pool, &user, &level, &gso_code, Reach::Read).await?;
     let mut ancestors = ancestors(&state.pool, unit.id).await?;
     for link in &mut ancestors {
         link.readable = user.scope.can_read(&link.ancestors);
@@ -238,7 +231,7 @@ async fn show(
     findings.retain(|finding| user.scope.can_read(&finding.unit_ancestors));
     let violations = findings.iter().filter(|f| f.is_violation()).count();
     let can_edit = user.scope.can_edit(&unit.ancestors);
-    let can_export = user.role == crate::auth::Role::Admin || user.scope.covers(&unit.ancestors);
+    let can_export = user.scope.covers(&unit.ancestors);
     Ok(UnitPage {
         layout,
         unit,
@@ -257,6 +250,42 @@ async fn show(
         tasks,
         today,
     })
+}
+
+/// What a request means to do with a unit named in its path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// See the unit's page.
+    Read,
+    /// Change the unit's data.
+    Edit,
+    /// Work on the unit and everything below it (lists, downloads).
+    Whole,
+}
+
+/// The unit a path names (`/units/<level>/<gso code>/…`), if the user reaches it as asked. An
+/// unknown unit and one out of reach answer alike (404), so a path reveals nothing.
+pub async fn from_path(
+    pool: &PgPool,
+    user: &CurrentUser,
+    level: &str,
+    gso_code: &str,
+    reach: Reach,
+) -> AppResult<UnitDetail> {
+    // A code that is not a number names no unit.
+    let gso_code: i32 = gso_code.parse().map_err(|_| AppError::NotFound)?;
+    let unit = find(pool, level, gso_code)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let allowed = match reach {
+        Reach::Read => user.scope.can_read(&unit.ancestors),
+        Reach::Edit => user.scope.can_edit(&unit.ancestors),
+        Reach::Whole => user.scope.covers(&unit.ancestors),
+    };
+    if !allowed {
+        return Err(AppError::OutOfScope);
+    }
+    Ok(unit)
 }
 
 /// The current unit with this level and GSO code.
