@@ -505,6 +505,14 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_user ON sessions (user_id) WHERE ended_at IS NULL;
 
+-- Forms carry a one-time token; a second submission of the same form (a double click, a reload,
+-- a retry on a flaky network) finds its token here and is not applied again.
+CREATE TABLE form_submissions (
+    token      text PRIMARY KEY,
+    user_id    bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+
 -- Failed logins per key ('user:<name>' or 'addr:<ip>'), for an increasing delay, never a lockout.
 CREATE TABLE login_throttle (
     key              text PRIMARY KEY,

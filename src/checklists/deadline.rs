@@ -209,3 +209,65 @@ mod tests {
         assert_eq!(Status::parse("finished"), None);
     }
 }
+
+#[cfg(test)]
+mod calendar_2021 {
+    use super::deadline;
+    use chrono::NaiveDate;
+
+    /// Every entry of the 2021 calendar, its deadline worked out by hand from 23/05/2021.
+    const EXPECTED: &[(&str, &str)] = &[
+        ("announce_election_day", "2021-01-28"),
+        ("nominee_structure", "2021-02-07"),
+        ("election_committee_established", "2021-02-07"),
+        ("consultation_1", "2021-02-17"),
+        ("na_constituency_draft_sent", "2021-02-27"),
+        ("constituencies_published", "2021-03-04"),
+        ("candidate_dossiers_closed", "2021-03-14"),
+        ("election_boards_established", "2021-03-14"),
+        ("consultation_2", "2021-03-19"),
+        ("polling_groups_established", "2021-04-03"),
+        ("voter_meetings_done", "2021-04-13"),
+        ("voter_lists_posted", "2021-04-13"),
+        ("consultation_3", "2021-04-18"),
+        ("qualified_lists_sent", "2021-04-23"),
+        ("na_official_list_published", "2021-04-28"),
+        ("hdnd_official_lists_published", "2021-05-03"),
+        ("candidate_lists_posted", "2021-05-03"),
+        ("ballots_handed_to_polling_groups", "2021-05-08"),
+        ("candidate_complaints_closed", "2021-05-13"),
+        ("campaigning_ends", "2021-05-22"),
+        ("voting_day", "2021-05-23"),
+        ("hdnd_results_published", "2021-06-02"),
+        ("additional_elections_held", "2021-06-07"),
+        ("na_results_published", "2021-06-12"),
+        ("steering_committee_established", "2021-01-08"),
+        ("communication_plan", "2021-02-12"),
+        ("security_plan", "2021-03-24"),
+        ("budget_estimate_approved", "2021-02-22"),
+        ("polling_places_ready", "2021-05-13"),
+    ];
+
+    #[test]
+    fn every_entry_of_the_bundled_calendar_falls_on_its_hand_worked_day() {
+        let election_day = NaiveDate::from_ymd_opt(2021, 5, 23).unwrap();
+        let calendar = include_str!("../seed/data/legal-calendar-2021.csv");
+        let mut reader = csv::Reader::from_reader(calendar.as_bytes());
+        let mut checked = 0;
+        for record in reader.records() {
+            let record = record.unwrap();
+            let (code, offset) = (&record[0], record[1].parse::<i32>().unwrap());
+            let expected = EXPECTED
+                .iter()
+                .find(|(c, _)| *c == code)
+                .unwrap_or_else(|| panic!("{code}"));
+            assert_eq!(
+                deadline(election_day, offset).to_string(),
+                expected.1,
+                "{code}"
+            );
+            checked += 1;
+        }
+        assert_eq!(checked, EXPECTED.len(), "every entry checked");
+    }
+}

@@ -1,6 +1,7 @@
 //! Each unit's checklist: one task per calendar entry that names the unit's level.
 
 pub mod deadline;
+pub mod pages;
 
 use chrono::NaiveDate;
 use sqlx::PgPool;

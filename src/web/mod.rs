@@ -89,6 +89,7 @@ pub fn routes() -> Routes {
         .merge(crate::search::routes())
         .merge(crate::exports::routes())
         .merge(crate::imports::routes())
+        .merge(crate::checklists::pages::routes())
 }
 
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

@@ -70,6 +70,14 @@ async fn concrete(app: &TestApp, path: &str, spare_user: i64) -> String {
             .fetch_one(&app.db.pool)
             .await
             .unwrap()
+    } else if path.starts_with("/tasks/") {
+        sqlx::query_scalar(
+            "SELECT t.id FROM tasks t JOIN units u ON u.id = t.unit_id WHERE u.level = 'commune' AND u.gso_code = 6895
+              ORDER BY t.id LIMIT 1",
+        )
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
     } else if path.starts_with("/councils/") {
         commune_council(app).await
     } else if path.starts_with("/constituencies/") {

@@ -15,3 +15,4 @@ mod polling;
 mod schema;
 mod seed;
 mod structure;
+mod tasks;

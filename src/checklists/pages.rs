@@ -1,0 +1,874 @@
+//! Working a task: its page with the live figures of the structure it is about, recording progress
+//! with evidence, the province's review (approve, return, reopen), and "Việc của tôi".
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+
+use super::deadline::{self, Status, TaskState};
+use crate::AppState;
+use crate::audit::{self, Event};
+use crate::auth::guard::RequestMeta;
+use crate::auth::routes::{AUDITORS, EDITORS};
+use crate::auth::{Access, CurrentUser, Role, Routes};
+use crate::bodies::pages::clean;
+use crate::clock::vietnam;
+use crate::web::conflict::{self, Field};
+use crate::web::{AppError, AppResult, flash, format, layout::Layout};
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/tasks/{id}", Access::SignedIn, show)
+        .post("/tasks/{id}", Access::Roles(EDITORS), update)
+        .post("/tasks/{id}/approve", Access::Roles(AUDITORS), approve)
+        .post("/tasks/{id}/return", Access::Roles(AUDITORS), send_back)
+        .post("/tasks/{id}/reopen", Access::Roles(EDITORS), reopen)
+        .get("/my-work", Access::SignedIn, my_work)
+}
+
+/// A task with its calendar entry, unit and deadline.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Task {
+    pub id: i64,
+    pub election_id: i64,
+    pub code: String,
+    pub title_vi: String,
+    pub kind: String,
+    pub offset_days: i32,
+    pub deadline: NaiveDate,
+    pub unit_id: i64,
+    pub unit_level: String,
+    pub unit_gso_code: i32,
+    pub unit_name: String,
+    #[serde(skip)]
+    pub unit_ancestors: Vec<i64>,
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub evidence_number: Option<String>,
+    pub evidence_date: Option<NaiveDate>,
+    pub evidence_signer: Option<String>,
+    pub note: Option<String>,
+    pub review: String,
+    pub review_comment: Option<String>,
+    pub version: i32,
+}
+
+impl Task {
+    fn status_code(&self) -> Status {
+        Status::parse(&self.status).unwrap_or(Status::NotStarted)
+    }
+    pub fn status_label(&self) -> &'static str {
+        self.status_code().label_vi()
+    }
+    pub fn state(&self, today: &NaiveDate) -> TaskState {
+        deadline::task_state(
+            self.status_code(),
+            self.deadline,
+            self.evidence_date,
+            *today,
+        )
+    }
+    pub fn deadline_text(&self) -> String {
+        format::date(self.deadline)
+    }
+    pub fn unit_href(&self) -> String {
+        crate::units::path(&self.unit_level, self.unit_gso_code)
+    }
+    pub fn review_label(&self) -> &'static str {
+        match self.review.as_str() {
+            "approved" => "Tỉnh đã duyệt",
+            "returned" => "Tỉnh trả lại",
+            _ if self.status == "done" => "Chờ tỉnh duyệt",
+            _ => "",
+        }
+    }
+}
+
+async fn load(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<Task> {
+    let task = sqlx::query_as!(
+        Task,
+        r#"SELECT t.id, c.election_id, c.code, c.title_vi, c.kind, c.offset_days,
+                  (e.election_day - c.offset_days) AS "deadline!",
+                  u.id AS unit_id, u.level AS unit_level, u.gso_code AS unit_gso_code, u.name AS unit_name,
+                  u.ancestors AS unit_ancestors, t.status, t.status_reason, t.evidence_number, t.evidence_date,
+                  t.evidence_signer, t.note, t.review, t.review_comment, t.version
+             FROM tasks t
+             JOIN calendar_entries c ON c.id = t.calendar_entry_id
+             JOIN elections e ON e.id = c.election_id
+             JOIN units u ON u.id = t.unit_id
+            WHERE t.id = $1 AND c.retired_at IS NULL"#,
+        id
+    )
+    .fetch_optional(&state.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    if !user.scope.can_read(&task.unit_ancestors) {
+        return Err(AppError::OutOfScope);
+    }
+    Ok(task)
+}
+
+/// How far the structure a task is about has got, e.g. "3/5 Ban bầu cử có quyết định".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Figure {
+    pub text: String,
+    pub complete: bool,
+}
+
+/// The live figures for tasks tied to the structure; none for the others.
+pub async fn figure(state: &AppState, task: &Task) -> sqlx::Result<Option<Figure>> {
+    let figure = match task.code.as_str() {
+        "election_boards_established" => {
+            let row = sqlx::query!(
+                r#"SELECT count(*) AS "constituencies!",
+                          count(b.id) FILTER (WHERE b.decision_date IS NOT NULL) AS "boards!"
+                     FROM constituencies k JOIN councils c ON c.id = k.council_id
+                     LEFT JOIN bodies b ON b.constituency_id = k.id AND b.dissolved_at IS NULL
+                    WHERE c.unit_id = $1"#,
+                task.unit_id
+            )
+            .fetch_one(&state.pool)
+            .await?;
+            Figure {
+                text: format!(
+                    "{}/{} đơn vị bầu cử có Ban bầu cử đã có quyết định thành lập",
+                    row.boards, row.constituencies
+                ),
+                complete: row.constituencies > 0 && row.boards == row.constituencies,
+            }
+        }
+        "polling_groups_established" => {
+            let row = sqlx::query!(
+                r#"SELECT count(*) AS "areas!", count(b.id) FILTER (WHERE b.decision_date IS NOT NULL) AS "groups!"
+                     FROM polling_areas p
+                     LEFT JOIN bodies b ON b.polling_area_id = p.id AND b.dissolved_at IS NULL
+                    WHERE p.election_id = $1 AND p.commune_id = $2"#,
+                task.election_id,
+                task.unit_id
+            )
+            .fetch_one(&state.pool)
+            .await?;
+            Figure {
+                text: format!(
+                    "{}/{} khu vực bỏ phiếu có Tổ bầu cử đã có quyết định thành lập",
+                    row.groups, row.areas
+                ),
+                complete: row.areas > 0 && row.groups == row.areas,
+            }
+        }
+        "election_committee_established" => {
+            let today = state.clock.today();
+            let committee =
+                crate::bodies::summaries(&state.pool, task.election_id, task.unit_id, true)
+                    .await?
+                    .into_iter()
+                    .find(|b| b.kind == "election_committee");
+            match committee {
+                None => Figure {
+                    text: "Chưa có Ủy ban bầu cử".to_string(),
+                    complete: false,
+                },
+                Some(body) => Figure {
+                    complete: body.is_established(today),
+                    text: format!(
+                        "{}: {} thành viên (luật định {}), {}",
+                        body.name,
+                        body.member_count()
+                            .map_or("chưa rõ".to_string(), |n| n.to_string()),
+                        body.range_text(),
+                        if body.is_established(today) {
+                            "đủ điều kiện"
+                        } else {
+                            "chưa đủ điều kiện"
+                        }
+                    ),
+                },
+            }
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(figure))
+}
+
+pub struct EventRow {
+    pub at: DateTime<Utc>,
+    pub full_name: Option<String>,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub note: Option<String>,
+}
+
+impl EventRow {
+    pub fn when(&self) -> String {
+        self.at
+            .with_timezone(&vietnam())
+            .format("%d/%m/%Y %H:%M")
+            .to_string()
+    }
+    pub fn change(&self) -> String {
+        let label =
+            |code: &str| Status::parse(code).map_or(code.to_string(), |s| s.label_vi().to_string());
+        match &self.from_status {
+            Some(from) if from != &self.to_status => {
+                format!("{} → {}", label(from), label(&self.to_status))
+            }
+            _ => label(&self.to_status),
+        }
+    }
+}
+
+pub struct StatusChoice {
+    pub code: &'static str,
+    pub label: &'static str,
+}
+
+fn status_choices() -> Vec<StatusChoice> {
+    [
+        "not_started",
+        "in_progress",
+        "done",
+        "not_applicable",
+        "blocked",
+    ]
+    .into_iter()
+    .map(|code| StatusChoice {
+        code,
+        label: Status::parse(code).map_or("", Status::label_vi),
+    })
+    .collect()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "checklists/task.html")]
+struct TaskPage {
+    layout: Layout,
+    task: Task,
+    form: TaskForm,
+    figure: Option<Figure>,
+    events: Vec<EventRow>,
+    statuses: Vec<StatusChoice>,
+    can_edit: bool,
+    can_review: bool,
+    today: NaiveDate,
+    error: Option<String>,
+    /// Shown when marking done while the structure is incomplete.
+    confirm_needed: bool,
+}
+
+#[derive(Deserialize, Clone, Debug, Default)]
+pub struct TaskForm {
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub status_reason: String,
+    #[serde(default)]
+    pub evidence_number: String,
+    #[serde(default)]
+    pub evidence_date: String,
+    #[serde(default)]
+    pub evidence_signer: String,
+    #[serde(default)]
+    pub note: String,
+    #[serde(default)]
+    pub version: i32,
+    /// Ticked to mark done although the live figures show the structure incomplete.
+    #[serde(default)]
+    pub confirm_incomplete: Option<String>,
+    /// The one-time token of this form.
+    #[serde(default)]
+    pub submission: String,
+}
+
+impl TaskForm {
+    fn of(task: &Task) -> TaskForm {
+        TaskForm {
+            status: task.status.clone(),
+            status_reason: task.status_reason.clone().unwrap_or_default(),
+            evidence_number: task.evidence_number.clone().unwrap_or_default(),
+            evidence_date: task
+                .evidence_date
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            evidence_signer: task.evidence_signer.clone().unwrap_or_default(),
+            note: task.note.clone().unwrap_or_default(),
+            version: task.version,
+            confirm_incomplete: None,
+            submission: String::new(),
+        }
+    }
+}
+
+/// Whether the user reviews the unit's reports: a province officer of its province, or an admin.
+fn can_review(user: &CurrentUser, task: &Task) -> bool {
+    matches!(user.role, Role::Admin | Role::ProvinceOfficer)
+        && user.scope.covers(&task.unit_ancestors)
+}
+
+async fn render(
+    state: &AppState,
+    layout: Layout,
+    user: &CurrentUser,
+    task: Task,
+    form: Option<TaskForm>,
+    error: Option<String>,
+    confirm_needed: bool,
+) -> AppResult<TaskPage> {
+    let events = sqlx::query_as!(
+        EventRow,
+        r#"SELECT e.at, u.full_name AS "full_name?", e.from_status, e.to_status, e.note
+             FROM task_events e LEFT JOIN users u ON u.id = e.user_id
+            WHERE e.task_id = $1 ORDER BY e.at DESC, e.id DESC"#,
+        task.id
+    )
+    .fetch_all(&state.pool)
+    .await?;
+    let figure = figure(state, &task).await?;
+    let mut form = form.unwrap_or_else(|| TaskForm::of(&task));
+    form.submission = crate::auth::session::random_token();
+    Ok(TaskPage {
+        layout,
+        can_edit: user.scope.can_edit(&task.unit_ancestors),
+        can_review: can_review(user, &task),
+        figure,
+        events,
+        statuses: status_choices(),
+        today: state.clock.today(),
+        form,
+        task,
+        error,
+        confirm_needed,
+    })
+}
+
+async fn show(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<TaskPage> {
+    let task = load(&state, &user, id).await?;
+    render(&state, layout, &user, task, None, None, false).await
+}
+
+/// The form's fields, checked against the rules of their status.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Checked {
+    pub status: &'static str,
+    pub reason: Option<String>,
+    pub evidence_number: Option<String>,
+    pub evidence_date: Option<NaiveDate>,
+    pub evidence_signer: Option<String>,
+    pub note: Option<String>,
+}
+
+/// Done needs a dated, numbered, signed document not dated after today; not applicable and
+/// blocked need a reason.
+pub fn check(form: &TaskForm, today: NaiveDate) -> Result<Checked, String> {
+    let status = Status::parse(&form.status).ok_or("Trạng thái không hợp lệ.")?;
+    let reason = clean(&form.status_reason);
+    let evidence_number = clean(&form.evidence_number);
+    let evidence_signer = clean(&form.evidence_signer);
+    let evidence_date = match form.evidence_date.trim() {
+        "" => None,
+        text => Some(
+            NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .or_else(|_| NaiveDate::parse_from_str(text, "%d/%m/%Y"))
+                .map_err(|_| format!("Ngày văn bản \"{text}\" không hợp lệ."))?,
+        ),
+    };
+    if let Some(date) = evidence_date
+        && date > today
+    {
+        return Err(format!(
+            "Ngày văn bản {} là ngày trong tương lai (hôm nay là {}).",
+            format::date(date),
+            format::date(today)
+        ));
+    }
+    match status {
+        Status::Done
+            if evidence_number.is_none()
+                || evidence_date.is_none()
+                || evidence_signer.is_none() =>
+        {
+            return Err(
+                "Để ghi \"Đã xong\" cần đủ căn cứ: số văn bản, ngày văn bản và người ký."
+                    .to_string(),
+            );
+        }
+        Status::NotApplicable | Status::Blocked if reason.is_none() => {
+            return Err(format!(
+                "Trạng thái \"{}\" cần ghi lý do.",
+                status.label_vi()
+            ));
+        }
+        _ => {}
+    }
+    let code = match status {
+        Status::NotStarted => "not_started",
+        Status::InProgress => "in_progress",
+        Status::Done => "done",
+        Status::NotApplicable => "not_applicable",
+        Status::Blocked => "blocked",
+    };
+    let reason = matches!(status, Status::NotApplicable | Status::Blocked)
+        .then_some(reason)
+        .flatten();
+    Ok(Checked {
+        status: code,
+        reason,
+        evidence_number,
+        evidence_date,
+        evidence_signer,
+        note: clean(&form.note),
+    })
+}
+
+/// Records the form's one-time token; false when it was already used (a second submission).
+async fn first_submission(
+    conn: &mut sqlx::PgConnection,
+    token: &str,
+    user_id: i64,
+) -> sqlx::Result<bool> {
+    if token.len() < 20 {
+        // A form without a token (an old page, a script): nothing to deduplicate on.
+        return Ok(true);
+    }
+    let inserted = sqlx::query!(
+        "INSERT INTO form_submissions (token, user_id) VALUES ($1, $2) ON CONFLICT (token) DO NOTHING",
+        token,
+        user_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(inserted.rows_affected() == 1)
+}
+
+async fn update(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Path(id): Path<i64>,
+    Form(form): Form<TaskForm>,
+) -> AppResult<Response> {
+    let task = load(&state, &user, id).await?;
+    if !user.scope.can_edit(&task.unit_ancestors) {
+        return Err(AppError::OutOfScope);
+    }
+    let back = format!("/tasks/{id}");
+    let today = state.clock.today();
+    let Checked {
+        status,
+        reason,
+        evidence_number,
+        evidence_date,
+        evidence_signer,
+        note,
+    } = match check(&form, today) {
+        Ok(checked) => checked,
+        Err(message) => {
+            let page = render(
+                &state,
+                layout,
+                &user,
+                task,
+                Some(form),
+                Some(message),
+                false,
+            )
+            .await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    if status == "done"
+        && form.confirm_incomplete.is_none()
+        && let Some(figure) = figure(&state, &task).await?
+        && !figure.complete
+    {
+        let message = format!(
+            "Số liệu hiện có chưa đủ: {}. Xác nhận nếu vẫn ghi \"Đã xong\".",
+            figure.text
+        );
+        let page = render(&state, layout, &user, task, Some(form), Some(message), true).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let now = state.clock.now();
+    let mut tx = state.pool.begin().await?;
+    if !first_submission(&mut tx, &form.submission, user.id).await? {
+        return Ok(flash::redirect(
+            &back,
+            "Biểu mẫu này đã được gửi; không ghi lại lần nữa.",
+        ));
+    }
+    // A changed report goes back to the province for review.
+    let saved = sqlx::query!(
+        r#"UPDATE tasks SET status = $3, status_reason = $4, evidence_number = $5, evidence_date = $6,
+                  evidence_signer = $7, note = $8, updated_by = $9,
+                  review = CASE WHEN status = $3 AND evidence_number IS NOT DISTINCT FROM $5
+                                     AND evidence_date IS NOT DISTINCT FROM $6
+                                     AND evidence_signer IS NOT DISTINCT FROM $7 THEN review ELSE 'none' END
+            WHERE id = $1 AND version = $2"#,
+        id,
+        form.version,
+        status,
+        reason,
+        evidence_number,
+        evidence_date,
+        evidence_signer,
+        note,
+        user.id
+    )
+    .execute(&mut *tx)
+    .await?;
+    if saved.rows_affected() == 0 {
+        drop(tx);
+        let stored = load(&state, &user, id).await?;
+        let fields = vec![
+            Field::new("status", "Trạng thái (mã)", &stored.status, &form.status),
+            Field::new(
+                "status_reason",
+                "Lý do",
+                stored.status_reason.clone().unwrap_or_default(),
+                &form.status_reason,
+            ),
+            Field::new(
+                "evidence_number",
+                "Số văn bản",
+                stored.evidence_number.clone().unwrap_or_default(),
+                &form.evidence_number,
+            ),
+            Field::new(
+                "evidence_date",
+                "Ngày văn bản",
+                stored
+                    .evidence_date
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+                &form.evidence_date,
+            ),
+            Field::new(
+                "evidence_signer",
+                "Người ký",
+                stored.evidence_signer.clone().unwrap_or_default(),
+                &form.evidence_signer,
+            ),
+            Field::new(
+                "note",
+                "Ghi chú",
+                stored.note.clone().unwrap_or_default(),
+                &form.note,
+            ),
+        ];
+        let what = format!("công việc \"{}\" của {}", stored.title_vi, stored.unit_name);
+        return Ok(conflict::page(
+            layout,
+            what,
+            back.clone(),
+            back,
+            stored.version,
+            fields,
+            Vec::new(),
+        ));
+    }
+    if status != task.status || note != task.note {
+        sqlx::query!(
+            "INSERT INTO task_events (task_id, at, user_id, from_status, to_status, note) VALUES ($1, $2, $3, $4, $5, $6)",
+            id,
+            now,
+            user.id,
+            task.status,
+            status,
+            reason.clone().or(note.clone())
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    let event = Event::new("task.updated")
+        .unit(task.unit_id)
+        .object("task", id)
+        .before(serde_json::to_value(&task).unwrap_or_default())
+        .after(serde_json::json!({
+            "status": status, "status_reason": reason, "evidence_number": evidence_number,
+            "evidence_date": evidence_date, "evidence_signer": evidence_signer, "note": note,
+        }));
+    audit::record(&mut tx, &user.actor(&meta), now, event).await?;
+    tx.commit().await?;
+    Ok(flash::redirect(&back, "Đã lưu."))
+}
+
+#[derive(Deserialize, Default)]
+struct ReviewForm {
+    #[serde(default)]
+    comment: String,
+}
+
+/// A review step: approve, return with a comment, or reopen with a reason.
+async fn review(
+    state: &AppState,
+    user: &CurrentUser,
+    meta: &RequestMeta,
+    id: i64,
+    action: &'static str,
+    comment: Option<String>,
+) -> AppResult<Response> {
+    let task = load(state, user, id).await?;
+    let back = format!("/tasks/{id}");
+    let allowed = match action {
+        "task.reopened" => user.scope.can_edit(&task.unit_ancestors),
+        _ => can_review(user, &task),
+    };
+    if !allowed {
+        return Err(AppError::OutOfScope);
+    }
+    if task.status != "done" {
+        return Ok(flash::redirect(
+            &back,
+            "Chỉ duyệt, trả lại hoặc mở lại công việc đã xong.",
+        ));
+    }
+    if action != "task.approved" && comment.is_none() {
+        return Ok(flash::redirect(&back, "Cần ghi lý do."));
+    }
+    let now = state.clock.now();
+    let mut tx = state.pool.begin().await?;
+    let (status, review, message) = match action {
+        "task.approved" => ("done", "approved", "Đã duyệt."),
+        "task.returned" => ("in_progress", "returned", "Đã trả lại cho đơn vị."),
+        _ => ("in_progress", "none", "Đã mở lại công việc."),
+    };
+    sqlx::query!(
+        "UPDATE tasks SET status = $2, review = $3, review_comment = $4, reviewed_by = $5, reviewed_at = $6 WHERE id = $1",
+        id,
+        status,
+        review,
+        comment,
+        user.id,
+        now
+    )
+    .execute(&mut *tx)
+    .await?;
+    let label = match action {
+        "task.approved" => "Tỉnh duyệt",
+        "task.returned" => "Tỉnh trả lại",
+        _ => "Mở lại",
+    };
+    let note = Some(match &comment {
+        Some(comment) => format!("{label}: {comment}"),
+        None => label.to_string(),
+    });
+    sqlx::query!(
+        "INSERT INTO task_events (task_id, at, user_id, from_status, to_status, note) VALUES ($1, $2, $3, 'done', $4, $5)",
+        id,
+        now,
+        user.id,
+        status,
+        note
+    )
+    .execute(&mut *tx)
+    .await?;
+    let event = Event::new(action)
+        .unit(task.unit_id)
+        .object("task", id)
+        .after(serde_json::json!({ "comment": comment }));
+    audit::record(&mut tx, &user.actor(meta), now, event).await?;
+    tx.commit().await?;
+    Ok(flash::redirect(&back, message))
+}
+
+async fn approve(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    review(&state, &user, &meta, id, "task.approved", None).await
+}
+
+async fn send_back(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Path(id): Path<i64>,
+    Form(form): Form<ReviewForm>,
+) -> AppResult<Response> {
+    review(
+        &state,
+        &user,
+        &meta,
+        id,
+        "task.returned",
+        clean(&form.comment),
+    )
+    .await
+}
+
+async fn reopen(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Path(id): Path<i64>,
+    Form(form): Form<ReviewForm>,
+) -> AppResult<Response> {
+    review(
+        &state,
+        &user,
+        &meta,
+        id,
+        "task.reopened",
+        clean(&form.comment),
+    )
+    .await
+}
+
+pub struct MyTask {
+    pub id: i64,
+    pub title_vi: String,
+    pub kind: String,
+    pub deadline: NaiveDate,
+    pub unit_name: String,
+    pub status: String,
+    pub evidence_date: Option<NaiveDate>,
+    pub review: String,
+}
+
+impl MyTask {
+    pub fn state(&self, today: &NaiveDate) -> TaskState {
+        let status = Status::parse(&self.status).unwrap_or(Status::NotStarted);
+        deadline::task_state(status, self.deadline, self.evidence_date, *today)
+    }
+    pub fn deadline_text(&self) -> String {
+        format::date(self.deadline)
+    }
+    pub fn status_label(&self) -> &'static str {
+        Status::parse(&self.status).map_or("", Status::label_vi)
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "checklists/my_work.html")]
+struct MyWorkPage {
+    layout: Layout,
+    tasks: Vec<MyTask>,
+    today: NaiveDate,
+    overdue: usize,
+    due_soon: usize,
+    open: usize,
+    done: usize,
+}
+
+/// The tasks of the user's units: the unit they answer for and, for a district officer, its
+/// communes; overdue first, then by deadline.
+async fn my_work(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+) -> AppResult<MyWorkPage> {
+    let today = state.clock.today();
+    let scope = user.scope.unit_id();
+    let mut tasks = match &layout.election {
+        Some(election) => sqlx::query_as!(
+            MyTask,
+            r#"SELECT t.id, c.title_vi, c.kind, (e.election_day - c.offset_days) AS "deadline!", u.name AS unit_name,
+                      t.status, t.evidence_date, t.review
+                 FROM tasks t
+                 JOIN calendar_entries c ON c.id = t.calendar_entry_id
+                 JOIN elections e ON e.id = c.election_id
+                 JOIN units u ON u.id = t.unit_id
+                WHERE c.election_id = $1 AND c.retired_at IS NULL
+                  AND ($2::bigint IS NULL OR (u.ancestors @> ARRAY[$2::bigint] AND ($3 OR u.id = $2)))
+                ORDER BY e.election_day - c.offset_days, u.gso_code"#,
+            election.id,
+            scope,
+            user.role == Role::DistrictOfficer
+        )
+        .fetch_all(&state.pool)
+        .await?,
+        None => Vec::new(),
+    };
+    let rank = |state: TaskState| match state {
+        TaskState::Overdue => 0,
+        TaskState::DueSoon | TaskState::NotDueYet => 1,
+        _ => 2,
+    };
+    tasks.sort_by_key(|task| (rank(task.state(&today)), task.deadline));
+    let count = |wanted: &[TaskState]| {
+        tasks
+            .iter()
+            .filter(|t| wanted.contains(&t.state(&today)))
+            .count()
+    };
+    Ok(MyWorkPage {
+        overdue: count(&[TaskState::Overdue]),
+        due_soon: count(&[TaskState::DueSoon]),
+        open: count(&[TaskState::Overdue, TaskState::DueSoon, TaskState::NotDueYet]),
+        done: count(&[TaskState::DoneOnTime, TaskState::DoneLate]),
+        layout,
+        tasks,
+        today,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2021, 4, 3).unwrap()
+    }
+
+    fn form(status: &str) -> TaskForm {
+        TaskForm {
+            status: status.to_string(),
+            ..TaskForm::default()
+        }
+    }
+
+    #[test]
+    fn done_needs_number_date_and_signer() {
+        assert!(check(&form("done"), today()).is_err());
+        let mut done = form("done");
+        done.evidence_number = "15/QĐ-UBND".into();
+        done.evidence_date = "2021-04-02".into();
+        assert!(check(&done, today()).is_err(), "no signer");
+        done.evidence_signer = "Chủ tịch UBND xã".into();
+        assert_eq!(check(&done, today()).unwrap().status, "done");
+    }
+
+    #[test]
+    fn evidence_cannot_be_dated_in_the_future() {
+        let mut done = form("done");
+        done.evidence_number = "15/QĐ-UBND".into();
+        done.evidence_signer = "Chủ tịch".into();
+        done.evidence_date = "2021-04-04".into();
+        assert!(
+            check(&done, today())
+                .unwrap_err()
+                .contains("trong tương lai")
+        );
+        done.evidence_date = "03/04/2021".into();
+        assert!(
+            check(&done, today()).is_ok(),
+            "today itself, written dd/mm/yyyy"
+        );
+    }
+
+    #[test]
+    fn not_applicable_and_blocked_need_a_reason() {
+        assert!(check(&form("not_applicable"), today()).is_err());
+        assert!(check(&form("blocked"), today()).is_err());
+        let mut blocked = form("blocked");
+        blocked.status_reason = "Chờ hướng dẫn của tỉnh".into();
+        assert_eq!(
+            check(&blocked, today()).unwrap().reason.as_deref(),
+            Some("Chờ hướng dẫn của tỉnh")
+        );
+        assert!(check(&form("in_progress"), today()).is_ok());
+        assert!(check(&form("finished"), today()).is_err());
+    }
+}

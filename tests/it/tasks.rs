@@ -1,0 +1,269 @@
+//! Working tasks: evidence rules, live figures, review, "my work", conflicts and double submits.
+
+use crate::helpers::{TestApp, location};
+
+async fn task_id(app: &TestApp, code: &str, level: &str, gso: i32) -> i64 {
+    sqlx::query_scalar(
+        "SELECT t.id FROM tasks t JOIN calendar_entries c ON c.id = t.calendar_entry_id JOIN units u ON u.id = t.unit_id
+          WHERE c.code = $1 AND u.level = $2 AND u.gso_code = $3",
+    )
+    .bind(code)
+    .bind(level)
+    .bind(gso)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap()
+}
+
+/// The one-time submission token of the task form.
+async fn submission(app: &TestApp, task: i64) -> String {
+    let (_, page) = app.page(&format!("/tasks/{task}")).await;
+    let at =
+        page.find("name=\"submission\" value=\"").unwrap() + "name=\"submission\" value=\"".len();
+    page[at..at + page[at..].find('"').unwrap()].to_string()
+}
+
+async fn record(app: &TestApp, task: i64, fields: &[(&str, &str)]) -> reqwest::Response {
+    let token = submission(app, task).await;
+    let version: i32 = sqlx::query_scalar("SELECT version FROM tasks WHERE id = $1")
+        .bind(task)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let version = version.to_string();
+    let mut all = vec![
+        ("submission", token.as_str()),
+        ("version", version.as_str()),
+    ];
+    all.extend_from_slice(fields);
+    app.submit(&format!("/tasks/{task}"), &all).await
+}
+
+const EVIDENCE: &[(&str, &str)] = &[
+    ("status", "done"),
+    ("evidence_number", "15/QĐ-UBND"),
+    ("evidence_date", "2021-01-27"),
+    ("evidence_signer", "Chủ tịch UBND thị trấn"),
+];
+
+#[tokio::test]
+async fn a_commune_records_polling_groups_established_with_evidence() {
+    let app = TestApp::signed_in("xa.damha").await;
+    let task = task_id(&app, "polling_groups_established", "commune", 6895).await;
+    let (_, page) = app.page(&format!("/tasks/{task}")).await;
+    assert!(page.contains("03/04/2021") && page.contains("0/0 khu vực bỏ phiếu"));
+
+    let missing = record(&app, task, &[("status", "done")]).await;
+    assert_eq!(missing.status(), 422);
+    assert!(missing.text().await.unwrap().contains("cần đủ căn cứ"));
+
+    let incomplete = record(&app, task, EVIDENCE).await;
+    assert_eq!(incomplete.status(), 422, "the structure is not there yet");
+    assert!(
+        incomplete
+            .text()
+            .await
+            .unwrap()
+            .contains("Xác nhận nếu vẫn ghi")
+    );
+
+    let mut confirmed = EVIDENCE.to_vec();
+    confirmed.push(("confirm_incomplete", "1"));
+    assert_eq!(record(&app, task, &confirmed).await.status(), 303);
+    let (_, page) = app.page(&format!("/tasks/{task}")).await;
+    assert!(page.contains("Xong đúng hạn") && page.contains("Chờ tỉnh duyệt"));
+    assert!(
+        page.contains("Chưa bắt đầu → Đã xong"),
+        "the transition is kept"
+    );
+}
+
+#[tokio::test]
+async fn evidence_dated_in_the_future_and_reasons_are_checked() {
+    let app = TestApp::signed_in("xa.damha").await;
+    let task = task_id(&app, "voter_lists_posted", "commune", 6895).await;
+    let future = record(
+        &app,
+        task,
+        &[
+            ("status", "done"),
+            ("evidence_number", "1"),
+            ("evidence_date", "2021-01-28"),
+            ("evidence_signer", "A"),
+        ],
+    )
+    .await;
+    assert!(
+        future
+            .text()
+            .await
+            .unwrap()
+            .contains("ngày trong tương lai")
+    );
+    let blocked = record(&app, task, &[("status", "blocked")]).await;
+    assert!(blocked.text().await.unwrap().contains("cần ghi lý do"));
+    let status: String = sqlx::query_scalar("SELECT status FROM tasks WHERE id = $1")
+        .bind(task)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "not_started", "nothing saved");
+}
+
+#[tokio::test]
+async fn a_form_submitted_twice_records_once() {
+    let app = TestApp::signed_in("xa.damha").await;
+    let task = task_id(&app, "voter_lists_posted", "commune", 6895).await;
+    let token = submission(&app, task).await;
+    let fields = [
+        ("submission", token.as_str()),
+        ("version", "1"),
+        ("status", "in_progress"),
+        ("note", "Đang in danh sách"),
+    ];
+    assert_eq!(
+        app.submit(&format!("/tasks/{task}"), &fields)
+            .await
+            .status(),
+        303
+    );
+    let again = app.submit(&format!("/tasks/{task}"), &fields).await;
+    assert_eq!(again.status(), 303, "the repeat is answered calmly");
+    let events: i64 = sqlx::query_scalar("SELECT count(*) FROM task_events WHERE task_id = $1")
+        .bind(task)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(events, 1, "recorded once");
+}
+
+#[tokio::test]
+async fn the_later_of_two_saves_gets_both_versions() {
+    let app = TestApp::seeded().await;
+    let commune = app.as_user("xa.damha").await;
+    let district = app.as_user("huyen").await;
+    let task = task_id(&app, "voter_lists_posted", "commune", 6895).await;
+    let first = commune
+        .submit(
+            &format!("/tasks/{task}"),
+            &[
+                ("version", "1"),
+                ("status", "in_progress"),
+                ("note", "Xã ghi"),
+            ],
+        )
+        .await;
+    assert_eq!(first.status(), 303);
+    let second = district
+        .submit(
+            &format!("/tasks/{task}"),
+            &[
+                ("version", "1"),
+                ("status", "blocked"),
+                ("status_reason", "Huyện ghi"),
+            ],
+        )
+        .await;
+    assert_eq!(second.status(), 409);
+    let page = second.text().await.unwrap();
+    assert!(page.contains("Xã ghi") && page.contains("value=\"Huyện ghi\""));
+}
+
+#[tokio::test]
+async fn the_province_approves_returns_and_anyone_in_scope_reopens() {
+    let app = TestApp::seeded().await;
+    let commune = app.as_user("xa.damha").await;
+    let task = task_id(&app, "voter_lists_posted", "commune", 6895).await;
+    record(&commune, task, EVIDENCE).await;
+    assert_eq!(
+        commune
+            .submit(&format!("/tasks/{task}/approve"), &[])
+            .await
+            .status(),
+        403
+    );
+    let steering = app.as_user("bcd").await;
+    assert_eq!(
+        steering
+            .submit(&format!("/tasks/{task}/approve"), &[])
+            .await
+            .status(),
+        403
+    );
+
+    let province = app.as_user("tinh").await;
+    let returned = province
+        .submit(
+            &format!("/tasks/{task}/return"),
+            &[("comment", "Thiếu chữ ký")],
+        )
+        .await;
+    assert_eq!(location(&returned), format!("/tasks/{task}"));
+    let (_, page) = commune.page(&format!("/tasks/{task}")).await;
+    assert!(page.contains("Ý kiến của tỉnh: Thiếu chữ ký") && page.contains("Đang thực hiện"));
+
+    record(&commune, task, EVIDENCE).await;
+    province
+        .submit(&format!("/tasks/{task}/approve"), &[])
+        .await;
+    let (_, page) = commune.page(&format!("/tasks/{task}")).await;
+    assert!(page.contains("Tỉnh đã duyệt"));
+    commune
+        .submit(
+            &format!("/tasks/{task}/reopen"),
+            &[("comment", "Bổ sung danh sách")],
+        )
+        .await;
+    let status: String = sqlx::query_scalar("SELECT status FROM tasks WHERE id = $1")
+        .bind(task)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "in_progress");
+    let steps: Vec<String> = sqlx::query_scalar(
+        "SELECT coalesce(note, '') FROM task_events WHERE task_id = $1 ORDER BY id",
+    )
+    .bind(task)
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(steps.len(), 5, "{steps:?}");
+    assert!(
+        steps[1].starts_with("Tỉnh trả lại")
+            && steps[3] == "Tỉnh duyệt"
+            && steps[4].starts_with("Mở lại")
+    );
+}
+
+#[tokio::test]
+async fn a_commune_officer_cannot_work_another_communes_task_by_editing_ids() {
+    let app = TestApp::signed_in("xa.khac").await;
+    let task = task_id(&app, "voter_lists_posted", "commune", 6895).await;
+    let response = app
+        .submit(
+            &format!("/tasks/{task}"),
+            &[("version", "1"), ("status", "in_progress")],
+        )
+        .await;
+    assert_eq!(response.status(), 404);
+    assert_eq!(app.page(&format!("/tasks/{task}")).await.0, 404);
+}
+
+#[tokio::test]
+async fn my_work_lists_overdue_first_with_counts() {
+    let app = TestApp::signed_in("xa.damha").await;
+    let (_, page) = app.page("/my-work").await;
+    // On 27/01/2021 the commune's steering committee (08/01) is overdue; everything else is ahead.
+    let overdue = page.find("Thành lập Ban chỉ đạo bầu cử").unwrap();
+    let next = page.find("Thành lập Ủy ban bầu cử").unwrap();
+    assert!(overdue < next, "overdue first");
+    assert!(
+        page.contains("<dt>Quá hạn</dt><dd><span class=\"state\" data-state=\"overdue\">1</span>")
+    );
+    let district = app.as_user("huyen").await;
+    let (_, page) = district.page("/my-work").await;
+    assert!(
+        page.contains("Thị trấn Đầm Hà") && page.contains("Huyện Đầm Hà"),
+        "the district and its communes"
+    );
+}
