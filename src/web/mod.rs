@@ -90,6 +90,7 @@ pub fn routes() -> Routes {
         .merge(crate::exports::routes())
         .merge(crate::imports::routes())
         .merge(crate::checklists::pages::routes())
+        .merge(crate::checklists::calendar::routes())
 }
 
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

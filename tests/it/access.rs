@@ -78,6 +78,15 @@ async fn concrete(app: &TestApp, path: &str, spare_user: i64) -> String {
         .fetch_one(&app.db.pool)
         .await
         .unwrap()
+    } else if path.starts_with("/calendar/") {
+        sqlx::query_scalar(
+            "INSERT INTO calendar_entries (election_id, code, offset_days, kind, levels, title_vi, title_en)
+             SELECT id, 'test_' || (SELECT count(*) FROM calendar_entries), 30, 'administrative', '{province}', 'Thử', 'Test'
+               FROM elections RETURNING id",
+        )
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
     } else if path.starts_with("/councils/") {
         commune_council(app).await
     } else if path.starts_with("/constituencies/") {

@@ -267,3 +267,107 @@ async fn my_work_lists_overdue_first_with_counts() {
         "the district and its communes"
     );
 }
+
+async fn entry(app: &TestApp, code: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM calendar_entries WHERE code = $1")
+        .bind(code)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn legal_deadlines_cannot_move_and_administrative_ones_can() {
+    let app = TestApp::signed_in("tinh").await;
+    let legal = entry(&app, "polling_groups_established").await;
+    let refused = app
+        .submit(&format!("/calendar/{legal}"), &[("deadline", "2021-04-10")])
+        .await;
+    assert_eq!(refused.status(), 403);
+    assert_eq!(
+        app.submit(&format!("/calendar/{legal}/retire"), &[])
+            .await
+            .status(),
+        403
+    );
+    let offset: i32 = sqlx::query_scalar("SELECT offset_days FROM calendar_entries WHERE id = $1")
+        .bind(legal)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(offset, 50);
+
+    let administrative = entry(&app, "polling_places_ready").await;
+    let moved = app
+        .submit(
+            &format!("/calendar/{administrative}"),
+            &[("deadline", "2021-05-16")],
+        )
+        .await;
+    assert_eq!(location(&moved), "/calendar");
+    let task = task_id(&app, "polling_places_ready", "commune", 6895).await;
+    let (_, page) = app.page(&format!("/tasks/{task}")).await;
+    assert!(
+        page.contains("16/05/2021"),
+        "every unit's deadline moved with it"
+    );
+    let district = app.as_user("huyen").await;
+    assert_eq!(
+        district
+            .submit(
+                &format!("/calendar/{administrative}"),
+                &[("deadline", "2021-05-01")]
+            )
+            .await
+            .status(),
+        403
+    );
+}
+
+#[tokio::test]
+async fn an_added_administrative_entry_creates_tasks_for_exactly_the_right_units() {
+    let app = TestApp::signed_in("tinh").await;
+    let added = app
+        .submit(
+            "/calendar",
+            &[
+                ("title_vi", "Rà soát danh sách cử tri lưu động"),
+                ("deadline", "2021-04-20"),
+                ("levels", "district"),
+                ("levels", "commune"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&added), "/calendar");
+    let (_, page) = app.page("/calendar").await;
+    assert!(
+        page.contains("giao cho 190 đơn vị"),
+        "13 localities and 177 communes"
+    );
+    let per_level: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT u.level, count(*) FROM tasks t JOIN calendar_entries c ON c.id = t.calendar_entry_id
+           JOIN units u ON u.id = t.unit_id WHERE c.title_vi = 'Rà soát danh sách cử tri lưu động'
+          GROUP BY 1 ORDER BY 1",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        per_level,
+        [("commune".to_string(), 177), ("district".to_string(), 13)]
+    );
+    let id: i64 = sqlx::query_scalar(
+        "SELECT id FROM calendar_entries WHERE title_vi = 'Rà soát danh sách cử tri lưu động'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    app.submit(&format!("/calendar/{id}/retire"), &[]).await;
+    let (_, calendar) = app.page("/calendar").await;
+    assert!(calendar.contains("Đã bỏ mốc"));
+    let (_, commune) = app.page("/units/commune/6895").await;
+    assert!(
+        !commune.contains("Rà soát danh sách cử tri lưu động"),
+        "a retired entry's tasks are gone from view"
+    );
+}

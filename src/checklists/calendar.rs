@@ -1,0 +1,316 @@
+//! The deadline calendar: legal entries are fixed; administrative ones are moved, added and retired
+//! by the province (province officers and admins). Adding an entry gives every unit of the levels
+//! it names a task.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::audit::{self, Event};
+use crate::auth::guard::RequestMeta;
+use crate::auth::routes::AUDITORS;
+use crate::auth::{Access, CurrentUser, Role, Routes};
+use crate::bodies::pages::clean;
+use crate::constituencies::pages::FormWithLists;
+use crate::elections::Election;
+use crate::web::{AppError, AppResult, flash, format, layout::Layout};
+
+/// Those who change the calendar: the province's officers and admins.
+const PLANNERS: Access = Access::Roles(AUDITORS);
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/calendar", Access::SignedIn, show)
+        .post("/calendar", PLANNERS, add)
+        .post("/calendar/{id}", PLANNERS, move_entry)
+        .post("/calendar/{id}/retire", PLANNERS, retire)
+}
+
+pub struct EntryRow {
+    pub id: i64,
+    pub code: String,
+    pub title_vi: String,
+    pub kind: String,
+    pub offset_days: i32,
+    pub levels: Vec<String>,
+    pub deadline: NaiveDate,
+    pub version: i32,
+}
+
+impl EntryRow {
+    pub fn deadline_text(&self) -> String {
+        format::date(self.deadline)
+    }
+    pub fn is_legal(&self) -> bool {
+        self.kind == "legal"
+    }
+    pub fn levels_text(&self) -> String {
+        self.levels
+            .iter()
+            .map(|level| match level.as_str() {
+                "country" => "Trung ương",
+                "province" => "Tỉnh",
+                "district" => "Huyện",
+                _ => "Xã",
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "checklists/calendar.html")]
+struct CalendarPage {
+    layout: Layout,
+    entries: Vec<EntryRow>,
+    can_plan: bool,
+}
+
+/// Whether the user plans this election's calendar: an admin, or an officer of the province it covers.
+fn plans(user: &CurrentUser, election: &Election) -> bool {
+    user.role == Role::Admin
+        || (user.role == Role::ProvinceOfficer && user.scope.unit_id() == Some(election.unit_id))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+) -> AppResult<CalendarPage> {
+    let Some(election) = layout.election.clone() else {
+        return Err(AppError::NotFound);
+    };
+    let entries = sqlx::query_as!(
+        EntryRow,
+        r#"SELECT c.id, c.code, c.title_vi, c.kind, c.offset_days, c.levels,
+                  (e.election_day - c.offset_days) AS "deadline!", c.version
+             FROM calendar_entries c JOIN elections e ON e.id = c.election_id
+            WHERE c.election_id = $1 AND c.retired_at IS NULL
+            ORDER BY c.offset_days DESC, c.code"#,
+        election.id
+    )
+    .fetch_all(&state.pool)
+    .await?;
+    Ok(CalendarPage {
+        can_plan: plans(&user, &election),
+        layout,
+        entries,
+    })
+}
+
+/// The election and the entry, checked: the user plans it, and it is administrative.
+async fn planned_entry(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+) -> AppResult<(Election, String, i32)> {
+    let election = crate::elections::current(&state.pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !plans(user, &election) {
+        return Err(AppError::Forbidden);
+    }
+    let entry = sqlx::query!(
+        "SELECT kind, title_vi, offset_days FROM calendar_entries WHERE id = $1 AND election_id = $2 AND retired_at IS NULL",
+        id,
+        election.id
+    )
+    .fetch_optional(&state.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    if entry.kind == "legal" {
+        return Err(AppError::Forbidden);
+    }
+    Ok((election, entry.title_vi, entry.offset_days))
+}
+
+#[derive(Deserialize, Default)]
+struct MoveForm {
+    #[serde(default)]
+    deadline: String,
+}
+
+fn parse_day(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(text.trim(), "%d/%m/%Y"))
+        .ok()
+}
+
+/// The offset that puts a deadline on `day`: election day minus the offset.
+fn offset_for(election_day: NaiveDate, day: NaiveDate) -> i32 {
+    i32::try_from((election_day - day).num_days()).unwrap_or(i32::MAX)
+}
+
+async fn move_entry(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<MoveForm>,
+) -> AppResult<Response> {
+    let (election, title, old_offset) = planned_entry(&state, &user, id).await?;
+    let Some(day) = parse_day(&form.deadline) else {
+        return Ok(flash::redirect(
+            "/calendar",
+            "Hạn mới không hợp lệ; ghi theo dạng ngày/tháng/năm.",
+        ));
+    };
+    let offset = offset_for(election.election_day, day);
+    let now = state.clock.now();
+    let mut tx = state.pool.begin().await?;
+    sqlx::query!(
+        "UPDATE calendar_entries SET offset_days = $2 WHERE id = $1",
+        id,
+        offset
+    )
+    .execute(&mut *tx)
+    .await?;
+    let event = Event::new("calendar.moved")
+        .unit(election.unit_id)
+        .object("calendar_entry", id)
+        .before(serde_json::json!({ "offset_days": old_offset }))
+        .after(serde_json::json!({ "offset_days": offset, "deadline": day }));
+    audit::record(&mut tx, &user.actor(&meta), now, event).await?;
+    tx.commit().await?;
+    Ok(flash::redirect(
+        "/calendar",
+        &format!("Đã dời hạn \"{title}\" sang {}.", format::date(day)),
+    ))
+}
+
+async fn retire(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let (election, title, _) = planned_entry(&state, &user, id).await?;
+    let now = state.clock.now();
+    let mut tx = state.pool.begin().await?;
+    sqlx::query!(
+        "UPDATE calendar_entries SET retired_at = $2 WHERE id = $1",
+        id,
+        now
+    )
+    .execute(&mut *tx)
+    .await?;
+    let event = Event::new("calendar.retired")
+        .unit(election.unit_id)
+        .object("calendar_entry", id);
+    audit::record(&mut tx, &user.actor(&meta), now, event).await?;
+    tx.commit().await?;
+    Ok(flash::redirect(
+        "/calendar",
+        &format!("Đã bỏ mốc \"{title}\"; công việc của mốc này không còn hiện."),
+    ))
+}
+
+#[derive(Deserialize, Default)]
+struct AddForm {
+    #[serde(default)]
+    title_vi: String,
+    #[serde(default)]
+    title_en: String,
+    #[serde(default)]
+    deadline: String,
+    #[serde(default)]
+    levels: Vec<String>,
+}
+
+async fn add(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    meta: RequestMeta,
+    FormWithLists(form): FormWithLists<AddForm>,
+) -> AppResult<Response> {
+    let election = crate::elections::current(&state.pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !plans(&user, &election) {
+        return Err(AppError::Forbidden);
+    }
+    let Some(title_vi) = clean(&form.title_vi) else {
+        return Ok(flash::redirect("/calendar", "Cần ghi tên công việc."));
+    };
+    let Some(day) = parse_day(&form.deadline) else {
+        return Ok(flash::redirect(
+            "/calendar",
+            "Hạn không hợp lệ; ghi theo dạng ngày/tháng/năm.",
+        ));
+    };
+    let levels: Vec<String> = form
+        .levels
+        .iter()
+        .filter(|l| matches!(l.as_str(), "province" | "district" | "commune"))
+        .cloned()
+        .collect();
+    if levels.is_empty() {
+        return Ok(flash::redirect(
+            "/calendar",
+            "Cần chọn ít nhất một cấp thực hiện.",
+        ));
+    }
+    let offset = offset_for(election.election_day, day);
+    let title_en = clean(&form.title_en).unwrap_or_else(|| title_vi.clone());
+    let now = state.clock.now();
+    let mut tx = state.pool.begin().await?;
+    let id = sqlx::query_scalar!(
+        r#"INSERT INTO calendar_entries (election_id, code, offset_days, kind, levels, title_vi, title_en)
+           VALUES ($1, 'province_' || (SELECT count(*) + 1 FROM calendar_entries WHERE election_id = $1),
+                   $2, 'administrative', $3, $4, $5)
+           RETURNING id"#,
+        election.id,
+        offset,
+        &levels,
+        title_vi,
+        title_en
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let created = sqlx::query!(
+        r#"INSERT INTO tasks (calendar_entry_id, unit_id)
+           SELECT $1, s.id FROM unit_subtree($2) s WHERE s.level = ANY ($3)"#,
+        id,
+        election.unit_id,
+        &levels
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    let event = Event::new("calendar.added")
+        .unit(election.unit_id)
+        .object("calendar_entry", id)
+        .after(serde_json::json!({ "title": title_vi, "deadline": day, "levels": levels, "tasks": created }));
+    audit::record(&mut tx, &user.actor(&meta), now, event).await?;
+    tx.commit().await?;
+    Ok(flash::redirect(
+        "/calendar",
+        &format!(
+            "Đã thêm \"{title_vi}\", hạn {}, giao cho {created} đơn vị.",
+            format::date(day)
+        ),
+    ))
+}
+
+/// Keeps the offset arithmetic and the deadline rule one and the same.
+#[cfg(test)]
+mod tests {
+    use super::super::deadline;
+    use super::*;
+
+    #[test]
+    fn an_offset_puts_the_deadline_back_on_the_chosen_day() {
+        let election_day = NaiveDate::from_ymd_opt(2021, 5, 23).unwrap();
+        for day in ["2021-01-08", "2021-05-23", "2021-06-02"] {
+            let day = NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
+            assert_eq!(
+                deadline::deadline(election_day, offset_for(election_day, day)),
+                day
+            );
+        }
+    }
+}
