@@ -1,5 +1,6 @@
 //! Each unit's checklist: one task per calendar entry that names the unit's level.
 
+pub mod attachments;
 pub mod calendar;
 pub mod deadline;
 pub mod pages;

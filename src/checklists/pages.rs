@@ -222,6 +222,21 @@ impl EventRow {
     }
 }
 
+pub struct AttachmentRow {
+    pub id: i64,
+    pub file_name: String,
+    pub size_bytes: i32,
+}
+
+impl AttachmentRow {
+    pub fn size_text(&self) -> String {
+        format!(
+            "{} KB",
+            format::number((i64::from(self.size_bytes) + 1023) / 1024)
+        )
+    }
+}
+
 pub struct StatusChoice {
     pub code: &'static str,
     pub label: &'static str,
@@ -251,6 +266,7 @@ struct TaskPage {
     form: TaskForm,
     figure: Option<Figure>,
     events: Vec<EventRow>,
+    attachments: Vec<AttachmentRow>,
     statuses: Vec<StatusChoice>,
     can_edit: bool,
     can_review: bool,
@@ -328,6 +344,13 @@ async fn render(
     .fetch_all(&state.pool)
     .await?;
     let figure = figure(state, &task).await?;
+    let attachments = sqlx::query_as!(
+        AttachmentRow,
+        "SELECT id, file_name, size_bytes FROM task_attachments WHERE task_id = $1 ORDER BY uploaded_at, id",
+        task.id
+    )
+    .fetch_all(&state.pool)
+    .await?;
     let mut form = form.unwrap_or_else(|| TaskForm::of(&task));
     form.submission = crate::auth::session::random_token();
     Ok(TaskPage {
@@ -336,6 +359,7 @@ async fn render(
         can_review: can_review(user, &task),
         figure,
         events,
+        attachments,
         statuses: status_choices(),
         today: state.clock.today(),
         form,

@@ -91,6 +91,7 @@ pub fn routes() -> Routes {
         .merge(crate::imports::routes())
         .merge(crate::checklists::pages::routes())
         .merge(crate::checklists::calendar::routes())
+        .merge(crate::checklists::attachments::routes())
 }
 
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

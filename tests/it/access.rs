@@ -87,6 +87,15 @@ async fn concrete(app: &TestApp, path: &str, spare_user: i64) -> String {
         .fetch_one(&app.db.pool)
         .await
         .unwrap()
+    } else if path.starts_with("/attachments/") {
+        sqlx::query_scalar(
+            "INSERT INTO task_attachments (task_id, file_name, content_type, size_bytes, content)
+             SELECT t.id, 'a.pdf', 'application/pdf', 8, '%PDF-1.7'::bytea FROM tasks t JOIN units u ON u.id = t.unit_id
+              WHERE u.level = 'commune' AND u.gso_code = 6895 ORDER BY t.id LIMIT 1 RETURNING id",
+        )
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
     } else if path.starts_with("/councils/") {
         commune_council(app).await
     } else if path.starts_with("/constituencies/") {

@@ -371,3 +371,84 @@ async fn an_added_administrative_entry_creates_tasks_for_exactly_the_right_units
         "a retired entry's tasks are gone from view"
     );
 }
+
+async fn attach(app: &TestApp, task: i64, name: &str, bytes: Vec<u8>) -> String {
+    let csrf = app.csrf().await;
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+    );
+    let response = app
+        .client
+        .post(format!(
+            "{}/tasks/{task}/attachments?csrf={csrf}",
+            app.address
+        ))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    app.page(&location(&response)).await.1
+}
+
+#[tokio::test]
+async fn evidence_files_are_checked_by_content_and_downloaded_safely() {
+    let app = TestApp::signed_in("xa.damha").await;
+    let task = task_id(&app, "polling_groups_established", "commune", 6895).await;
+    let page = attach(
+        &app,
+        task,
+        "Quyết định thành lập tổ bầu cử.pdf",
+        b"%PDF-1.7\n% a small pdf".to_vec(),
+    )
+    .await;
+    assert!(page.contains("Đã đính kèm Quyết định thành lập tổ bầu cử.pdf"));
+
+    let page = attach(
+        &app,
+        task,
+        "virus.pdf",
+        b"MZ\x90\x00 this is a program".to_vec(),
+    )
+    .await;
+    assert!(
+        page.contains("Chỉ nhận tệp PDF, JPEG hoặc PNG"),
+        "a disguised type is refused"
+    );
+    let page = attach(
+        &app,
+        task,
+        "big.pdf",
+        [b"%PDF-".as_slice(), &vec![b'x'; 10 * 1024 * 1024]].concat(),
+    )
+    .await;
+    assert!(page.contains("Tệp quá lớn"));
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM task_attachments")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 1);
+
+    let id: i64 = sqlx::query_scalar("SELECT id FROM task_attachments")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let download = app.get(&format!("/attachments/{id}")).await;
+    assert_eq!(download.status(), 200);
+    let headers = download.headers().clone();
+    assert_eq!(headers["content-type"], "application/pdf");
+    let disposition = headers["content-disposition"].to_str().unwrap();
+    assert!(
+        disposition.starts_with("attachment; filename=\"Quy"),
+        "{disposition}"
+    );
+    assert!(
+        disposition.contains("filename*=UTF-8''Quy%E1%BA%BFt"),
+        "{disposition}"
+    );
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert!(download.bytes().await.unwrap().starts_with(b"%PDF-"));
+
+    let other = app.as_user("xa.khac").await;
+    assert_eq!(other.get(&format!("/attachments/{id}")).await.status(), 404);
+}
