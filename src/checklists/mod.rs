@@ -1,6 +1,7 @@
 //! Each unit's checklist: one task per calendar entry that names the unit's level.
 
 pub mod attachments;
+pub mod bulk;
 pub mod calendar;
 pub mod deadline;
 pub mod pages;

@@ -89,7 +89,7 @@ impl Task {
     }
 }
 
-async fn load(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<Task> {
+pub(super) async fn load(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<Task> {
     let task = sqlx::query_as!(
         Task,
         r#"SELECT t.id, c.election_id, c.code, c.title_vi, c.kind, c.offset_days,
@@ -301,7 +301,7 @@ pub struct TaskForm {
 }
 
 impl TaskForm {
-    fn of(task: &Task) -> TaskForm {
+    pub(super) fn of(task: &Task) -> TaskForm {
         TaskForm {
             status: task.status.clone(),
             status_reason: task.status_reason.clone().unwrap_or_default(),
@@ -454,7 +454,7 @@ pub fn check(form: &TaskForm, today: NaiveDate) -> Result<Checked, String> {
 }
 
 /// Records the form's one-time token; false when it was already used (a second submission).
-async fn first_submission(
+pub(super) async fn first_submission(
     conn: &mut sqlx::PgConnection,
     token: &str,
     user_id: i64,

@@ -92,6 +92,7 @@ pub fn routes() -> Routes {
         .merge(crate::checklists::pages::routes())
         .merge(crate::checklists::calendar::routes())
         .merge(crate::checklists::attachments::routes())
+        .merge(crate::checklists::bulk::routes())
 }
 
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

@@ -452,3 +452,138 @@ async fn evidence_files_are_checked_by_content_and_downloaded_safely() {
     let other = app.as_user("xa.khac").await;
     assert_eq!(other.get(&format!("/attachments/{id}")).await.status(), 404);
 }
+
+#[tokio::test]
+async fn a_district_officer_records_one_step_for_three_communes() {
+    let app = TestApp::signed_in("huyen").await;
+    let (_, page) = app
+        .page("/units/district/200/bulk?entry=voter_lists_posted")
+        .await;
+    let token = {
+        let at = page.find("name=\"submission\" value=\"").unwrap()
+            + "name=\"submission\" value=\"".len();
+        page[at..at + page[at..].find('"').unwrap()].to_string()
+    };
+    let mut ids = Vec::new();
+    for code in [6895, 6898, 6901] {
+        ids.push(
+            task_id(&app, "voter_lists_posted", "commune", code)
+                .await
+                .to_string(),
+        );
+    }
+    let row = |i: usize, signer: &'static str| {
+        let id = ids[i].clone();
+        vec![
+            (format!("apply_{id}"), "1".to_string()),
+            (format!("version_{id}"), "1".to_string()),
+            (format!("status_{id}"), "done".to_string()),
+            (format!("number_{id}"), format!("{}/TB-UBND", i + 1)),
+            (format!("date_{id}"), "2021-01-26".to_string()),
+            (format!("signer_{id}"), signer.to_string()),
+        ]
+    };
+    let send = |rows: Vec<(String, String)>| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            let csrf = app.csrf().await;
+            let mut fields = vec![
+                ("csrf".to_string(), csrf),
+                ("entry".to_string(), "voter_lists_posted".to_string()),
+                ("submission".to_string(), token),
+            ];
+            fields.extend(rows);
+            let fields: Vec<(&str, &str)> = fields
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            app.post("/units/district/200/bulk", &fields).await
+        }
+    };
+    let done = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM tasks t JOIN calendar_entries c ON c.id = t.calendar_entry_id
+              WHERE c.code = 'voter_lists_posted' AND t.status = 'done'",
+        )
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+    };
+
+    let bad = send([row(0, "Chủ tịch A"), row(1, ""), row(2, "Chủ tịch C")].concat()).await;
+    assert_eq!(bad.status(), 422);
+    assert!(bad.text().await.unwrap().contains("1 dòng chưa hợp lệ"));
+    assert_eq!(done().await, 0, "one bad row writes nothing");
+
+    let good = send(
+        [
+            row(0, "Chủ tịch A"),
+            row(1, "Chủ tịch B"),
+            row(2, "Chủ tịch C"),
+        ]
+        .concat(),
+    )
+    .await;
+    assert_eq!(good.status(), 303);
+    assert_eq!(done().await, 3);
+    let again = send(
+        [
+            row(0, "Chủ tịch A"),
+            row(1, "Chủ tịch B"),
+            row(2, "Chủ tịch C"),
+        ]
+        .concat(),
+    )
+    .await;
+    assert_eq!(again.status(), 303);
+    let events: i64 = sqlx::query_scalar("SELECT count(*) FROM task_events")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(events, 3, "the repeated form recorded nothing more");
+    let evidence: Vec<String> = sqlx::query_scalar(
+        "SELECT evidence_signer FROM tasks t JOIN units u ON u.id = t.unit_id JOIN calendar_entries c ON c.id = t.calendar_entry_id
+          WHERE c.code = 'voter_lists_posted' AND t.status = 'done' ORDER BY u.gso_code",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        evidence,
+        ["Chủ tịch A", "Chủ tịch B", "Chủ tịch C"],
+        "each row its own evidence"
+    );
+
+    let commune = app.as_user("xa.damha").await;
+    assert_eq!(
+        commune.get("/units/district/200/bulk").await.status(),
+        404,
+        "a commune officer cannot"
+    );
+}
+
+#[tokio::test]
+async fn moving_election_day_moves_every_deadline() {
+    let app = TestApp::signed_in("xa.damha").await;
+    let task = task_id(&app, "polling_groups_established", "commune", 6895).await;
+    assert!(
+        app.page(&format!("/tasks/{task}"))
+            .await
+            .1
+            .contains("03/04/2021")
+    );
+    sqlx::raw_sql("UPDATE elections SET election_day = '2021-05-30'")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    assert!(
+        app.page(&format!("/tasks/{task}"))
+            .await
+            .1
+            .contains("10/04/2021"),
+        "E−50 from 30/05/2021"
+    );
+    let (_, calendar) = app.page("/calendar").await;
+    assert!(calendar.contains("14/02/2021"), "E−105 from 30/05/2021");
+}

@@ -1,0 +1,303 @@
+//! Recording one step for many communes at once: a district officer ticks the communes, gives each
+//! its own evidence, and saves them together. Every row is checked first; one bad row writes nothing.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::pages::{Figure, Task, TaskForm, check, figure, first_submission, load};
+use crate::AppState;
+use crate::audit::{self, Event};
+use crate::auth::guard::RequestMeta;
+use crate::auth::routes::EDITORS;
+use crate::auth::{Access, CurrentUser, Routes};
+use crate::units::{self, Reach, UnitDetail};
+use crate::web::{AppError, AppResult, flash, layout::Layout};
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .get(
+            "/units/{level}/{gso_code}/bulk",
+            Access::Roles(EDITORS),
+            form,
+        )
+        .post(
+            "/units/{level}/{gso_code}/bulk",
+            Access::Roles(EDITORS),
+            save,
+        )
+}
+
+#[derive(Deserialize, Default)]
+struct EntryQuery {
+    #[serde(default)]
+    entry: String,
+}
+
+pub struct Row {
+    pub task: Task,
+    pub figure: Option<Figure>,
+    pub error: Option<String>,
+    /// What the row's fields show: the stored values, or what was typed before an error.
+    pub form: TaskForm,
+    pub applied: bool,
+}
+
+pub struct EntryChoice {
+    pub code: String,
+    pub title_vi: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "checklists/bulk.html")]
+struct BulkPage {
+    layout: Layout,
+    unit: UnitDetail,
+    entries: Vec<EntryChoice>,
+    entry: String,
+    rows: Vec<Row>,
+    submission: String,
+    error: Option<String>,
+}
+
+/// The commune tasks of an entry below a district, each checked readable and editable.
+async fn rows(
+    state: &AppState,
+    user: &CurrentUser,
+    unit: &UnitDetail,
+    entry: &str,
+) -> AppResult<Vec<Row>> {
+    let ids = sqlx::query_scalar!(
+        r#"SELECT t.id FROM tasks t JOIN calendar_entries c ON c.id = t.calendar_entry_id JOIN units u ON u.id = t.unit_id
+            WHERE c.code = $1 AND c.retired_at IS NULL AND u.level = 'commune' AND u.parent_id = $2
+            ORDER BY u.gso_code"#,
+        entry,
+        unit.id
+    )
+    .fetch_all(&state.pool)
+    .await?;
+    let mut rows = Vec::new();
+    for id in ids {
+        let task = load(state, user, id).await?;
+        let figure = figure(state, &task).await?;
+        rows.push(Row {
+            form: TaskForm::of(&task),
+            task,
+            figure,
+            error: None,
+            applied: false,
+        });
+    }
+    Ok(rows)
+}
+
+async fn entries(state: &AppState) -> sqlx::Result<Vec<EntryChoice>> {
+    sqlx::query_as!(
+        EntryChoice,
+        "SELECT code, title_vi FROM calendar_entries WHERE 'commune' = ANY (levels) AND retired_at IS NULL
+          ORDER BY offset_days DESC, code"
+    )
+    .fetch_all(&state.pool)
+    .await
+}
+
+async fn form(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    Path((level, gso_code)): Path<(String, String)>,
+    Query(query): Query<EntryQuery>,
+) -> AppResult<BulkPage> {
+    let unit = units::from_path(&state.pool, &user, &level, &gso_code, Reach::Edit).await?;
+    let rows = if query.entry.is_empty() {
+        Vec::new()
+    } else {
+        rows(&state, &user, &unit, &query.entry).await?
+    };
+    Ok(BulkPage {
+        layout,
+        unit,
+        entries: entries(&state).await?,
+        entry: query.entry,
+        rows,
+        submission: crate::auth::session::random_token(),
+        error: None,
+    })
+}
+
+/// The fields of one row, named `<field>_<task id>` in the form.
+fn row_form(fields: &HashMap<String, String>, task: i64) -> TaskForm {
+    let get = |name: &str| {
+        fields
+            .get(&format!("{name}_{task}"))
+            .cloned()
+            .unwrap_or_default()
+    };
+    TaskForm {
+        status: get("status"),
+        status_reason: get("reason"),
+        evidence_number: get("number"),
+        evidence_date: get("date"),
+        evidence_signer: get("signer"),
+        note: get("note"),
+        version: get("version").parse().unwrap_or_default(),
+        confirm_incomplete: fields.get("confirm_incomplete").cloned(),
+        submission: String::new(),
+    }
+}
+
+async fn save(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Path((level, gso_code)): Path<(String, String)>,
+    Form(fields): Form<HashMap<String, String>>,
+) -> AppResult<Response> {
+    let unit = units::from_path(&state.pool, &user, &level, &gso_code, Reach::Edit).await?;
+    let entry = fields.get("entry").cloned().unwrap_or_default();
+    let today = state.clock.today();
+    let mut rows = rows(&state, &user, &unit, &entry).await?;
+    let mut problems = 0;
+    for row in &mut rows {
+        row.applied = fields.contains_key(&format!("apply_{}", row.task.id));
+        if !row.applied {
+            continue;
+        }
+        row.form = row_form(&fields, row.task.id);
+        match check(&row.form, today) {
+            Err(message) => row.error = Some(message),
+            Ok(checked) if checked.status == "done" && row.form.confirm_incomplete.is_none() => {
+                if let Some(figure) = row.figure.as_ref().filter(|f| !f.complete) {
+                    row.error = Some(format!(
+                        "Số liệu chưa đủ ({}); đánh dấu ô xác nhận nếu vẫn ghi \"Đã xong\".",
+                        figure.text
+                    ));
+                }
+            }
+            Ok(_) => {}
+        }
+        problems += usize::from(row.error.is_some());
+    }
+    let applied = rows.iter().filter(|r| r.applied).count();
+    let page = |layout, rows, error: String| BulkPage {
+        layout,
+        unit: unit.clone(),
+        entries: Vec::new(),
+        entry: entry.clone(),
+        rows,
+        submission: crate::auth::session::random_token(),
+        error: Some(error),
+    };
+    if applied == 0 {
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            page(layout, rows, "Chưa chọn xã nào.".to_string()),
+        )
+            .into_response());
+    }
+    if problems > 0 {
+        let message = format!("{problems} dòng chưa hợp lệ; chưa ghi dòng nào. Sửa rồi lưu lại.");
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            page(layout, rows, message),
+        )
+            .into_response());
+    }
+
+    let now = state.clock.now();
+    let mut tx = state.pool.begin().await?;
+    let back = format!("/units/{level}/{gso_code}/bulk?entry={entry}");
+    if !first_submission(
+        &mut tx,
+        fields.get("submission").map_or("", String::as_str),
+        user.id,
+    )
+    .await?
+    {
+        return Ok(flash::redirect(
+            &back,
+            "Biểu mẫu này đã được gửi; không ghi lại lần nữa.",
+        ));
+    }
+    let mut conflicts = Vec::new();
+    for row in rows.iter().filter(|r| r.applied) {
+        let checked = check(&row.form, today).map_err(|e| AppError::BadRequest(e))?;
+        let saved = sqlx::query!(
+            r#"UPDATE tasks SET status = $3, status_reason = $4, evidence_number = $5, evidence_date = $6,
+                      evidence_signer = $7, note = $8, updated_by = $9, review = 'none'
+                WHERE id = $1 AND version = $2"#,
+            row.task.id,
+            row.form.version,
+            checked.status,
+            checked.reason,
+            checked.evidence_number,
+            checked.evidence_date,
+            checked.evidence_signer,
+            checked.note,
+            user.id
+        )
+        .execute(&mut *tx)
+        .await?;
+        if saved.rows_affected() == 0 {
+            conflicts.push(row.task.unit_name.clone());
+            continue;
+        }
+        sqlx::query!(
+            "INSERT INTO task_events (task_id, at, user_id, from_status, to_status, note) VALUES ($1, $2, $3, $4, $5, $6)",
+            row.task.id,
+            now,
+            user.id,
+            row.task.status,
+            checked.status,
+            checked.reason.clone().or(checked.note.clone())
+        )
+        .execute(&mut *tx)
+        .await?;
+        let event = Event::new("task.updated")
+            .unit(row.task.unit_id)
+            .object("task", row.task.id)
+            .before(serde_json::to_value(&row.task).unwrap_or_default())
+            .after(serde_json::json!({
+                "status": checked.status, "evidence_number": checked.evidence_number,
+                "evidence_date": checked.evidence_date.map(|d: NaiveDate| d.to_string()),
+                "evidence_signer": checked.evidence_signer, "bulk": true,
+            }));
+        audit::record(&mut tx, &user.actor(&meta), now, event).await?;
+    }
+    if !conflicts.is_empty() {
+        // Someone changed these rows meanwhile: write nothing, show the fresh data.
+        drop(tx);
+        // The fresh data, with what the user typed kept in every row they ticked.
+        let mut fresh = self::rows(&state, &user, &unit, &entry).await?;
+        for row in &mut fresh {
+            if let Some(typed) = rows.iter().find(|r| r.applied && r.task.id == row.task.id) {
+                row.applied = true;
+                row.form = TaskForm {
+                    version: row.task.version,
+                    ..typed.form.clone()
+                };
+                if conflicts.contains(&row.task.unit_name) {
+                    row.error = Some(format!(
+                        "Vừa được cập nhật thành \"{}\".",
+                        row.task.status_label()
+                    ));
+                }
+            }
+        }
+        let message = format!(
+            "Trong lúc bạn nhập, {} vừa được người khác cập nhật; chưa ghi dòng nào. Dưới đây là số liệu mới nhất.",
+            conflicts.join(", ")
+        );
+        return Ok((StatusCode::CONFLICT, page(layout, fresh, message)).into_response());
+    }
+    tx.commit().await?;
+    Ok(flash::redirect(&back, &format!("Đã ghi cho {applied} xã.")))
+}
