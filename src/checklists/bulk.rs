@@ -229,7 +229,7 @@ async fn save(
     }
     let mut conflicts = Vec::new();
     for row in rows.iter().filter(|r| r.applied) {
-        let checked = check(&row.form, today).map_err(|e| AppError::BadRequest(e))?;
+        let checked = check(&row.form, today).map_err(AppError::BadRequest)?;
         let saved = sqlx::query!(
             r#"UPDATE tasks SET status = $3, status_reason = $4, evidence_number = $5, evidence_date = $6,
                       evidence_signer = $7, note = $8, updated_by = $9, review = 'none'
