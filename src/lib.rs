@@ -12,6 +12,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod constituencies;
+pub mod dashboards;
 pub mod db;
 pub mod elections;
 pub mod exports;

@@ -93,6 +93,7 @@ pub fn routes() -> Routes {
         .merge(crate::checklists::calendar::routes())
         .merge(crate::checklists::attachments::routes())
         .merge(crate::checklists::bulk::routes())
+        .merge(crate::dashboards::routes())
 }
 
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

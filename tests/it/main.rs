@@ -7,6 +7,7 @@ mod access;
 mod audit;
 mod auth;
 mod constituencies;
+mod dashboards;
 mod imports;
 mod launcher;
 mod lifecycle;

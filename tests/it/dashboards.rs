@@ -1,0 +1,84 @@
+//! The province and district dashboards.
+
+use chrono::NaiveDate;
+
+use crate::helpers::{Start, TestApp, location};
+
+#[tokio::test]
+async fn the_province_sees_every_locality_with_totals_and_a_heatmap() {
+    let app = TestApp::signed_in("tinh").await;
+    let (status, page) = app.page("/dashboard").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        page.matches("<td><a href=\"/units/district/").count(),
+        13,
+        "one row per locality"
+    );
+    assert!(page.contains("Tổng cộng"));
+    assert!(page.contains("Còn 116 ngày"));
+    // The localities' committees reported at the meeting count as done on time.
+    let (_, districts) = app.page("/dashboard?level=district").await;
+    assert!(districts.contains("data-state=\"done-on-time\" title=\"Thành lập Ủy ban bầu cử"));
+    assert!(
+        page.contains("href=\"/tasks?unit=district:200&amp;entry=election_committee_established\"")
+    );
+    let (_, list) = app
+        .page("/tasks?unit=district:200&entry=election_committee_established")
+        .await;
+    assert!(
+        list.contains("Huyện Đầm Hà") && list.contains("Thị trấn Đầm Hà"),
+        "the district and its communes"
+    );
+    let steering = app.as_user("bcd").await;
+    assert_eq!(steering.page("/dashboard").await.0, 200);
+}
+
+#[tokio::test]
+async fn overdue_cells_and_quiet_units_show_who_to_call() {
+    let day = NaiveDate::from_ymd_opt(2021, 2, 20).unwrap();
+    let app = TestApp::spawn(Start::Seeded, day).await;
+    sqlx::raw_sql("UPDATE users SET phone = '0203 123 456' WHERE username = 'huyen'")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let province = app.as_user("tinh").await;
+    let (_, page) = province.page("/dashboard").await;
+    assert!(
+        page.contains("data-state=\"overdue\""),
+        "E−105 tasks of communes are overdue by 20/02"
+    );
+    assert!(page.contains("Im lặng"), "no one has changed anything");
+    assert!(
+        page.contains("Người dùng huyen (0203 123 456)"),
+        "the officer to call"
+    );
+    let (_, legal) = province
+        .page("/dashboard?kind=legal&level=commune&sort=overdue")
+        .await;
+    assert!(
+        legal.contains("value=\"legal\" selected")
+            || legal.contains("<option value=\"legal\" selected>")
+    );
+}
+
+#[tokio::test]
+async fn a_district_officer_sees_its_communes_and_a_commune_officer_its_page() {
+    let app = TestApp::signed_in("huyen").await;
+    let (_, page) = app.page("/dashboard").await;
+    assert!(page.contains("Tổng hợp tiến độ — Huyện Đầm Hà"));
+    assert_eq!(
+        page.matches("<td><a href=\"/units/commune/").count(),
+        9,
+        "its nine communes"
+    );
+    assert_eq!(
+        app.page("/dashboard?unit=district:201").await.0,
+        404,
+        "not another district"
+    );
+    let commune = app.as_user("xa.damha").await;
+    assert_eq!(
+        location(&commune.get("/dashboard").await),
+        "/units/commune/6895"
+    );
+}
