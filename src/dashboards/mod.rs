@@ -7,7 +7,8 @@ use std::collections::HashMap;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::Deserialize;
@@ -16,7 +17,9 @@ use crate::AppState;
 use crate::auth::{Access, CurrentUser, Routes};
 use crate::checklists::deadline::{self, Status, TaskState};
 use crate::clock::vietnam;
+use crate::elections::Election;
 use crate::units::{self, Reach, UnitDetail};
+use crate::web::export::{Cell, Table};
 use crate::web::{AppError, AppResult, format, layout::Layout};
 
 /// A unit with no change for this long while it has open tasks is "quiet".
@@ -25,7 +28,9 @@ pub const QUIET_AFTER_DAYS: i64 = 7;
 pub fn routes() -> Routes {
     Routes::new()
         .get("/dashboard", Access::SignedIn, dashboard)
+        .get("/dashboard/{file}", Access::SignedIn, download)
         .get("/tasks", Access::SignedIn, task_list)
+        .get("/task-list/{file}", Access::SignedIn, task_list_download)
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -202,38 +207,161 @@ struct TaskFact {
     evidence_date: Option<NaiveDate>,
 }
 
+/// The unit a dashboard or task list is about: the one named in the filter, else the user's own
+/// (the election's for an admin).
+async fn root_of(
+    state: &AppState,
+    user: &CurrentUser,
+    election: &Election,
+    unit: &str,
+) -> AppResult<UnitDetail> {
+    if let Some((level, code)) = unit.split_once(':') {
+        return units::from_path(&state.pool, user, level, code, Reach::Whole).await;
+    }
+    let unit_id = user.scope.unit_id().unwrap_or(election.unit_id);
+    let unit = sqlx::query!("SELECT level, gso_code FROM units WHERE id = $1", unit_id)
+        .fetch_one(&state.pool)
+        .await?;
+    units::from_path(
+        &state.pool,
+        user,
+        &unit.level,
+        &unit.gso_code.to_string(),
+        Reach::Whole,
+    )
+    .await
+}
+
+/// Everything a dashboard shows.
+struct Dashboard {
+    root: UnitDetail,
+    columns: Vec<Column>,
+    rows: Vec<Row>,
+    totals: Tally,
+    total_violations: usize,
+    upcoming: Vec<Upcoming>,
+    levels: Vec<LevelProgress>,
+}
+
 async fn dashboard(
     State(state): State<AppState>,
     layout: Layout,
     user: CurrentUser,
     Query(filter): Query<Filter>,
 ) -> AppResult<Response> {
-    let Some(election) = layout.election.clone() else {
-        return Err(AppError::NotFound);
+    let election = layout.election.clone().ok_or(AppError::NotFound)?;
+    let root = root_of(&state, &user, &election, &filter.unit).await?;
+    // A commune has no units below it: its dashboard is its own page.
+    if root.level == "commune" {
+        return Ok(Redirect::to(&units::path(&root.level, root.gso_code)).into_response());
+    }
+    let today = state.clock.today();
+    let dashboard = compute(&state, &election, root, &filter).await?;
+    Ok(DashboardPage {
+        total_violations: dashboard.total_violations,
+        days_left: (election.election_day - today).num_days(),
+        layout,
+        root: dashboard.root,
+        filter,
+        columns: dashboard.columns,
+        rows: dashboard.rows,
+        totals: dashboard.totals,
+        upcoming: dashboard.upcoming,
+        levels: dashboard.levels,
+    }
+    .into_response())
+}
+
+/// The dashboard's unit table as XLSX or CSV, with the same filter.
+async fn download(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(file): Path<String>,
+    Query(filter): Query<Filter>,
+) -> AppResult<Response> {
+    let election = crate::elections::current(&state.pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let root = root_of(&state, &user, &election, &filter.unit).await?;
+    let dashboard = compute(&state, &election, root, &filter).await?;
+    let mut rows: Vec<Vec<Cell>> = dashboard
+        .rows
+        .iter()
+        .map(|row| {
+            let mut cells = vec![Cell::text(row.name.clone())];
+            cells.extend(tally_cells(&row.tally));
+            cells.push(Cell::Number(row.violations as i64));
+            cells.push(Cell::text(row.activity_text()));
+            cells.push(Cell::text(if row.quiet { "Có" } else { "" }));
+            cells
+        })
+        .collect();
+    let mut totals = vec![Cell::text("Tổng cộng")];
+    totals.extend(tally_cells(&dashboard.totals));
+    totals.push(Cell::Number(dashboard.total_violations as i64));
+    totals.extend([Cell::Empty, Cell::Empty]);
+    rows.push(totals);
+    let table = Table {
+        name: "Tong hop",
+        headers: vec![
+            "Đơn vị",
+            "% xong",
+            "Xong đúng hạn",
+            "Xong trễ hạn",
+            "Quá hạn",
+            "Chưa đến hạn",
+            "Không áp dụng",
+            "Vi phạm",
+            "Hoạt động gần nhất",
+            "Im lặng",
+        ],
+        rows,
     };
-    let root = match filter.unit.split_once(':') {
-        Some((level, code)) => {
-            units::from_path(&state.pool, &user, level, code, Reach::Whole).await?
-        }
-        None => {
-            // The user's own unit (the election's for an admin); a commune's dashboard is its page.
-            let unit_id = user.scope.unit_id().unwrap_or(election.unit_id);
-            let unit = sqlx::query!("SELECT level, gso_code FROM units WHERE id = $1", unit_id)
-                .fetch_one(&state.pool)
-                .await?;
-            if user.role == crate::auth::Role::CommuneOfficer {
-                return Ok(Redirect::to(&units::path(&unit.level, unit.gso_code)).into_response());
-            }
-            units::from_path(
-                &state.pool,
-                &user,
-                &unit.level,
-                &unit.gso_code.to_string(),
-                Reach::Whole,
-            )
-            .await?
-        }
+    export_response(&table, &file, "tong-hop")
+}
+
+fn tally_cells(tally: &Tally) -> Vec<Cell> {
+    vec![
+        Cell::Number(tally.percent_done()),
+        Cell::Number(tally.done_on_time),
+        Cell::Number(tally.done_late),
+        Cell::Number(tally.overdue),
+        Cell::Number(tally.open),
+        Cell::Number(tally.not_applicable),
+    ]
+}
+
+/// A table as the download its file name asks for (`….xlsx` or `….csv`).
+pub fn export_response(table: &Table, file: &str, name: &str) -> AppResult<Response> {
+    let (bytes, content_type, extension) = match file.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("xlsx") => (
+            table.to_xlsx()?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        ),
+        Some("csv") => (table.to_csv()?, "text/csv; charset=utf-8", "csv"),
+        _ => return Err(AppError::NotFound),
     };
+    let disposition = format!("attachment; filename=\"{name}.{extension}\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition).map_err(anyhow::Error::from)?,
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+async fn compute(
+    state: &AppState,
+    election: &Election,
+    root: UnitDetail,
+    filter: &Filter,
+) -> AppResult<Dashboard> {
     let today = state.clock.today();
     let started = std::time::Instant::now();
 
@@ -382,6 +510,9 @@ async fn dashboard(
             for row in &rows {
                 cell.merge(&row.cells[index]);
             }
+            if let Some((_, own)) = per_row.get(&root.id) {
+                cell.merge(&own[index]);
+            }
             Upcoming {
                 title_vi: column.title_vi.clone(),
                 deadline: column.deadline,
@@ -410,19 +541,15 @@ async fn dashboard(
         "dashboard computed"
     );
 
-    Ok(DashboardPage {
+    Ok(Dashboard {
         total_violations: findings.iter().filter(|f| f.is_violation()).count(),
-        days_left: (election.election_day - today).num_days(),
-        layout,
         root,
-        filter,
         columns,
         rows,
         totals,
         upcoming,
         levels,
-    }
-    .into_response())
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -464,36 +591,20 @@ struct TaskListPage {
     root: UnitDetail,
     tasks: Vec<ListedTask>,
     today: NaiveDate,
+    /// The list's filter, for its download links.
+    export_query: String,
 }
 
-/// The tasks behind a dashboard cell: a unit and everything below it, one entry, one state.
-async fn task_list(
-    State(state): State<AppState>,
-    layout: Layout,
-    user: CurrentUser,
-    Query(query): Query<TaskListQuery>,
-) -> AppResult<TaskListPage> {
-    let election = layout.election.clone().ok_or(AppError::NotFound)?;
-    let root = match query.unit.split_once(':') {
-        Some((level, code)) => {
-            units::from_path(&state.pool, &user, level, code, Reach::Whole).await?
-        }
-        None => {
-            // The user's own unit, or the election's for an admin.
-            let unit_id = user.scope.unit_id().unwrap_or(election.unit_id);
-            let unit = sqlx::query!("SELECT level, gso_code FROM units WHERE id = $1", unit_id)
-                .fetch_one(&state.pool)
-                .await?;
-            units::from_path(
-                &state.pool,
-                &user,
-                &unit.level,
-                &unit.gso_code.to_string(),
-                Reach::Whole,
-            )
-            .await?
-        }
-    };
+/// The tasks of a unit and everything below it, of one entry and in one state when asked.
+async fn listed(
+    state: &AppState,
+    user: &CurrentUser,
+    query: &TaskListQuery,
+) -> AppResult<(UnitDetail, Vec<ListedTask>)> {
+    let election = crate::elections::current(&state.pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let root = root_of(state, user, &election, &query.unit).await?;
     let today = state.clock.today();
     let mut tasks = sqlx::query_as!(
         ListedTask,
@@ -513,12 +624,65 @@ async fn task_list(
     if !query.state.is_empty() {
         tasks.retain(|task| task.state(&today).code() == query.state);
     }
+    Ok((root, tasks))
+}
+
+/// The tasks behind a dashboard cell.
+async fn task_list(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    Query(query): Query<TaskListQuery>,
+) -> AppResult<Response> {
+    let (root, tasks) = listed(&state, &user, &query).await?;
+    let export_query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("unit", &query.unit)
+        .append_pair("entry", &query.entry)
+        .append_pair("state", &query.state)
+        .finish();
     Ok(TaskListPage {
         layout,
         root,
         tasks,
-        today,
-    })
+        today: state.clock.today(),
+        export_query,
+    }
+    .into_response())
+}
+
+async fn task_list_download(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(file): Path<String>,
+    Query(query): Query<TaskListQuery>,
+) -> AppResult<Response> {
+    let (_, tasks) = listed(&state, &user, &query).await?;
+    let today = state.clock.today();
+    let table = Table {
+        name: "Cong viec",
+        headers: vec![
+            "Hạn",
+            "Công việc",
+            "Đơn vị",
+            "Trạng thái",
+            "Tình hình",
+            "Ngày văn bản",
+        ],
+        rows: tasks
+            .iter()
+            .map(|t| {
+                vec![
+                    Cell::Date(t.deadline),
+                    Cell::text(t.title_vi.clone()),
+                    Cell::text(t.unit_name.clone()),
+                    Cell::text(t.status_label()),
+                    Cell::text(t.state(&today).label_vi()),
+                    t.evidence_date.map_or(Cell::Empty, Cell::Date),
+                ]
+            })
+            .collect(),
+    };
+    export_response(&table, &file, "cong-viec")
 }
 
 #[cfg(test)]

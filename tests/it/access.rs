@@ -105,6 +105,8 @@ async fn concrete(app: &TestApp, path: &str, spare_user: i64) -> String {
     };
     let file = if path.contains("/export/") {
         "polling-areas.xlsx"
+    } else if path.starts_with("/dashboard/") || path.starts_with("/task-list/") {
+        "bang.xlsx"
     } else {
         "style.css"
     };

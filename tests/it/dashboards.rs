@@ -82,3 +82,25 @@ async fn a_district_officer_sees_its_communes_and_a_commune_officer_its_page() {
         "/units/commune/6895"
     );
 }
+
+#[tokio::test]
+async fn dashboard_tables_and_task_lists_download() {
+    let app = TestApp::signed_in("tinh").await;
+    let csv = app.get("/dashboard/tong-hop.csv?kind=legal").await;
+    assert_eq!(csv.status(), 200);
+    let text = String::from_utf8(csv.bytes().await.unwrap().to_vec()).unwrap();
+    assert!(
+        text.starts_with('\u{feff}') && text.contains("Huyện Đầm Hà") && text.contains("Tổng cộng")
+    );
+    let xlsx = app.get("/dashboard/tong-hop.xlsx").await;
+    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
+    let list = app
+        .get("/task-list/cong-viec.csv?unit=district:200&entry=voter_lists_posted")
+        .await;
+    let text = String::from_utf8(list.bytes().await.unwrap().to_vec()).unwrap();
+    assert_eq!(
+        text.lines().count(),
+        1 + 9,
+        "a header and the nine communes' tasks"
+    );
+}
