@@ -3,6 +3,8 @@
 //! heatmap of calendar entries, and the units that have gone quiet. States come from the same pure
 //! rule as everywhere else (`checklists::deadline`), applied to one query's rows.
 
+pub mod chart;
+
 use std::collections::HashMap;
 
 use askama::Template;
@@ -194,6 +196,8 @@ struct DashboardPage {
     upcoming: Vec<Upcoming>,
     levels: Vec<LevelProgress>,
     days_left: i64,
+    chart_svg: String,
+    chart: Vec<chart::Point>,
 }
 
 /// One task, as the dashboard needs it.
@@ -235,6 +239,7 @@ async fn root_of(
 /// Everything a dashboard shows.
 struct Dashboard {
     root: UnitDetail,
+    chart: Vec<chart::Point>,
     columns: Vec<Column>,
     rows: Vec<Row>,
     totals: Tally,
@@ -268,6 +273,8 @@ async fn dashboard(
         totals: dashboard.totals,
         upcoming: dashboard.upcoming,
         levels: dashboard.levels,
+        chart_svg: chart::svg(&dashboard.chart),
+        chart: dashboard.chart,
     }
     .into_response())
 }
@@ -541,8 +548,15 @@ async fn compute(
         "dashboard computed"
     );
 
+    let deadlines: Vec<NaiveDate> = facts.iter().map(|f| f.deadline).collect();
+    let done_on: Vec<NaiveDate> = facts
+        .iter()
+        .filter(|f| f.status == "done")
+        .filter_map(|f| f.evidence_date)
+        .collect();
     Ok(Dashboard {
         total_violations: findings.iter().filter(|f| f.is_violation()).count(),
+        chart: chart::series(&deadlines, &done_on, today),
         root,
         columns,
         rows,

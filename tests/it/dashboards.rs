@@ -16,6 +16,10 @@ async fn the_province_sees_every_locality_with_totals_and_a_heatmap() {
     );
     assert!(page.contains("Tổng cộng"));
     assert!(page.contains("Còn 116 ngày"));
+    assert!(
+        page.contains("<svg class=\"chart\"") && page.contains("Bảng số liệu"),
+        "the chart and its data table"
+    );
     // The localities' committees reported at the meeting count as done on time.
     let (_, districts) = app.page("/dashboard?level=district").await;
     assert!(districts.contains("data-state=\"done-on-time\" title=\"Thành lập Ủy ban bầu cử"));
