@@ -505,6 +505,18 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_user ON sessions (user_id) WHERE ended_at IS NULL;
 
+-- The steering committee's briefs as saved: the whole content, so that an old brief reprints exactly
+-- as it was and the next one can say what changed.
+CREATE TABLE briefs (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    election_id bigint NOT NULL REFERENCES elections (id) ON DELETE CASCADE,
+    unit_id     bigint NOT NULL REFERENCES units (id),
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    created_by  bigint NOT NULL REFERENCES users (id),
+    content     jsonb NOT NULL
+);
+CREATE INDEX briefs_unit ON briefs (unit_id, created_at);
+
 -- Forms carry a one-time token; a second submission of the same form (a double click, a reload,
 -- a retry on a flaky network) finds its token here and is not applied again.
 CREATE TABLE form_submissions (

@@ -3,6 +3,7 @@
 //! heatmap of calendar entries, and the units that have gone quiet. States come from the same pure
 //! rule as everywhere else (`checklists::deadline`), applied to one query's rows.
 
+pub mod brief;
 pub mod chart;
 
 use std::collections::HashMap;

@@ -94,6 +94,7 @@ pub fn routes() -> Routes {
         .merge(crate::checklists::attachments::routes())
         .merge(crate::checklists::bulk::routes())
         .merge(crate::dashboards::routes())
+        .merge(crate::dashboards::brief::routes())
 }
 
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

@@ -96,6 +96,18 @@ async fn concrete(app: &TestApp, path: &str, spare_user: i64) -> String {
         .fetch_one(&app.db.pool)
         .await
         .unwrap()
+    } else if path.starts_with("/briefs/") {
+        sqlx::query_scalar(
+            "INSERT INTO briefs (election_id, unit_id, created_by, content)
+             SELECT e.id, (SELECT id FROM units WHERE level = 'commune' AND gso_code = 6895),
+                    (SELECT id FROM users WHERE username = 'admin'),
+                    '{\"unit_name\": \"Tỉnh Quảng Ninh\", \"election_name\": \"\", \"as_of\": \"\", \"headlines\": [],
+                      \"changes\": [], \"overdue\": [], \"violations\": [], \"upcoming\": []}'
+               FROM elections e RETURNING id",
+        )
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
     } else if path.starts_with("/councils/") {
         commune_council(app).await
     } else if path.starts_with("/constituencies/") {

@@ -108,3 +108,52 @@ async fn dashboard_tables_and_task_lists_download() {
         "a header and the nine communes' tasks"
     );
 }
+
+#[tokio::test]
+async fn the_brief_prints_saves_and_says_what_changed() {
+    let app = TestApp::signed_in("tinh").await;
+    let (status, brief) = app.page("/brief").await;
+    assert_eq!(status, 200);
+    for section in [
+        "1. Số liệu chính",
+        "2. Thay đổi",
+        "3. Việc luật định quá hạn",
+        "4. Vi phạm",
+        "5. Các mốc trong hai tuần tới",
+    ] {
+        assert!(brief.contains(section), "{section}");
+    }
+    assert!(brief.contains("Số liệu tính đến 27/01/2021"));
+    assert!(
+        brief.contains("Thành lập Ủy ban bầu cử"),
+        "the E−105 deadline is within two weeks"
+    );
+    let saved = app.submit("/brief", &[]).await;
+    let saved_path = location(&saved);
+    assert!(saved_path.starts_with("/briefs/"), "{saved_path}");
+
+    // A day later (and so a new login: the old session has gone idle).
+    app.state
+        .clock
+        .advance(std::time::Duration::from_secs(86_400));
+    let app = app.as_user("tinh").await;
+    let (_, next) = app.page("/brief").await;
+    assert!(
+        next.contains("Số ngày đến ngày bầu cử: 116 → 115 ngày"),
+        "what changed since the saved brief"
+    );
+    let (_, old) = app.page(&saved_path).await;
+    assert!(
+        old.contains("<dd>116 ngày</dd>") && old.contains("Bản đã lưu lúc"),
+        "reprinted exactly as it was"
+    );
+
+    let steering = app.as_user("bcd").await;
+    assert_eq!(steering.page("/brief").await.0, 200);
+    let (_, page) = steering.page("/brief").await;
+    assert!(
+        !page.contains("Lưu bản tóm tắt này"),
+        "no edit control for a steering member"
+    );
+    assert_eq!(steering.submit("/brief", &[]).await.status(), 403);
+}
