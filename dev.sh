@@ -47,6 +47,15 @@ ensure_postgres() {
   pg_bindir >/dev/null || die "the PostgreSQL server programs are still missing after installing them."
 }
 
+# The browser tests drive Debian's Chromium through its WebDriver.
+ensure_chromium() {
+  if ! [ -x /usr/bin/chromium ] || ! command -v chromedriver >/dev/null 2>&1; then
+    install_packages chromium chromium-driver
+  fi
+  [ -x /usr/bin/chromium ] && command -v chromedriver >/dev/null 2>&1 ||
+    die "Chromium and its driver are still missing after installing them (packages chromium, chromium-driver)."
+}
+
 # A throwaway PostgreSQL with the migrations applied, for checking queries at compile time.
 # It is built with the server programs directly because the application that holds the launcher
 # cannot be compiled until its query data is current. Sets SCRATCH_URL; stopped on exit.
@@ -88,6 +97,7 @@ case "${1:-}" in
     ;;
   test)
     ensure_postgres
+    ensure_chromium
     echo "== cargo fmt --check"
     cargo fmt --check
     echo "== cargo clippy (queries checked against the migrated schema)"

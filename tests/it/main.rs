@@ -6,6 +6,7 @@ mod helpers;
 mod access;
 mod audit;
 mod auth;
+mod browser;
 mod constituencies;
 mod dashboards;
 mod imports;

@@ -1,0 +1,273 @@
+//! Journeys in a real headless Chromium driven through WebDriver (Debian's chromium and
+//! chromium-driver, installed by the test command), against the real application and database.
+//! Each journey saves screenshots under target/browser/ for a person to look at.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+
+use crate::helpers::{PASSWORD, TestApp};
+
+/// A chromedriver of its own for one journey, stopped when dropped.
+struct Driver {
+    process: Child,
+    port: u16,
+    profile: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn driver() -> Driver {
+    let port = free_port();
+    let process = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver is installed (the test command installs Debian's chromium-driver)");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Driver {
+        process,
+        port,
+        profile: tempfile::tempdir().unwrap(),
+    }
+}
+
+async fn browser(driver: &Driver, width: u32, height: u32) -> Client {
+    let capabilities = serde_json::json!({
+        "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", format!("--user-data-dir={}", driver.profile.path().display()),
+                format!("--window-size={width},{height}"),
+            ]
+        }
+    });
+    let serde_json::Value::Object(capabilities) = capabilities else {
+        unreachable!()
+    };
+    ClientBuilder::new(HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("a Chromium session starts")
+}
+
+/// Saves what the browser shows, for a person to look at.
+async fn screenshot(client: &Client, name: &str) {
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser");
+    std::fs::create_dir_all(&folder).unwrap();
+    let png = client.screenshot().await.unwrap();
+    std::fs::write(folder.join(format!("{name}.png")), png).unwrap();
+}
+
+async fn log_in(client: &Client, app: &TestApp, username: &str) {
+    client
+        .goto(&format!("{}/login", app.address))
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("input[name=username]"))
+        .await
+        .unwrap()
+        .send_keys(username)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form[action='/login'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("a[href='/account']"))
+        .await
+        .unwrap();
+}
+
+async fn text(client: &Client) -> String {
+    client
+        .find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_commune_officer_records_polling_groups_established_and_sees_it_done() {
+    let app = TestApp::seeded().await;
+    let driver = driver();
+    let client = browser(&driver, 1280, 900).await;
+    log_in(&client, &app, "xa.damha").await;
+    client
+        .goto(&format!("{}/my-work", app.address))
+        .await
+        .unwrap();
+    screenshot(&client, "commune-my-work").await;
+    client
+        .find(Locator::LinkText("Thành lập Tổ bầu cử"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    let form = client
+        .form(Locator::Css("form.stack[action^='/tasks/']"))
+        .await
+        .unwrap();
+    form.set_by_name("status", "done").await.unwrap();
+    form.set_by_name("evidence_number", "15/QĐ-UBND")
+        .await
+        .unwrap();
+    form.set_by_name("evidence_date", "2021-01-27")
+        .await
+        .unwrap();
+    form.set_by_name("evidence_signer", "Chủ tịch UBND thị trấn")
+        .await
+        .unwrap();
+    form.submit().await.unwrap();
+    // No polling area yet: the page asks for confirmation.
+    client
+        .wait()
+        .for_element(Locator::Css("input[name=confirm_incomplete]"))
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("input[name=confirm_incomplete]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css(
+            "form.stack[action^='/tasks/'] button[type=submit]",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("p.notice.success"))
+        .await
+        .unwrap();
+    let page = text(&client).await;
+    assert!(
+        page.contains("Đã lưu") && page.contains("Xong đúng hạn"),
+        "{page}"
+    );
+    screenshot(&client, "commune-task-done").await;
+    client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_steering_member_reads_the_dashboard_and_brief_and_cannot_edit() {
+    let app = TestApp::seeded().await;
+    let driver = driver();
+    let client = browser(&driver, 1280, 900).await;
+    log_in(&client, &app, "bcd").await;
+    client
+        .goto(&format!("{}/dashboard", app.address))
+        .await
+        .unwrap();
+    assert!(
+        text(&client)
+            .await
+            .contains("Tổng hợp tiến độ — Tỉnh Quảng Ninh")
+    );
+    screenshot(&client, "steering-dashboard").await;
+    client
+        .goto(&format!("{}/brief", app.address))
+        .await
+        .unwrap();
+    assert!(
+        text(&client)
+            .await
+            .contains("Tóm tắt tình hình chuẩn bị bầu cử")
+    );
+    screenshot(&client, "steering-brief").await;
+    for page in ["/brief", "/units/district/200", "/units/commune/6895"] {
+        client
+            .goto(&format!("{}{page}", app.address))
+            .await
+            .unwrap();
+        let edit_controls = client
+            .find_all(Locator::Css("form[method=post]:not([action='/logout'])"))
+            .await
+            .unwrap();
+        assert!(edit_controls.is_empty(), "no edit control on {page}");
+    }
+    // An edit address typed by hand is refused.
+    client
+        .goto(&format!("{}/units/commune/6895/import", app.address))
+        .await
+        .unwrap();
+    assert!(text(&client).await.contains("Không được phép"));
+    client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_phone_sized_window_shows_the_dashboard_without_sideways_page_scroll() {
+    let app = TestApp::seeded().await;
+    let driver = driver();
+    let client = browser(&driver, 360, 740).await;
+    client.set_window_size(360, 740).await.unwrap();
+    log_in(&client, &app, "tinh").await;
+    for page in ["/dashboard", "/units/province/22", "/my-work"] {
+        client
+            .goto(&format!("{}{page}", app.address))
+            .await
+            .unwrap();
+        let widths = client
+            .execute(
+                "return [document.documentElement.scrollWidth, window.innerWidth];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let scroll = widths[0].as_f64().unwrap();
+        let window = widths[1].as_f64().unwrap();
+        assert!(
+            scroll <= window,
+            "{page}: the page is {scroll}px wide in a {window}px window"
+        );
+    }
+    screenshot(&client, "phone-dashboard").await;
+    client.close().await.unwrap();
+}
