@@ -116,6 +116,17 @@ async fn log_in(client: &Client, app: &TestApp, username: &str) {
         .unwrap();
 }
 
+/// Sets a form field by name, as typing or choosing would.
+async fn set(client: &Client, name: &str, value: &str) {
+    client
+        .execute(
+            "const field = document.querySelector('[name=\"' + arguments[0] + '\"]'); field.value = arguments[1];",
+            vec![serde_json::json!(name), serde_json::json!(value)],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("setting {name}: {e}"));
+}
+
 async fn text(client: &Client) -> String {
     client
         .find(Locator::Css("body"))
@@ -269,5 +280,153 @@ async fn a_phone_sized_window_shows_the_dashboard_without_sideways_page_scroll()
         );
     }
     screenshot(&client, "phone-dashboard").await;
+    client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_district_bulk_records_and_the_province_reviews_in_the_heatmap() {
+    let app = TestApp::seeded().await;
+    let driver = driver();
+    let client = browser(&driver, 1280, 900).await;
+    log_in(&client, &app, "huyen").await;
+    client
+        .goto(&format!(
+            "{}/units/district/200/bulk?entry=voter_lists_posted",
+            app.address
+        ))
+        .await
+        .unwrap();
+    let rows = client
+        .find_all(Locator::Css("table.bulk tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 9, "the district's nine communes");
+    let ids: Vec<String> = {
+        let mut ids = Vec::new();
+        for checkbox in client
+            .find_all(Locator::Css("input[type=checkbox][name^=apply_]"))
+            .await
+            .unwrap()
+            .iter()
+            .take(3)
+        {
+            let name = checkbox.attr("name").await.unwrap().unwrap();
+            ids.push(name.trim_start_matches("apply_").to_string());
+            checkbox.click().await.unwrap();
+        }
+        ids
+    };
+    for (i, id) in ids.iter().enumerate() {
+        set(&client, &format!("status_{id}"), "done").await;
+        set(
+            &client,
+            &format!("number_{id}"),
+            &format!("{}/TB-UBND", i + 1),
+        )
+        .await;
+        set(&client, &format!("date_{id}"), "2021-01-26").await;
+        set(&client, &format!("signer_{id}"), "Chủ tịch UBND").await;
+    }
+    client
+        .find(Locator::Css(
+            "form[method=post][action='/units/district/200/bulk'] button[type=submit]",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    if client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("p.notice.success"))
+        .await
+        .is_err()
+    {
+        panic!("{}", text(&client).await);
+    }
+    assert!(text(&client).await.contains("Đã ghi cho 3 xã"));
+    screenshot(&client, "district-bulk").await;
+    client.close().await.unwrap();
+
+    let client = browser(&driver, 1400, 900).await;
+    log_in(&client, &app, "tinh").await;
+    client
+        .goto(&format!("{}/dashboard?level=commune", app.address))
+        .await
+        .unwrap();
+    let page = text(&client).await;
+    assert!(page.contains("Im lặng"), "quiet units are listed");
+    let cell = client
+        .find(Locator::Css(
+            "a[href='/tasks?unit=district:200&entry=voter_lists_posted']",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        cell.text().await.unwrap(),
+        "○6",
+        "three of nine done; six still ahead"
+    );
+    screenshot(&client, "province-heatmap").await;
+    cell.click().await.unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("table.tasks"))
+        .await
+        .unwrap();
+    let done_links = client
+        .find_all(Locator::Css("table.tasks a"))
+        .await
+        .unwrap();
+    assert_eq!(done_links.len(), 9, "the tasks behind the cell");
+    let done: Vec<i64> = sqlx::query_scalar(
+        "SELECT t.id FROM tasks t JOIN calendar_entries c ON c.id = t.calendar_entry_id WHERE c.code = 'voter_lists_posted'
+            AND t.status = 'done' ORDER BY t.id",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(done.len(), 3);
+    client
+        .goto(&format!("{}/tasks/{}", app.address, done[0]))
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form[action$='/approve'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("p.notice.success"))
+        .await
+        .unwrap();
+    assert!(text(&client).await.contains("Tỉnh đã duyệt"));
+    client
+        .goto(&format!("{}/tasks/{}", app.address, done[1]))
+        .await
+        .unwrap();
+    set(&client, "comment", "Thiếu chữ ký").await;
+    client
+        .find(Locator::Css("form[action$='/return'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("p.notice.success"))
+        .await
+        .unwrap();
+    assert!(
+        text(&client)
+            .await
+            .contains("Ý kiến của tỉnh: Thiếu chữ ký")
+    );
+    screenshot(&client, "province-returned").await;
     client.close().await.unwrap();
 }
