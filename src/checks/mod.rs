@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use sqlx::PgPool;
 
 use crate::bodies;
-use crate::constituencies::seats::{self, CouncilUnit};
+use crate::constituencies;
 use crate::polling::rules::size_problem;
 use crate::units;
 use crate::web::format::number;
@@ -94,72 +94,41 @@ async fn council_findings(
     unit_id: i64,
     found: &mut Vec<Finding>,
 ) -> sqlx::Result<()> {
-    let councils = sqlx::query!(
-        r#"SELECT c.id, r.kind, c.seats_total, u.level, u.gso_code, u.name, u.ancestors, u.division_type,
-                  u.terrain, u.population,
-                  (SELECT count(*) FROM units ch WHERE ch.parent_id = u.id AND ch.valid_to IS NULL) AS "children!",
-                  (SELECT coalesce(sum(k.seats), 0) FROM constituencies k WHERE k.council_id = c.id)::bigint AS "seats_sum!",
-                  (SELECT count(*) FROM constituencies k WHERE k.council_id = c.id) AS "constituencies!"
-             FROM councils c JOIN races r ON r.id = c.race_id JOIN units u ON u.id = c.unit_id
-            WHERE r.election_id = $1 AND u.ancestors @> ARRAY[$2::bigint]
-            ORDER BY u.ancestors, r.id"#,
-        election_id,
-        unit_id
-    )
-    .fetch_all(pool)
-    .await?;
-    for council in councils {
-        let link = units::path(&council.level, council.gso_code);
-        let subject = crate::elections::race_name(&council.kind).to_string();
+    for council in constituencies::councils(pool, election_id, unit_id, false).await? {
         let mut push = |severity, message: String| {
             found.push(Finding {
                 severity,
                 check: SEATS_CHECK,
-                unit_name: council.name.clone(),
-                unit_ancestors: council.ancestors.clone(),
-                subject: subject.clone(),
+                unit_name: council.unit_name.clone(),
+                unit_ancestors: council.unit_ancestors.clone(),
+                subject: council.race_name().to_string(),
                 message,
-                link: link.clone(),
+                link: units::path(&council.unit_level, council.unit_gso_code),
             })
         };
-        let total = match council.kind.as_str() {
-            "na" => {
-                match council.seats_total {
-                    None => push(
-                        Severity::Warning,
-                        "chưa nhập số đại biểu Quốc hội được bầu".to_string(),
-                    ),
-                    Some(total) if total < 6 => push(
-                        Severity::Violation,
-                        format!("{total} đại biểu Quốc hội; mỗi tỉnh được bầu ít nhất 6"),
-                    ),
-                    Some(_) => {}
-                }
-                council.seats_total.map(i64::from)
+        if council.kind == "na" {
+            match council.seats_total {
+                None => push(
+                    Severity::Warning,
+                    "chưa nhập số đại biểu Quốc hội được bầu".to_string(),
+                ),
+                Some(total) if total < 6 => push(
+                    Severity::Violation,
+                    format!("{total} đại biểu Quốc hội; mỗi tỉnh được bầu ít nhất 6"),
+                ),
+                Some(_) => {}
             }
-            _ => {
-                let unit = CouncilUnit {
-                    level: &council.level,
-                    division_type: &council.division_type,
-                    terrain: &council.terrain,
-                    children: council.children,
-                };
-                let computed = seats::calculate(unit, council.population.map(i64::from));
-                let total = council
-                    .seats_total
-                    .map(i64::from)
-                    .or(computed.as_ref().and_then(|c| c.seats));
-                if total.is_none() {
-                    let why = computed.map_or_else(|| "không tính được".to_string(), |c| c.working);
-                    push(
-                        Severity::Warning,
-                        format!("chưa xác định tổng số đại biểu: {why}"),
-                    );
-                }
-                total
-            }
-        };
-        match (total, council.constituencies) {
+        } else if council.total().is_none() {
+            let why = council
+                .calculation
+                .as_ref()
+                .map_or_else(|| "không tính được".to_string(), |c| c.working.clone());
+            push(
+                Severity::Warning,
+                format!("chưa xác định tổng số đại biểu: {why}"),
+            );
+        }
+        match (council.total(), council.constituencies) {
             (_, 0) => push(Severity::Warning, "chưa có đơn vị bầu cử".to_string()),
             (Some(total), _) if total != council.seats_sum => push(
                 Severity::Violation,

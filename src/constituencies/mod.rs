@@ -18,6 +18,10 @@ pub struct CouncilRow {
     pub constituencies: i64,
     pub seats_sum: i64,
     pub calculation: Option<Calculation>,
+    pub unit_level: String,
+    pub unit_gso_code: i32,
+    pub unit_name: String,
+    pub unit_ancestors: Vec<i64>,
 }
 
 impl CouncilRow {
@@ -46,23 +50,33 @@ impl CouncilRow {
     }
 }
 
-/// The councils elected in a unit (its People's Council, and for a province its NA delegation).
-pub async fn councils_of_unit(
+/// The councils of the election in a unit (`only_unit`: its People's Council, and for a province
+/// its NA delegation) or in it and everything below it, each with its seat total worked out.
+pub async fn councils(
     pool: &PgPool,
     election_id: i64,
     unit_id: i64,
+    only_unit: bool,
 ) -> sqlx::Result<Vec<CouncilRow>> {
     let rows = sqlx::query!(
-        r#"SELECT c.id, r.kind, c.seats_total, c.seats_total_reason, u.level, u.division_type, u.terrain,
-                  u.population,
-                  (SELECT count(*) FROM units ch WHERE ch.parent_id = u.id AND ch.valid_to IS NULL) AS "children!",
-                  (SELECT count(*) FROM constituencies k WHERE k.council_id = c.id) AS "constituencies!",
-                  (SELECT coalesce(sum(k.seats), 0) FROM constituencies k WHERE k.council_id = c.id)::bigint AS "seats_sum!"
-             FROM councils c JOIN races r ON r.id = c.race_id JOIN units u ON u.id = c.unit_id
-            WHERE r.election_id = $1 AND c.unit_id = $2
-            ORDER BY r.id"#,
+        r#"SELECT c.id, r.kind, c.seats_total, c.seats_total_reason, u.level, u.gso_code, u.name, u.ancestors,
+                  u.division_type, u.terrain, u.population,
+                  coalesce(ch.n, 0) AS "children!",
+                  coalesce(k.n, 0) AS "constituencies!",
+                  coalesce(k.seats, 0)::bigint AS "seats_sum!"
+             FROM councils c
+             JOIN races r ON r.id = c.race_id
+             JOIN units u ON u.id = c.unit_id
+             LEFT JOIN LATERAL (SELECT count(*) AS n FROM units x WHERE x.parent_id = u.id AND x.valid_to IS NULL) ch
+                    ON true
+             LEFT JOIN (SELECT council_id, count(*) AS n, sum(seats) AS seats FROM constituencies GROUP BY council_id) k
+                    ON k.council_id = c.id
+            WHERE r.election_id = $1
+              AND (CASE WHEN $3 THEN c.unit_id = $2 ELSE u.ancestors @> ARRAY[$2::bigint] END)
+            ORDER BY u.ancestors, r.id"#,
         election_id,
-        unit_id
+        unit_id,
+        only_unit
     )
     .fetch_all(pool)
     .await?;
@@ -88,6 +102,10 @@ pub async fn councils_of_unit(
                 constituencies: row.constituencies,
                 seats_sum: row.seats_sum,
                 calculation,
+                unit_level: row.level,
+                unit_gso_code: row.gso_code,
+                unit_name: row.name,
+                unit_ancestors: row.ancestors,
             }
         })
         .collect())

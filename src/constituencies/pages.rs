@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::{CouncilRow, councils_of_unit};
+use super::{CouncilRow, councils};
 use crate::AppState;
 use crate::audit::{self, Event};
 use crate::auth::guard::RequestMeta;
@@ -123,7 +123,7 @@ async fn show(
     Path(id): Path<i64>,
 ) -> AppResult<CouncilPage> {
     let council = load(&state, &user, id, false).await?;
-    let row = councils_of_unit(&state.pool, council.election_id, council.unit_id)
+    let row = councils(&state.pool, council.election_id, council.unit_id, true)
         .await?
         .into_iter()
         .find(|c| c.id == id)

@@ -219,7 +219,7 @@ async fn show(
     let (bodies, councils, areas, findings, tasks) = match &layout.election {
         Some(election) => (
             bodies::summaries(&state.pool, election.id, unit.id, true).await?,
-            constituencies::councils_of_unit(&state.pool, election.id, unit.id).await?,
+            constituencies::councils(&state.pool, election.id, unit.id, true).await?,
             polling::areas_of_commune(&state.pool, election.id, unit.id).await?,
             checks::findings(&state.pool, election.id, unit.id, today).await?,
             checklists::tasks_of_unit(&state.pool, election.id, unit.id).await?,
