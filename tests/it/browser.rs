@@ -83,32 +83,30 @@ async fn screenshot(client: &Client, name: &str) {
     std::fs::write(folder.join(format!("{name}.png")), png).unwrap();
 }
 
+async fn click(client: &Client, css: &str) {
+    let element = client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    element.click().await.unwrap();
+}
+
+async fn type_text(client: &Client, css: &str, text: &str) {
+    let element = client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    element.send_keys(text).await.unwrap();
+}
+
 async fn log_in(client: &Client, app: &TestApp, username: &str) {
     client
         .goto(&format!("{}/login", app.address))
         .await
         .unwrap();
-    client
-        .find(Locator::Css("input[name=username]"))
-        .await
-        .unwrap()
-        .send_keys(username)
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("input[name=password]"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("form[action='/login'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_text(client, "input[name=username]", username).await;
+    type_text(client, "input[name=password]", PASSWORD).await;
+    click(client, "form[action='/login'] button").await;
     client
         .wait()
         .for_element(Locator::Css("a[href='/account']"))
@@ -177,13 +175,7 @@ async fn a_commune_officer_records_polling_groups_established_and_sees_it_done()
         .for_element(Locator::Css("input[name=confirm_incomplete]"))
         .await
         .unwrap();
-    client
-        .find(Locator::Css("input[name=confirm_incomplete]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, "input[name=confirm_incomplete]").await;
     client
         .find(Locator::Css(
             "form.stack[action^='/tasks/'] button[type=submit]",
@@ -392,13 +384,7 @@ async fn a_district_bulk_records_and_the_province_reviews_in_the_heatmap() {
         .goto(&format!("{}/tasks/{}", app.address, done[0]))
         .await
         .unwrap();
-    client
-        .find(Locator::Css("form[action$='/approve'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, "form[action$='/approve'] button").await;
     client
         .wait()
         .for_element(Locator::Css("p.notice.success"))
@@ -410,13 +396,7 @@ async fn a_district_bulk_records_and_the_province_reviews_in_the_heatmap() {
         .await
         .unwrap();
     set(&client, "comment", "Thiếu chữ ký").await;
-    client
-        .find(Locator::Css("form[action$='/return'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, "form[action$='/return'] button").await;
     client
         .wait()
         .for_element(Locator::Css("p.notice.success"))
