@@ -72,17 +72,6 @@ CREATE INDEX units_search ON units USING gin (search_key(name) gin_trgm_ops);
 CREATE INDEX units_ancestors ON units USING gin (ancestors);
 CREATE TRIGGER units_version BEFORE UPDATE ON units FOR EACH ROW EXECUTE FUNCTION bump_version();
 
--- A unit and every current unit below it.
-CREATE FUNCTION unit_subtree(root bigint) RETURNS TABLE (id bigint, level text)
-    LANGUAGE sql STABLE AS $$
-    WITH RECURSIVE tree AS (
-        SELECT u.id, u.level FROM units u WHERE u.id = root
-        UNION ALL
-        SELECT u.id, u.level FROM units u JOIN tree ON u.parent_id = tree.id WHERE u.valid_to IS NULL
-    )
-    SELECT tree.id, tree.level FROM tree
-$$;
-
 -- A parent sits at a shallower level than its child (a tree that cannot loop).
 CREATE FUNCTION units_check_parent() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -4,8 +4,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
@@ -14,7 +13,8 @@ use crate::auth::routes::AUDITORS;
 use crate::auth::{Access, CurrentUser, Role, Routes};
 use crate::clock::vietnam;
 use crate::units::UnitRef;
-use crate::web::{AppResult, export, layout::Layout};
+use crate::web::export::{Cell, Table};
+use crate::web::{AppResult, layout::Layout};
 
 const PAGE_SIZE: i64 = 50;
 /// An export holds at most this many records; narrow the filter for more.
@@ -188,43 +188,33 @@ async fn csv(
     Query(filter): Query<Filter>,
 ) -> AppResult<Response> {
     let rows = fetch(&state, &user, &filter, EXPORT_LIMIT, 0).await?;
-    let header = [
-        "Số",
-        "Thời điểm",
-        "Người dùng",
-        "Đơn vị",
-        "Hành động",
-        "Đối tượng",
-        "Chi tiết",
-        "Địa chỉ máy",
-    ];
-    let body = export::csv(
-        &header,
-        rows.iter().map(|row| {
-            vec![
-                row.id.to_string(),
-                row.when(),
-                row.username.clone().unwrap_or_default(),
-                row.unit_name.clone().unwrap_or_default(),
-                row.action.clone(),
-                row.object(),
-                row.details.clone().unwrap_or_default(),
-                row.client_addr.clone().unwrap_or_default(),
-            ]
-        }),
-    )?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/csv; charset=utf-8"),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_static("attachment; filename=\"nhat-ky-kiem-toan.csv\""),
-            ),
+    let table = Table {
+        name: "Nhat ky",
+        headers: vec![
+            "Số",
+            "Thời điểm",
+            "Người dùng",
+            "Đơn vị",
+            "Hành động",
+            "Đối tượng",
+            "Chi tiết",
+            "Địa chỉ máy",
         ],
-        body,
-    )
-        .into_response())
+        rows: rows
+            .iter()
+            .map(|row| {
+                vec![
+                    Cell::Number(row.id),
+                    Cell::text(row.when()),
+                    Cell::optional_text(row.username.clone()),
+                    Cell::optional_text(row.unit_name.clone()),
+                    Cell::text(row.action.clone()),
+                    Cell::text(row.object()),
+                    Cell::optional_text(row.details.clone()),
+                    Cell::optional_text(row.client_addr.clone()),
+                ]
+            })
+            .collect(),
+    };
+    table.download("nhat-ky-kiem-toan", "csv")
 }

@@ -26,15 +26,13 @@ pub fn is_unsafe(method: &Method) -> bool {
 pub struct Refusal {
     pub reason: &'static str,
     pub path: String,
+    /// 403 for a forged request; 413 for a form too large to read.
+    pub status: StatusCode,
 }
 
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
-        let status = if self.reason == "form too large" {
-            StatusCode::PAYLOAD_TOO_LARGE
-        } else {
-            StatusCode::FORBIDDEN
-        };
+        let status = self.status;
         let mut response = error_page(status);
         response.extensions_mut().insert(Denied {
             reason: self.reason,
@@ -49,6 +47,7 @@ pub async fn verify(request: Request, expected: &str) -> Result<Request, Refusal
     let refuse = |reason| Refusal {
         reason,
         path: path.clone(),
+        status: StatusCode::FORBIDDEN,
     };
     let headers = request.headers();
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
@@ -82,9 +81,10 @@ pub async fn verify(request: Request, expected: &str) -> Result<Request, Refusal
 
     let (parts, body) = request.into_parts();
     let (body, from_form) = if is_form {
-        let bytes = to_bytes(body, FORM_LIMIT)
-            .await
-            .map_err(|_| refuse("form too large"))?;
+        let bytes = to_bytes(body, FORM_LIMIT).await.map_err(|_| Refusal {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            ..refuse("form too large")
+        })?;
         let token = field(&bytes, "csrf");
         (Body::from(bytes), token)
     } else {

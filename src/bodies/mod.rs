@@ -16,6 +16,7 @@ pub struct BodySummary {
     pub kind: String,
     pub kind_vi: String,
     pub name: String,
+    pub unit_id: i64,
     pub unit_level: String,
     pub unit_gso_code: i32,
     pub unit_name: String,
@@ -147,7 +148,7 @@ pub async fn summaries(
 ) -> sqlx::Result<Vec<BodySummary>> {
     sqlx::query_as!(
         BodySummary,
-        r#"SELECT b.id, b.kind, k.name_vi AS kind_vi, b.name, u.level AS unit_level, u.gso_code AS unit_gso_code,
+        r#"SELECT b.id, b.kind, k.name_vi AS kind_vi, b.name, u.id AS unit_id, u.level AS unit_level, u.gso_code AS unit_gso_code,
                   u.name AS unit_name, u.ancestors AS unit_ancestors, b.decision_number, b.decision_date,
                   b.decision_signer,
                   m.listed AS "listed_members!", m.chairs AS "chairs!", b.reported_member_count,
@@ -211,6 +212,7 @@ mod tests {
             kind: "election_committee".into(),
             kind_vi: "Ủy ban bầu cử".into(),
             name: "Ủy ban bầu cử huyện Đầm Hà".into(),
+            unit_id: 2,
             unit_level: "district".into(),
             unit_gso_code: 200,
             unit_name: "Huyện Đầm Hà".into(),

@@ -10,7 +10,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
-use unicode_normalization::UnicodeNormalization;
 
 use super::{BodySummary, MEMBER_ROLES, member_role_vi};
 use crate::AppState;
@@ -20,7 +19,7 @@ use crate::auth::routes::EDITORS;
 use crate::auth::{Access, CurrentUser, Routes};
 use crate::units::{self, Reach};
 use crate::web::conflict::{self, Field};
-use crate::web::{AppError, AppResult, flash, format, layout::Layout};
+use crate::web::{AppError, AppResult, flash, form, layout::Layout};
 
 const EDIT: Access = Access::Roles(EDITORS);
 
@@ -33,23 +32,6 @@ pub fn routes() -> Routes {
         .post("/members/{id}", EDIT, update_member)
         .post("/members/{id}/delete", EDIT, remove_member)
         .post("/units/{level}/{gso_code}/bodies", EDIT, create)
-}
-
-/// Text as stored: trimmed, Unicode NFC, empty as none.
-pub fn clean(text: &str) -> Option<String> {
-    let text: String = text.trim().nfc().collect();
-    (!text.is_empty()).then_some(text)
-}
-
-/// A date field of a form: empty is none, anything else must be a date.
-fn form_date(text: &str) -> Result<Option<NaiveDate>, String> {
-    match text.trim() {
-        "" => Ok(None),
-        value => NaiveDate::parse_from_str(value, "%Y-%m-%d")
-            .or_else(|_| NaiveDate::parse_from_str(value, "%d/%m/%Y"))
-            .map(Some)
-            .map_err(|_| format!("Ngày \"{value}\" không hợp lệ; ghi theo dạng ngày/tháng/năm.")),
-    }
 }
 
 /// The body, checked to be in the user's reach: readable to see, editable to change.
@@ -224,16 +206,10 @@ struct BodyFields {
 }
 
 fn check_body(form: &BodyForm, today: NaiveDate) -> Result<BodyFields, String> {
-    let name = clean(&form.name).ok_or("Cần nhập tên tổ chức.")?;
-    let decision_date = form_date(&form.decision_date)?;
-    if let Some(date) = decision_date
-        && date > today
-    {
-        return Err(format!(
-            "Ngày quyết định {} là ngày trong tương lai (hôm nay là {}).",
-            format::date(date),
-            format::date(today)
-        ));
+    let name = form::text(&form.name).ok_or("Cần nhập tên tổ chức.")?;
+    let decision_date = form::date(&form.decision_date)?;
+    if let Some(date) = decision_date {
+        form::not_after_today("Ngày quyết định", date, today)?;
     }
     let reported_member_count = match form.reported_member_count.trim() {
         "" => None,
@@ -246,9 +222,9 @@ fn check_body(form: &BodyForm, today: NaiveDate) -> Result<BodyFields, String> {
     };
     Ok(BodyFields {
         name,
-        decision_number: clean(&form.decision_number),
+        decision_number: form::text(&form.decision_number),
         decision_date,
-        decision_signer: clean(&form.decision_signer),
+        decision_signer: form::text(&form.decision_signer),
         reported_member_count,
     })
 }
@@ -326,7 +302,7 @@ async fn dissolve(
     Form(form): Form<DissolveForm>,
 ) -> AppResult<Response> {
     let loaded = load(&state, &user, id, true).await?;
-    let Some(reason) = clean(&form.reason) else {
+    let Some(reason) = form::text(&form.reason) else {
         return Ok(flash::redirect(
             &format!("/bodies/{id}"),
             "Cần ghi lý do giải thể.",
@@ -384,11 +360,11 @@ struct MemberFields {
 }
 
 fn check_member(form: &MemberForm) -> Result<MemberFields, String> {
-    let full_name = clean(&form.full_name).ok_or("Cần nhập họ và tên thành viên.")?;
+    let full_name = form::text(&form.full_name).ok_or("Cần nhập họ và tên thành viên.")?;
     if !MEMBER_ROLES.contains(&form.role.as_str()) {
         return Err("Chức danh trong tổ chức không hợp lệ.".to_string());
     }
-    let phone = clean(&form.phone);
+    let phone = form::text(&form.phone);
     if let Some(phone) = &phone
         && !phone
             .chars()
@@ -399,7 +375,7 @@ fn check_member(form: &MemberForm) -> Result<MemberFields, String> {
     Ok(MemberFields {
         full_name,
         role: form.role.clone(),
-        position: clean(&form.position),
+        position: form::text(&form.position),
         phone,
     })
 }

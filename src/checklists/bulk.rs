@@ -12,7 +12,9 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::pages::{Figure, Task, TaskForm, check, figure, first_submission, load};
+use super::pages::{
+    Figure, Task, TaskForm, check, commune_tasks, figures, first_submission, missing,
+};
 use crate::AppState;
 use crate::audit::{self, Event};
 use crate::auth::guard::RequestMeta;
@@ -74,27 +76,24 @@ async fn rows(
     unit: &UnitDetail,
     entry: &str,
 ) -> AppResult<Vec<Row>> {
-    let ids = sqlx::query_scalar!(
-        r#"SELECT t.id FROM tasks t JOIN calendar_entries c ON c.id = t.calendar_entry_id JOIN units u ON u.id = t.unit_id
-            WHERE c.code = $1 AND c.retired_at IS NULL AND u.level = 'commune' AND u.parent_id = $2
-            ORDER BY u.gso_code"#,
-        entry,
-        unit.id
-    )
-    .fetch_all(&state.pool)
-    .await?;
-    let mut rows = Vec::new();
-    for id in ids {
-        let task = load(state, user, id).await?;
-        let figure = figure(state, &task).await?;
-        rows.push(Row {
+    // Every row is a commune below the district the user may edit: read in two queries, not per row.
+    let tasks = commune_tasks(state, unit.id, entry).await?;
+    let election_id = tasks.first().map_or(0, |t| t.election_id);
+    let mut figures = figures(state, election_id, entry, unit.id, false).await?;
+    let rows = tasks
+        .into_iter()
+        .filter(|task| user.scope.can_edit(&task.unit_ancestors))
+        .map(|task| Row {
+            figure: figures.as_mut().map(|f| {
+                f.remove(&task.unit_id)
+                    .unwrap_or_else(|| missing(&task.code))
+            }),
             form: TaskForm::of(&task),
             task,
-            figure,
             error: None,
             applied: false,
-        });
-    }
+        })
+        .collect();
     Ok(rows)
 }
 

@@ -14,10 +14,9 @@ use crate::audit::{self, Event};
 use crate::auth::guard::RequestMeta;
 use crate::auth::routes::AUDITORS;
 use crate::auth::{Access, CurrentUser, Role, Routes};
-use crate::bodies::pages::clean;
 use crate::constituencies::pages::FormWithLists;
 use crate::elections::Election;
-use crate::web::{AppError, AppResult, flash, format, layout::Layout};
+use crate::web::{AppError, AppResult, flash, form, format, layout::Layout};
 
 /// Those who change the calendar: the province's officers and admins.
 const PLANNERS: Access = Access::Roles(AUDITORS);
@@ -134,12 +133,6 @@ struct MoveForm {
     deadline: String,
 }
 
-fn parse_day(text: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(text.trim(), "%d/%m/%Y"))
-        .ok()
-}
-
 /// The offset that puts a deadline on `day`: election day minus the offset.
 fn offset_for(election_day: NaiveDate, day: NaiveDate) -> i32 {
     i32::try_from((election_day - day).num_days()).unwrap_or(i32::MAX)
@@ -153,7 +146,7 @@ async fn move_entry(
     axum::Form(form): axum::Form<MoveForm>,
 ) -> AppResult<Response> {
     let (election, title, old_offset) = planned_entry(&state, &user, id).await?;
-    let Some(day) = parse_day(&form.deadline) else {
+    let Some(day) = form::date(&form.deadline).ok().flatten() else {
         return Ok(flash::redirect(
             "/calendar",
             "Hạn mới không hợp lệ; ghi theo dạng ngày/tháng/năm.",
@@ -233,10 +226,10 @@ async fn add(
     if !plans(&user, &election) {
         return Err(AppError::Forbidden);
     }
-    let Some(title_vi) = clean(&form.title_vi) else {
+    let Some(title_vi) = form::text(&form.title_vi) else {
         return Ok(flash::redirect("/calendar", "Cần ghi tên công việc."));
     };
-    let Some(day) = parse_day(&form.deadline) else {
+    let Some(day) = form::date(&form.deadline).ok().flatten() else {
         return Ok(flash::redirect(
             "/calendar",
             "Hạn không hợp lệ; ghi theo dạng ngày/tháng/năm.",
@@ -255,7 +248,7 @@ async fn add(
         ));
     }
     let offset = offset_for(election.election_day, day);
-    let title_en = clean(&form.title_en).unwrap_or_else(|| title_vi.clone());
+    let title_en = form::text(&form.title_en).unwrap_or_else(|| title_vi.clone());
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
     let id = sqlx::query_scalar!(
@@ -273,7 +266,8 @@ async fn add(
     .await?;
     let created = sqlx::query!(
         r#"INSERT INTO tasks (calendar_entry_id, unit_id)
-           SELECT $1, s.id FROM unit_subtree($2) s WHERE s.level = ANY ($3)"#,
+           SELECT $1, u.id FROM units u
+            WHERE u.ancestors @> ARRAY[$2::bigint] AND u.valid_to IS NULL AND u.level = ANY ($3)"#,
         id,
         election.unit_id,
         &levels

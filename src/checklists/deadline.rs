@@ -77,6 +77,26 @@ impl TaskState {
     }
 }
 
+/// The state of a task whose status is stored as its code (an unknown code counts as not started).
+pub fn state_of(
+    status: &str,
+    deadline: NaiveDate,
+    evidence_date: Option<NaiveDate>,
+    today: NaiveDate,
+) -> TaskState {
+    task_state(
+        Status::parse(status).unwrap_or(Status::NotStarted),
+        deadline,
+        evidence_date,
+        today,
+    )
+}
+
+/// The Vietnamese label of a stored status code.
+pub fn status_label(status: &str) -> &'static str {
+    Status::parse(status).map_or("", Status::label_vi)
+}
+
 /// Election day minus `offset_days` (negative offsets fall after election day).
 pub fn deadline(election_day: NaiveDate, offset_days: i32) -> NaiveDate {
     let days = Days::new(u64::from(offset_days.unsigned_abs()));

@@ -9,7 +9,7 @@ pub mod pages;
 use chrono::NaiveDate;
 use sqlx::PgPool;
 
-use deadline::{Status, TaskState};
+use deadline::TaskState;
 
 use crate::web::format;
 
@@ -27,14 +27,11 @@ pub struct TaskRow {
 }
 
 impl TaskRow {
-    fn status(&self) -> Status {
-        Status::parse(&self.status).unwrap_or(Status::NotStarted)
-    }
     pub fn status_label(&self) -> &'static str {
-        self.status().label_vi()
+        deadline::status_label(&self.status)
     }
     pub fn state(&self, today: &NaiveDate) -> TaskState {
-        deadline::task_state(self.status(), self.deadline, self.evidence_date, *today)
+        deadline::state_of(&self.status, self.deadline, self.evidence_date, *today)
     }
     pub fn deadline_text(&self) -> String {
         format::date(self.deadline)
@@ -58,6 +55,28 @@ impl TaskRow {
             self.evidence_signer.clone(),
         ];
         parts.into_iter().flatten().collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// A task in a list ("my work", the tasks behind a dashboard cell).
+pub struct TaskLine {
+    pub id: i64,
+    pub title_vi: String,
+    pub unit_name: String,
+    pub deadline: NaiveDate,
+    pub status: String,
+    pub evidence_date: Option<NaiveDate>,
+}
+
+impl TaskLine {
+    pub fn state(&self, today: &NaiveDate) -> TaskState {
+        deadline::state_of(&self.status, self.deadline, self.evidence_date, *today)
+    }
+    pub fn deadline_text(&self) -> String {
+        format::date(self.deadline)
+    }
+    pub fn status_label(&self) -> &'static str {
+        deadline::status_label(&self.status)
     }
 }
 

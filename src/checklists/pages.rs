@@ -1,6 +1,8 @@
 //! Working a task: its page with the live figures of the structure it is about, recording progress
 //! with evidence, the province's review (approve, return, reopen), and "Việc của tôi".
 
+use std::collections::HashMap;
+
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -10,16 +12,16 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
+use super::TaskLine;
 use super::deadline::{self, Status, TaskState};
 use crate::AppState;
 use crate::audit::{self, Event};
 use crate::auth::guard::RequestMeta;
 use crate::auth::routes::{AUDITORS, EDITORS};
 use crate::auth::{Access, CurrentUser, Role, Routes};
-use crate::bodies::pages::clean;
 use crate::clock::vietnam;
 use crate::web::conflict::{self, Field};
-use crate::web::{AppError, AppResult, flash, format, layout::Layout};
+use crate::web::{AppError, AppResult, flash, form, format, layout::Layout};
 
 pub fn routes() -> Routes {
     Routes::new()
@@ -59,19 +61,11 @@ pub struct Task {
 }
 
 impl Task {
-    fn status_code(&self) -> Status {
-        Status::parse(&self.status).unwrap_or(Status::NotStarted)
-    }
     pub fn status_label(&self) -> &'static str {
-        self.status_code().label_vi()
+        deadline::status_label(&self.status)
     }
     pub fn state(&self, today: &NaiveDate) -> TaskState {
-        deadline::task_state(
-            self.status_code(),
-            self.deadline,
-            self.evidence_date,
-            *today,
-        )
+        deadline::state_of(&self.status, self.deadline, self.evidence_date, *today)
     }
     pub fn deadline_text(&self) -> String {
         format::date(self.deadline)
@@ -113,6 +107,32 @@ pub(super) async fn load(state: &AppState, user: &CurrentUser, id: i64) -> AppRe
     Ok(task)
 }
 
+/// The tasks of entry `code` of the communes directly below `district`, in GSO order, in one query.
+pub(super) async fn commune_tasks(
+    state: &AppState,
+    district: i64,
+    code: &str,
+) -> sqlx::Result<Vec<Task>> {
+    sqlx::query_as!(
+        Task,
+        r#"SELECT t.id, c.election_id, c.code, c.title_vi, c.kind, c.offset_days,
+                  (e.election_day - c.offset_days) AS "deadline!",
+                  u.id AS unit_id, u.level AS unit_level, u.gso_code AS unit_gso_code, u.name AS unit_name,
+                  u.ancestors AS unit_ancestors, t.status, t.status_reason, t.evidence_number, t.evidence_date,
+                  t.evidence_signer, t.note, t.review, t.review_comment, t.version
+             FROM tasks t
+             JOIN calendar_entries c ON c.id = t.calendar_entry_id
+             JOIN elections e ON e.id = c.election_id
+             JOIN units u ON u.id = t.unit_id
+            WHERE c.code = $2 AND c.retired_at IS NULL AND u.level = 'commune' AND u.parent_id = $1
+            ORDER BY u.gso_code"#,
+        district,
+        code
+    )
+    .fetch_all(&state.pool)
+    .await
+}
+
 /// How far the structure a task is about has got, e.g. "3/5 Ban bầu cử có quyết định".
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Figure {
@@ -122,77 +142,127 @@ pub struct Figure {
 
 /// The live figures for tasks tied to the structure; none for the others.
 pub async fn figure(state: &AppState, task: &Task) -> sqlx::Result<Option<Figure>> {
-    let figure = match task.code.as_str() {
+    let figures = figures(state, task.election_id, &task.code, task.unit_id, true).await?;
+    Ok(figures.map(|mut f| {
+        f.remove(&task.unit_id)
+            .unwrap_or_else(|| missing(&task.code))
+    }))
+}
+
+/// The figure of a unit that has none of the structure yet.
+pub(super) fn missing(code: &str) -> Figure {
+    let text = match code {
         "election_boards_established" => {
-            let row = sqlx::query!(
-                r#"SELECT count(*) AS "constituencies!",
+            "0/0 đơn vị bầu cử có Ban bầu cử đã có quyết định thành lập"
+        }
+        "polling_groups_established" => {
+            "0/0 khu vực bỏ phiếu có Tổ bầu cử đã có quyết định thành lập"
+        }
+        _ => "Chưa có Ủy ban bầu cử",
+    };
+    Figure {
+        text: text.to_string(),
+        complete: false,
+    }
+}
+
+/// The live figures of the entry `code` for `root` alone (`only_root`) or for every unit below it,
+/// by unit, in one query; None when the entry is not about the structure.
+pub async fn figures(
+    state: &AppState,
+    election_id: i64,
+    code: &str,
+    root: i64,
+    only_root: bool,
+) -> sqlx::Result<Option<HashMap<i64, Figure>>> {
+    let mut figures = HashMap::new();
+    match code {
+        "election_boards_established" => {
+            let rows = sqlx::query!(
+                r#"SELECT c.unit_id, count(*) AS "constituencies!",
                           count(b.id) FILTER (WHERE b.decision_date IS NOT NULL) AS "boards!"
-                     FROM constituencies k JOIN councils c ON c.id = k.council_id
+                     FROM constituencies k
+                     JOIN councils c ON c.id = k.council_id
+                     JOIN races r ON r.id = c.race_id
+                     JOIN units u ON u.id = c.unit_id
                      LEFT JOIN bodies b ON b.constituency_id = k.id AND b.dissolved_at IS NULL
-                    WHERE c.unit_id = $1"#,
-                task.unit_id
+                    WHERE r.election_id = $1
+                      AND (CASE WHEN $3 THEN c.unit_id = $2 ELSE u.ancestors @> ARRAY[$2::bigint] END)
+                    GROUP BY c.unit_id"#,
+                election_id,
+                root,
+                only_root
             )
-            .fetch_one(&state.pool)
+            .fetch_all(&state.pool)
             .await?;
-            Figure {
-                text: format!(
-                    "{}/{} đơn vị bầu cử có Ban bầu cử đã có quyết định thành lập",
-                    row.boards, row.constituencies
-                ),
-                complete: row.constituencies > 0 && row.boards == row.constituencies,
+            for row in rows {
+                let figure = Figure {
+                    text: format!(
+                        "{}/{} đơn vị bầu cử có Ban bầu cử đã có quyết định thành lập",
+                        row.boards, row.constituencies
+                    ),
+                    complete: row.constituencies > 0 && row.boards == row.constituencies,
+                };
+                figures.insert(row.unit_id, figure);
             }
         }
         "polling_groups_established" => {
-            let row = sqlx::query!(
-                r#"SELECT count(*) AS "areas!", count(b.id) FILTER (WHERE b.decision_date IS NOT NULL) AS "groups!"
+            let rows = sqlx::query!(
+                r#"SELECT p.commune_id, count(*) AS "areas!",
+                          count(b.id) FILTER (WHERE b.decision_date IS NOT NULL) AS "groups!"
                      FROM polling_areas p
+                     JOIN units u ON u.id = p.commune_id
                      LEFT JOIN bodies b ON b.polling_area_id = p.id AND b.dissolved_at IS NULL
-                    WHERE p.election_id = $1 AND p.commune_id = $2"#,
-                task.election_id,
-                task.unit_id
+                    WHERE p.election_id = $1
+                      AND (CASE WHEN $3 THEN p.commune_id = $2 ELSE u.ancestors @> ARRAY[$2::bigint] END)
+                    GROUP BY p.commune_id"#,
+                election_id,
+                root,
+                only_root
             )
-            .fetch_one(&state.pool)
+            .fetch_all(&state.pool)
             .await?;
-            Figure {
-                text: format!(
-                    "{}/{} khu vực bỏ phiếu có Tổ bầu cử đã có quyết định thành lập",
-                    row.groups, row.areas
-                ),
-                complete: row.areas > 0 && row.groups == row.areas,
+            for row in rows {
+                let figure = Figure {
+                    text: format!(
+                        "{}/{} khu vực bỏ phiếu có Tổ bầu cử đã có quyết định thành lập",
+                        row.groups, row.areas
+                    ),
+                    complete: row.areas > 0 && row.groups == row.areas,
+                };
+                figures.insert(row.commune_id, figure);
             }
         }
         "election_committee_established" => {
             let today = state.clock.today();
-            let committee =
-                crate::bodies::summaries(&state.pool, task.election_id, task.unit_id, true)
-                    .await?
-                    .into_iter()
-                    .find(|b| b.kind == "election_committee");
-            match committee {
-                None => Figure {
-                    text: "Chưa có Ủy ban bầu cử".to_string(),
-                    complete: false,
-                },
-                Some(body) => Figure {
-                    complete: body.is_established(today),
+            let committees =
+                crate::bodies::summaries(&state.pool, election_id, root, only_root).await?;
+            for body in committees
+                .into_iter()
+                .filter(|b| b.kind == "election_committee")
+            {
+                let established = body.is_established(today);
+                let figure = Figure {
+                    complete: established,
                     text: format!(
                         "{}: {} thành viên (luật định {}), {}",
                         body.name,
                         body.member_count()
                             .map_or("chưa rõ".to_string(), |n| n.to_string()),
                         body.range_text(),
-                        if body.is_established(today) {
+                        if established {
                             "đủ điều kiện"
                         } else {
                             "chưa đủ điều kiện"
                         }
                     ),
-                },
+                };
+                figures.insert(body.unit_id, figure);
             }
         }
         _ => return Ok(None),
-    };
-    Ok(Some(figure))
+    }
+    Ok(Some(figures))
 }
 
 pub struct EventRow {
@@ -394,25 +464,12 @@ pub struct Checked {
 /// blocked need a reason.
 pub fn check(form: &TaskForm, today: NaiveDate) -> Result<Checked, String> {
     let status = Status::parse(&form.status).ok_or("Trạng thái không hợp lệ.")?;
-    let reason = clean(&form.status_reason);
-    let evidence_number = clean(&form.evidence_number);
-    let evidence_signer = clean(&form.evidence_signer);
-    let evidence_date = match form.evidence_date.trim() {
-        "" => None,
-        text => Some(
-            NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                .or_else(|_| NaiveDate::parse_from_str(text, "%d/%m/%Y"))
-                .map_err(|_| format!("Ngày văn bản \"{text}\" không hợp lệ."))?,
-        ),
-    };
-    if let Some(date) = evidence_date
-        && date > today
-    {
-        return Err(format!(
-            "Ngày văn bản {} là ngày trong tương lai (hôm nay là {}).",
-            format::date(date),
-            format::date(today)
-        ));
+    let reason = form::text(&form.status_reason);
+    let evidence_number = form::text(&form.evidence_number);
+    let evidence_signer = form::text(&form.evidence_signer);
+    let evidence_date = form::date(&form.evidence_date)?;
+    if let Some(date) = evidence_date {
+        form::not_after_today("Ngày văn bản", date, today)?;
     }
     match status {
         Status::Done
@@ -449,7 +506,7 @@ pub fn check(form: &TaskForm, today: NaiveDate) -> Result<Checked, String> {
         evidence_number,
         evidence_date,
         evidence_signer,
-        note: clean(&form.note),
+        note: form::text(&form.note),
     })
 }
 
@@ -727,7 +784,7 @@ async fn send_back(
         &meta,
         id,
         "task.returned",
-        clean(&form.comment),
+        form::text(&form.comment),
     )
     .await
 }
@@ -745,40 +802,16 @@ async fn reopen(
         &meta,
         id,
         "task.reopened",
-        clean(&form.comment),
+        form::text(&form.comment),
     )
     .await
-}
-
-pub struct MyTask {
-    pub id: i64,
-    pub title_vi: String,
-    pub kind: String,
-    pub deadline: NaiveDate,
-    pub unit_name: String,
-    pub status: String,
-    pub evidence_date: Option<NaiveDate>,
-    pub review: String,
-}
-
-impl MyTask {
-    pub fn state(&self, today: &NaiveDate) -> TaskState {
-        let status = Status::parse(&self.status).unwrap_or(Status::NotStarted);
-        deadline::task_state(status, self.deadline, self.evidence_date, *today)
-    }
-    pub fn deadline_text(&self) -> String {
-        format::date(self.deadline)
-    }
-    pub fn status_label(&self) -> &'static str {
-        Status::parse(&self.status).map_or("", Status::label_vi)
-    }
 }
 
 #[derive(Template, WebTemplate)]
 #[template(path = "checklists/my_work.html")]
 struct MyWorkPage {
     layout: Layout,
-    tasks: Vec<MyTask>,
+    tasks: Vec<TaskLine>,
     today: NaiveDate,
     overdue: usize,
     due_soon: usize,
@@ -797,9 +830,9 @@ async fn my_work(
     let scope = user.scope.unit_id();
     let mut tasks = match &layout.election {
         Some(election) => sqlx::query_as!(
-            MyTask,
-            r#"SELECT t.id, c.title_vi, c.kind, (e.election_day - c.offset_days) AS "deadline!", u.name AS unit_name,
-                      t.status, t.evidence_date, t.review
+            TaskLine,
+            r#"SELECT t.id, c.title_vi, u.name AS unit_name, (e.election_day - c.offset_days) AS "deadline!",
+                      t.status, t.evidence_date
                  FROM tasks t
                  JOIN calendar_entries c ON c.id = t.calendar_entry_id
                  JOIN elections e ON e.id = c.election_id

@@ -14,9 +14,8 @@ use crate::audit::{self, Event};
 use crate::auth::guard::RequestMeta;
 use crate::auth::routes::EDITORS;
 use crate::auth::{Access, CurrentUser, Routes};
-use crate::bodies::pages::clean;
 use crate::web::conflict::{self, Field};
-use crate::web::{AppError, AppResult, flash, layout::Layout};
+use crate::web::{AppError, AppResult, flash, form, layout::Layout};
 
 const EDIT: Access = Access::Roles(EDITORS);
 
@@ -194,7 +193,7 @@ async fn set_total(
                     "Tổng số đại biểu phải là một số nguyên dương.",
                 ));
             };
-            let Some(reason) = clean(&form.reason) else {
+            let Some(reason) = form::text(&form.reason) else {
                 return Ok(flash::redirect(
                     &back,
                     "Cần ghi căn cứ (văn bản, cơ quan quyết định) cho số đã ấn định.",
@@ -261,7 +260,7 @@ fn check_constituency(
         .ok()
         .filter(|n| *n > 0)
         .ok_or("Số thứ tự đơn vị bầu cử phải là số nguyên dương.")?;
-    let name = clean(&form.name).unwrap_or_else(|| format!("Đơn vị bầu cử số {number}"));
+    let name = form::text(&form.name).unwrap_or_else(|| format!("Đơn vị bầu cử số {number}"));
     let seats = form
         .seats
         .trim()

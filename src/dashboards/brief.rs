@@ -16,7 +16,7 @@ use crate::audit::{self, Event};
 use crate::auth::guard::RequestMeta;
 use crate::auth::routes::AUDITORS;
 use crate::auth::{Access, CurrentUser, Routes};
-use crate::checklists::deadline::{self, Status, TaskState};
+use crate::checklists::deadline::{self, TaskState};
 use crate::clock::vietnam;
 use crate::web::{AppError, AppResult, flash, format, layout::Layout};
 
@@ -156,8 +156,7 @@ async fn build(state: &AppState, user: &CurrentUser) -> AppResult<(i64, i64, Bri
     let overdue = overdue_rows
         .into_iter()
         .filter(|row| {
-            let status = Status::parse(&row.status).unwrap_or(Status::NotStarted);
-            deadline::task_state(status, row.deadline, row.evidence_date, today)
+            deadline::state_of(&row.status, row.deadline, row.evidence_date, today)
                 == TaskState::Overdue
         })
         .map(|row| OverdueRow {

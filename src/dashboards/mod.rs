@@ -11,18 +11,18 @@ use std::collections::HashMap;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::{Access, CurrentUser, Routes};
-use crate::checklists::deadline::{self, Status, TaskState};
+use crate::checklists::TaskLine;
+use crate::checklists::deadline::{self, TaskState};
 use crate::clock::vietnam;
 use crate::elections::Election;
 use crate::units::{self, Reach, UnitDetail};
-use crate::web::export::{Cell, Table};
+use crate::web::export::{self, Cell, Table};
 use crate::web::{AppError, AppResult, format, layout::Layout};
 
 /// A unit with no change for this long while it has open tasks is "quiet".
@@ -325,7 +325,7 @@ async fn download(
         ],
         rows,
     };
-    export_response(&table, &file, "tong-hop")
+    table.download("tong-hop", export::extension(&file))
 }
 
 fn tally_cells(tally: &Tally) -> Vec<Cell> {
@@ -337,31 +337,6 @@ fn tally_cells(tally: &Tally) -> Vec<Cell> {
         Cell::Number(tally.open),
         Cell::Number(tally.not_applicable),
     ]
-}
-
-/// A table as the download its file name asks for (`….xlsx` or `….csv`).
-pub fn export_response(table: &Table, file: &str, name: &str) -> AppResult<Response> {
-    let (bytes, content_type, extension) = match file.rsplit_once('.').map(|(_, ext)| ext) {
-        Some("xlsx") => (
-            table.to_xlsx()?,
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "xlsx",
-        ),
-        Some("csv") => (table.to_csv()?, "text/csv; charset=utf-8", "csv"),
-        _ => return Err(AppError::NotFound),
-    };
-    let disposition = format!("attachment; filename=\"{name}.{extension}\"");
-    Ok((
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-            (
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_str(&disposition).map_err(anyhow::Error::from)?,
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
 }
 
 async fn compute(
@@ -421,8 +396,7 @@ async fn compute(
     let mut per_row: HashMap<i64, (Tally, Vec<Tally>)> = HashMap::new();
     let mut per_level: HashMap<String, Tally> = HashMap::new();
     for fact in &facts {
-        let status = Status::parse(&fact.status).unwrap_or(Status::NotStarted);
-        let task_state = deadline::task_state(status, fact.deadline, fact.evidence_date, today);
+        let task_state = deadline::state_of(&fact.status, fact.deadline, fact.evidence_date, today);
         let (tally, cells) = per_row
             .entry(fact.row_unit)
             .or_insert_with(|| (Tally::default(), vec![Tally::default(); columns.len()]));
@@ -577,34 +551,12 @@ struct TaskListQuery {
     state: String,
 }
 
-pub struct ListedTask {
-    pub id: i64,
-    pub title_vi: String,
-    pub unit_name: String,
-    pub deadline: NaiveDate,
-    pub status: String,
-    pub evidence_date: Option<NaiveDate>,
-}
-
-impl ListedTask {
-    pub fn state(&self, today: &NaiveDate) -> TaskState {
-        let status = Status::parse(&self.status).unwrap_or(Status::NotStarted);
-        deadline::task_state(status, self.deadline, self.evidence_date, *today)
-    }
-    pub fn deadline_text(&self) -> String {
-        format::date(self.deadline)
-    }
-    pub fn status_label(&self) -> &'static str {
-        Status::parse(&self.status).map_or("", Status::label_vi)
-    }
-}
-
 #[derive(Template, WebTemplate)]
 #[template(path = "dashboards/tasks.html")]
 struct TaskListPage {
     layout: Layout,
     root: UnitDetail,
-    tasks: Vec<ListedTask>,
+    tasks: Vec<TaskLine>,
     today: NaiveDate,
     /// The list's filter, for its download links.
     export_query: String,
@@ -615,14 +567,14 @@ async fn listed(
     state: &AppState,
     user: &CurrentUser,
     query: &TaskListQuery,
-) -> AppResult<(UnitDetail, Vec<ListedTask>)> {
+) -> AppResult<(UnitDetail, Vec<TaskLine>)> {
     let election = crate::elections::current(&state.pool)
         .await?
         .ok_or(AppError::NotFound)?;
     let root = root_of(state, user, &election, &query.unit).await?;
     let today = state.clock.today();
     let mut tasks = sqlx::query_as!(
-        ListedTask,
+        TaskLine,
         r#"SELECT t.id, c.title_vi, u.name AS unit_name, (e.election_day - c.offset_days) AS "deadline!",
                   t.status, t.evidence_date
              FROM tasks t JOIN units u ON u.id = t.unit_id
@@ -697,7 +649,7 @@ async fn task_list_download(
             })
             .collect(),
     };
-    export_response(&table, &file, "cong-viec")
+    table.download("cong-viec", export::extension(&file))
 }
 
 #[cfg(test)]

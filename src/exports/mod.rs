@@ -2,8 +2,7 @@
 //! the unit and everything below it, as XLSX or as CSV with a BOM.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use crate::AppState;
 use crate::auth::{Access, CurrentUser, Routes};
@@ -54,26 +53,7 @@ async fn download(
         "polling-areas" => polling_areas(&state, election.id, unit.id).await?,
         _ => return Err(AppError::NotFound),
     };
-    let (bytes, content_type) = match extension {
-        "csv" => (table.to_csv()?, "text/csv; charset=utf-8"),
-        "xlsx" => (
-            table.to_xlsx()?,
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
-        _ => return Err(AppError::NotFound),
-    };
-    let disposition = format!("attachment; filename=\"{list}-{level}-{gso_code}.{extension}\"");
-    Ok((
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-            (
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_str(&disposition).map_err(anyhow::Error::from)?,
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    table.download(&format!("{list}-{level}-{gso_code}"), extension)
 }
 
 async fn bodies(state: &AppState, election_id: i64, unit_id: i64) -> AppResult<Table> {

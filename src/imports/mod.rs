@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Multipart, Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
@@ -128,22 +128,7 @@ async fn template() -> AppResult<Response> {
         headers: AREA_HEADERS.to_vec(),
         rows: vec![example],
     };
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                ),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_static("attachment; filename=\"mau-khu-vuc-bo-phieu.xlsx\""),
-            ),
-        ],
-        table.to_xlsx()?,
-    )
-        .into_response())
+    table.download("mau-khu-vuc-bo-phieu", "xlsx")
 }
 
 async fn upload(

@@ -13,10 +13,9 @@ use crate::audit::{self, Event};
 use crate::auth::guard::RequestMeta;
 use crate::auth::routes::EDITORS;
 use crate::auth::{Access, CurrentUser, Routes};
-use crate::bodies::pages::clean;
 use crate::units::{self, Reach};
 use crate::web::conflict::{self, Field};
-use crate::web::{AppError, AppResult, flash, format};
+use crate::web::{AppError, AppResult, flash, form, format};
 
 const EDIT: Access = Access::Roles(EDITORS);
 
@@ -138,8 +137,8 @@ fn check_area(form: &AreaForm) -> Result<AreaFields, String> {
     }
     Ok(AreaFields {
         number,
-        name: clean(&form.name).unwrap_or_else(|| format!("Khu vực bỏ phiếu số {number}")),
-        address: clean(&form.address),
+        name: form::text(&form.name).unwrap_or_else(|| format!("Khu vực bỏ phiếu số {number}")),
+        address: form::text(&form.address),
         voters,
         kind: kind.to_string(),
     })

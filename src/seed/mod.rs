@@ -319,7 +319,8 @@ async fn insert_races_and_councils(
     .await?;
     sqlx::query!(
         r#"INSERT INTO councils (race_id, unit_id)
-           SELECT r.id, tree.id FROM races r JOIN unit_subtree($2) tree ON tree.level = r.council_level
+           SELECT r.id, u.id FROM races r
+             JOIN units u ON u.level = r.council_level AND u.ancestors @> ARRAY[$2::bigint] AND u.valid_to IS NULL
             WHERE r.election_id = $1
            ON CONFLICT (race_id, unit_id) DO NOTHING"#,
         election_id,
@@ -402,7 +403,9 @@ async fn insert_tasks(tx: &mut PgConnection, election_id: i64) -> sqlx::Result<(
     let notes: Vec<String> = reported.iter().map(|r| r.note.to_string()).collect();
     sqlx::query!(
         r#"WITH tree AS (
-               SELECT s.id, s.level FROM elections e, unit_subtree(e.unit_id) s WHERE e.id = $1
+               SELECT u.id, u.level FROM elections e
+                 JOIN units u ON u.ancestors @> ARRAY[e.unit_id] AND u.valid_to IS NULL
+                WHERE e.id = $1
            ),
            reported AS (
                SELECT * FROM unnest($2::text[], $3::text[], $4::date[], $5::text[]) AS r(code, level, day, note)
@@ -526,7 +529,9 @@ async fn insert_body(
 pub async fn counts(pool: &PgPool, election_id: i64) -> anyhow::Result<Counts> {
     let row = sqlx::query!(
         r#"WITH tree AS (
-               SELECT s.id, s.level FROM elections e, unit_subtree(e.unit_id) s WHERE e.id = $1
+               SELECT u.id, u.level FROM elections e
+                 JOIN units u ON u.ancestors @> ARRAY[e.unit_id] AND u.valid_to IS NULL
+                WHERE e.id = $1
            )
            SELECT (SELECT count(*) FROM tree WHERE level = 'province') AS "provinces!",
                   (SELECT count(*) FROM tree WHERE level = 'district') AS "districts!",

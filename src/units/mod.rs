@@ -195,7 +195,7 @@ async fn show(
     Path((level, gso_code)): Path<(String, String)>,
 ) -> AppResult<UnitPage> {
     let unit = from_path(&state.pool, &user, &level, &gso_code, Reach::Read).await?;
-    let mut ancestors = ancestors(&state.pool, unit.id).await?;
+    let mut ancestors = ancestors(&state.pool, &unit).await?;
     for link in &mut ancestors {
         link.readable = user.scope.can_read(&link.ancestors);
     }
@@ -305,19 +305,15 @@ pub async fn find(pool: &PgPool, level: &str, gso_code: i32) -> sqlx::Result<Opt
     .await
 }
 
-/// The unit's ancestors, the top first.
-async fn ancestors(pool: &PgPool, unit_id: i64) -> sqlx::Result<Vec<UnitLink>> {
+/// The unit's ancestors, the top first, read off its `ancestors` array.
+async fn ancestors(pool: &PgPool, unit: &UnitDetail) -> sqlx::Result<Vec<UnitLink>> {
+    let above = &unit.ancestors[..unit.ancestors.len().saturating_sub(1)];
     sqlx::query_as!(
         UnitLink,
-        r#"WITH RECURSIVE up AS (
-               SELECT parent_id, 0 AS steps FROM units WHERE id = $1
-               UNION ALL
-               SELECT u.parent_id, up.steps + 1 FROM units u JOIN up ON u.id = up.parent_id
-           )
-           SELECT u.level, u.gso_code, u.name, u.ancestors, false AS "readable!"
-             FROM up JOIN units u ON u.id = up.parent_id
-            ORDER BY up.steps DESC"#,
-        unit_id
+        r#"SELECT level, gso_code, name, ancestors, false AS "readable!"
+             FROM units WHERE id = ANY($1)
+            ORDER BY cardinality(ancestors)"#,
+        above
     )
     .fetch_all(pool)
     .await

@@ -6,12 +6,12 @@ pub mod admin;
 
 use chrono::{DateTime, FixedOffset};
 use sqlx::{PgConnection, PgPool};
-use unicode_normalization::UnicodeNormalization;
 
 use crate::audit::{self, Actor, Event};
 use crate::auth::password::{self, Hasher};
 use crate::auth::{Role, Routes};
 use crate::units::UnitRef;
+use crate::web::form;
 
 pub fn routes() -> Routes {
     account::routes().merge(admin::routes())
@@ -64,11 +64,6 @@ pub struct ValidUser {
     pub email: Option<String>,
 }
 
-fn optional(text: &str) -> Option<String> {
-    let text: String = text.trim().nfc().collect();
-    (!text.is_empty()).then_some(text)
-}
-
 pub fn valid_username(username: &str) -> Option<String> {
     let username = username.trim().to_lowercase();
     let ok = (3..=64).contains(&username.len())
@@ -81,7 +76,7 @@ pub fn valid_username(username: &str) -> Option<String> {
 /// Checks every field and resolves the unit.
 pub async fn validate(pool: &PgPool, input: &NewUser) -> Result<ValidUser, Invalid> {
     let username = valid_username(&input.username).ok_or(Invalid::Username)?;
-    let full_name = optional(&input.full_name).ok_or(Invalid::FullName)?;
+    let full_name = form::text(&input.full_name).ok_or(Invalid::FullName)?;
     let role = Role::parse(input.role.trim()).ok_or(Invalid::Role)?;
     let unit_id = resolve_unit(pool, role, &input.unit).await?;
     Ok(ValidUser {
@@ -89,8 +84,8 @@ pub async fn validate(pool: &PgPool, input: &NewUser) -> Result<ValidUser, Inval
         full_name,
         role,
         unit_id,
-        phone: optional(&input.phone),
-        email: optional(&input.email),
+        phone: form::text(&input.phone),
+        email: form::text(&input.email),
     })
 }
 

@@ -1,6 +1,11 @@
 //! Downloads for spreadsheets. CSV carries a byte-order mark so Excel reads Vietnamese correctly,
 //! and any cell that a spreadsheet would take for a formula is neutralised.
 
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+
+use super::{AppError, AppResult};
+
 /// A cell a spreadsheet would run as a formula (`= + - @`, or a tab or carriage return first)
 /// gets a leading apostrophe, so it is shown as text.
 pub fn neutralise(cell: &str) -> String {
@@ -11,7 +16,7 @@ pub fn neutralise(cell: &str) -> String {
 }
 
 /// A CSV file (UTF-8 with a BOM) with a header row.
-pub fn csv(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> anyhow::Result<Vec<u8>> {
+fn csv(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> anyhow::Result<Vec<u8>> {
     let mut writer = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
     writer.write_record(header)?;
     for row in rows {
@@ -75,6 +80,11 @@ impl Cell {
     }
 }
 
+/// The extension of a requested file name: "tong-hop.xlsx" → "xlsx".
+pub fn extension(file: &str) -> &str {
+    file.rsplit_once('.').map_or("", |(_, extension)| extension)
+}
+
 /// A table to download: a name (sheet and file), headers, rows.
 pub struct Table {
     pub name: &'static str,
@@ -83,6 +93,31 @@ pub struct Table {
 }
 
 impl Table {
+    /// The table as a download, in the format `extension` names ("xlsx" or "csv"), offered as
+    /// `<file_name>.<extension>`; another extension names nothing (404).
+    pub fn download(&self, file_name: &str, extension: &str) -> AppResult<Response> {
+        let (bytes, content_type) = match extension {
+            "xlsx" => (
+                self.to_xlsx()?,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+            "csv" => (self.to_csv()?, "text/csv; charset=utf-8"),
+            _ => return Err(AppError::NotFound),
+        };
+        let disposition = format!("attachment; filename=\"{file_name}.{extension}\"");
+        Ok((
+            [
+                (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+                (
+                    header::CONTENT_DISPOSITION,
+                    HeaderValue::from_str(&disposition).map_err(anyhow::Error::from)?,
+                ),
+            ],
+            bytes,
+        )
+            .into_response())
+    }
+
     pub fn to_csv(&self) -> anyhow::Result<Vec<u8>> {
         csv(
             &self.headers,

@@ -4,6 +4,7 @@ pub mod conflict;
 pub mod error;
 pub mod export;
 pub mod flash;
+pub mod form;
 pub mod format;
 pub mod layout;
 pub mod static_files;

@@ -66,7 +66,7 @@ async fn every_unit_has_exactly_one_task_per_calendar_entry_of_its_level() {
         "WITH expected AS (
              SELECT c.id AS entry, u.id AS unit FROM calendar_entries c
                JOIN elections e ON e.id = c.election_id
-               JOIN unit_subtree(e.unit_id) u ON u.level = ANY (c.levels)
+               JOIN units u ON u.ancestors @> ARRAY[e.unit_id] AND u.level = ANY (c.levels)
          ),
          actual AS (SELECT calendar_entry_id AS entry, unit_id AS unit, count(*) AS n FROM tasks GROUP BY 1, 2)
          SELECT count(*) FROM expected e FULL JOIN actual a USING (entry, unit)

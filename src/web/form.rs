@@ -1,0 +1,72 @@
+//! Reading form fields the same way everywhere: text trimmed and in Unicode NFC, dates written
+//! either as the browser's date field sends them or as people type them (dd/mm/yyyy).
+
+use chrono::NaiveDate;
+use unicode_normalization::UnicodeNormalization;
+
+use super::format;
+
+/// Text as stored: trimmed, NFC (the same Vietnamese typed on any keyboard), empty as none.
+pub fn text(value: &str) -> Option<String> {
+    let value: String = value.trim().nfc().collect();
+    (!value.is_empty()).then_some(value)
+}
+
+/// A date field: empty is none; anything else must be yyyy-mm-dd or dd/mm/yyyy.
+pub fn date(value: &str) -> Result<Option<NaiveDate>, String> {
+    match value.trim() {
+        "" => Ok(None),
+        value => NaiveDate::parse_from_str(value, "%Y-%m-%d")
+            .or_else(|_| NaiveDate::parse_from_str(value, "%d/%m/%Y"))
+            .map(Some)
+            .map_err(|_| format!("Ngày \"{value}\" không hợp lệ; ghi theo dạng ngày/tháng/năm.")),
+    }
+}
+
+/// A document cannot be dated after today; `what` names it ("Ngày quyết định").
+pub fn not_after_today(what: &str, day: NaiveDate, today: NaiveDate) -> Result<(), String> {
+    if day > today {
+        return Err(format!(
+            "{what} {} là ngày trong tương lai (hôm nay là {}).",
+            format::date(day),
+            format::date(today)
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_in_either_spelling() {
+        let day = NaiveDate::from_ymd_opt(2021, 4, 3);
+        assert_eq!(date("2021-04-03"), Ok(day));
+        assert_eq!(date(" 03/04/2021 "), Ok(day));
+        assert_eq!(date(""), Ok(None));
+        assert!(date("3 tháng 4").is_err());
+    }
+
+    #[test]
+    fn text_is_trimmed_and_composed() {
+        assert_eq!(
+            text("  Ha\u{300} "),
+            Some("Hà".to_string()),
+            "a decomposed accent is composed"
+        );
+        assert_eq!(text("   "), None);
+    }
+
+    #[test]
+    fn today_is_allowed_tomorrow_is_not() {
+        let today = NaiveDate::from_ymd_opt(2021, 1, 27).unwrap();
+        assert!(not_after_today("Ngày", today, today).is_ok());
+        let message =
+            not_after_today("Ngày văn bản", today.succ_opt().unwrap(), today).unwrap_err();
+        assert_eq!(
+            message,
+            "Ngày văn bản 28/01/2021 là ngày trong tương lai (hôm nay là 27/01/2021)."
+        );
+    }
+}
