@@ -60,8 +60,12 @@ async fn overdue_cells_and_quiet_units_show_who_to_call() {
         .page("/dashboard?kind=legal&level=commune&sort=overdue")
         .await;
     assert!(
-        legal.contains("value=\"legal\" selected")
-            || legal.contains("<option value=\"legal\" selected>")
+        legal.contains("<option value=\"legal\" selected>"),
+        "the filter is kept in the page"
+    );
+    assert!(
+        legal.contains("<option value=\"overdue\" selected>"),
+        "and the sort"
     );
 }
 
