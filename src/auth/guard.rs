@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use super::{Role, Scope, csrf, session};
 use crate::AppState;
 use crate::audit::{self, Actor};
+use crate::i18n::{self, Lang};
 use crate::web::{AppError, flash};
 
 /// The signed-in user of a request.
@@ -161,7 +162,11 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
     }
 
     let path = request.uri().path().to_string();
-    let mut response = next.run(request).await;
+    let lang = match &user {
+        Some(user) => Lang::from_code(&user.language),
+        None => Lang::from_code(cookies.get(i18n::COOKIE).unwrap_or_default()),
+    };
+    let mut response = i18n::scope(lang, next.run(request)).await;
 
     // A 405 comes from the router itself (a known path, another method): no handler ran.
     if !checked.is_marked() && response.status() != axum::http::StatusCode::METHOD_NOT_ALLOWED {

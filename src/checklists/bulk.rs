@@ -55,6 +55,7 @@ pub struct Row {
 pub struct EntryChoice {
     pub code: String,
     pub title_vi: String,
+    pub title_en: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -100,7 +101,7 @@ async fn rows(
 async fn entries(state: &AppState) -> sqlx::Result<Vec<EntryChoice>> {
     sqlx::query_as!(
         EntryChoice,
-        "SELECT code, title_vi FROM calendar_entries WHERE 'commune' = ANY (levels) AND retired_at IS NULL
+        "SELECT code, title_vi, title_en FROM calendar_entries WHERE 'commune' = ANY (levels) AND retired_at IS NULL
           ORDER BY offset_days DESC, code"
     )
     .fetch_all(&state.pool)

@@ -33,6 +33,7 @@ pub struct EntryRow {
     pub id: i64,
     pub code: String,
     pub title_vi: String,
+    pub title_en: String,
     pub kind: String,
     pub offset_days: i32,
     pub levels: Vec<String>,
@@ -85,7 +86,7 @@ async fn show(
     };
     let entries = sqlx::query_as!(
         EntryRow,
-        r#"SELECT c.id, c.code, c.title_vi, c.kind, c.offset_days, c.levels,
+        r#"SELECT c.id, c.code, c.title_vi, c.title_en, c.kind, c.offset_days, c.levels,
                   (e.election_day - c.offset_days) AS "deadline!", c.version
              FROM calendar_entries c JOIN elections e ON e.id = c.election_id
             WHERE c.election_id = $1 AND c.retired_at IS NULL

@@ -17,6 +17,7 @@ pub struct TaskRow {
     pub id: i64,
     pub code: String,
     pub title_vi: String,
+    pub title_en: String,
     pub kind: String,
     pub offset_days: i32,
     pub deadline: NaiveDate,
@@ -62,6 +63,7 @@ impl TaskRow {
 pub struct TaskLine {
     pub id: i64,
     pub title_vi: String,
+    pub title_en: String,
     pub unit_name: String,
     pub deadline: NaiveDate,
     pub status: String,
@@ -88,7 +90,7 @@ pub async fn tasks_of_unit(
 ) -> sqlx::Result<Vec<TaskRow>> {
     sqlx::query_as!(
         TaskRow,
-        r#"SELECT t.id, c.code, c.title_vi, c.kind, c.offset_days,
+        r#"SELECT t.id, c.code, c.title_vi, c.title_en, c.kind, c.offset_days,
                   (e.election_day - c.offset_days) AS "deadline!",
                   t.status, t.evidence_number, t.evidence_date, t.evidence_signer
              FROM tasks t

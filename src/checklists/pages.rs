@@ -40,6 +40,7 @@ pub struct Task {
     pub election_id: i64,
     pub code: String,
     pub title_vi: String,
+    pub title_en: String,
     pub kind: String,
     pub offset_days: i32,
     pub deadline: NaiveDate,
@@ -86,7 +87,7 @@ impl Task {
 pub(super) async fn load(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<Task> {
     let task = sqlx::query_as!(
         Task,
-        r#"SELECT t.id, c.election_id, c.code, c.title_vi, c.kind, c.offset_days,
+        r#"SELECT t.id, c.election_id, c.code, c.title_vi, c.title_en, c.kind, c.offset_days,
                   (e.election_day - c.offset_days) AS "deadline!",
                   u.id AS unit_id, u.level AS unit_level, u.gso_code AS unit_gso_code, u.name AS unit_name,
                   u.ancestors AS unit_ancestors, t.status, t.status_reason, t.evidence_number, t.evidence_date,
@@ -115,7 +116,7 @@ pub(super) async fn commune_tasks(
 ) -> sqlx::Result<Vec<Task>> {
     sqlx::query_as!(
         Task,
-        r#"SELECT t.id, c.election_id, c.code, c.title_vi, c.kind, c.offset_days,
+        r#"SELECT t.id, c.election_id, c.code, c.title_vi, c.title_en, c.kind, c.offset_days,
                   (e.election_day - c.offset_days) AS "deadline!",
                   u.id AS unit_id, u.level AS unit_level, u.gso_code AS unit_gso_code, u.name AS unit_name,
                   u.ancestors AS unit_ancestors, t.status, t.status_reason, t.evidence_number, t.evidence_date,
@@ -831,7 +832,7 @@ async fn my_work(
     let mut tasks = match &layout.election {
         Some(election) => sqlx::query_as!(
             TaskLine,
-            r#"SELECT t.id, c.title_vi, u.name AS unit_name, (e.election_day - c.offset_days) AS "deadline!",
+            r#"SELECT t.id, c.title_vi, c.title_en, u.name AS unit_name, (e.election_day - c.offset_days) AS "deadline!",
                       t.status, t.evidence_date
                  FROM tasks t
                  JOIN calendar_entries c ON c.id = t.calendar_entry_id

@@ -125,6 +125,7 @@ impl Tally {
 pub struct Column {
     pub code: String,
     pub title_vi: String,
+    pub title_en: String,
     pub deadline: NaiveDate,
     pub legal: bool,
 }
@@ -168,6 +169,7 @@ impl Row {
 /// A legal deadline ahead, and how many units have met it.
 pub struct Upcoming {
     pub title_vi: String,
+    pub title_en: String,
     pub deadline: NaiveDate,
     pub done: i64,
     pub total: i64,
@@ -368,7 +370,7 @@ async fn compute(
     .await?;
 
     let columns = sqlx::query!(
-        r#"SELECT c.code, c.title_vi, c.kind, (e.election_day - c.offset_days) AS "deadline!"
+        r#"SELECT c.code, c.title_vi, c.title_en, c.kind, (e.election_day - c.offset_days) AS "deadline!"
              FROM calendar_entries c JOIN elections e ON e.id = c.election_id
             WHERE c.election_id = $1 AND c.retired_at IS NULL AND ($2 = '' OR c.kind = $2)
               AND c.levels <> ARRAY['country']
@@ -383,6 +385,7 @@ async fn compute(
         legal: c.kind == "legal",
         code: c.code,
         title_vi: c.title_vi,
+        title_en: c.title_en,
         deadline: c.deadline,
     })
     .collect::<Vec<_>>();
@@ -497,6 +500,7 @@ async fn compute(
             }
             Upcoming {
                 title_vi: column.title_vi.clone(),
+                title_en: column.title_en.clone(),
                 deadline: column.deadline,
                 done: cell.done(),
                 total: cell.applicable(),
@@ -575,7 +579,7 @@ async fn listed(
     let today = state.clock.today();
     let mut tasks = sqlx::query_as!(
         TaskLine,
-        r#"SELECT t.id, c.title_vi, u.name AS unit_name, (e.election_day - c.offset_days) AS "deadline!",
+        r#"SELECT t.id, c.title_vi, c.title_en, u.name AS unit_name, (e.election_day - c.offset_days) AS "deadline!",
                   t.status, t.evidence_date
              FROM tasks t JOIN units u ON u.id = t.unit_id
              JOIN calendar_entries c ON c.id = t.calendar_entry_id JOIN elections e ON e.id = c.election_id

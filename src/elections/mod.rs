@@ -68,6 +68,7 @@ impl RaceRow {
 
 pub struct Milestone {
     pub title_vi: String,
+    pub title_en: String,
     pub kind: String,
     pub deadline: NaiveDate,
 }
@@ -124,7 +125,7 @@ async fn home(State(state): State<AppState>, layout: Layout) -> AppResult<HomePa
     .await?;
     let milestones = sqlx::query_as!(
         Milestone,
-        r#"SELECT c.title_vi, c.kind, (e.election_day - c.offset_days) AS "deadline!"
+        r#"SELECT c.title_vi, c.title_en, c.kind, (e.election_day - c.offset_days) AS "deadline!"
              FROM calendar_entries c JOIN elections e ON e.id = c.election_id
             WHERE c.election_id = $1 AND c.retired_at IS NULL AND e.election_day - c.offset_days >= $2
             ORDER BY c.offset_days DESC, c.code

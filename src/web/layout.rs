@@ -1,6 +1,8 @@
 //! What every page shows around its content: the product, the election and its countdown, the
 //! signed-in user with the links their role may follow, and the CSRF token for its forms.
 
+use std::fmt::Display;
+
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use chrono::NaiveDate;
@@ -11,6 +13,7 @@ use crate::auth::CurrentUser;
 use crate::auth::guard::RequestMeta;
 use crate::auth::routes::{ADMINS, AUDITORS, Access};
 use crate::elections::Election;
+use crate::i18n::{self, Lang};
 
 pub struct Layout {
     pub election: Option<Election>,
@@ -21,6 +24,10 @@ pub struct Layout {
     pub csrf: String,
     /// A message from the page that redirected here.
     pub flash: Option<String>,
+    /// The language the page is drawn in.
+    pub lang: Lang,
+    /// This page's path and query, for the language switch to come back to.
+    pub path: String,
 }
 
 impl Layout {
@@ -32,7 +39,48 @@ impl Layout {
             user: None,
             csrf: String::new(),
             flash: None,
+            lang: i18n::current(),
+            path: "/".to_string(),
         }
+    }
+
+    /// Vietnamese text, or a finished Vietnamese message, in the page's language.
+    pub fn t(&self, vi: impl AsRef<str>) -> String {
+        self.lang.t(vi.as_ref()).into_owned()
+    }
+
+    /// A sentence with a value in it, at the `{}` of `pattern`.
+    pub fn f(&self, pattern: &str, a: impl Display) -> String {
+        self.fill(pattern, &[&a])
+    }
+
+    /// A sentence with two values in it, in order.
+    pub fn f2(&self, pattern: &str, a: impl Display, b: impl Display) -> String {
+        self.fill(pattern, &[&a, &b])
+    }
+
+    /// A sentence with three values in it, in order.
+    pub fn f3(&self, pattern: &str, a: impl Display, b: impl Display, c: impl Display) -> String {
+        self.fill(pattern, &[&a, &b, &c])
+    }
+
+    fn fill(&self, pattern: &str, values: &[&dyn Display]) -> String {
+        let mut vi = String::with_capacity(pattern.len() + 8 * values.len());
+        let mut values = values.iter();
+        for (i, piece) in pattern.split("{}").enumerate() {
+            if i > 0
+                && let Some(value) = values.next()
+            {
+                vi.push_str(&value.to_string());
+            }
+            vi.push_str(piece);
+        }
+        self.lang.t(&vi).into_owned()
+    }
+
+    /// One of two texts kept side by side in the database.
+    pub fn pick(&self, vi: impl AsRef<str>, en: impl AsRef<str>) -> String {
+        self.lang.pick(vi.as_ref(), en.as_ref()).to_string()
     }
 
     /// The application's today, as dd/mm/yyyy.
@@ -92,6 +140,11 @@ impl FromRequestParts<AppState> for Layout {
             user,
             csrf: meta.csrf_token,
             flash: meta.flash,
+            lang: i18n::current(),
+            path: parts
+                .uri
+                .path_and_query()
+                .map_or_else(|| "/".to_string(), |p| p.as_str().to_string()),
         })
     }
 }

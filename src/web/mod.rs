@@ -80,6 +80,7 @@ pub fn routes() -> Routes {
         .get("/readyz", Access::Public, readyz)
         .get("/static/{file}", Access::Public, static_files::serve)
         .merge(crate::auth::login::routes())
+        .merge(crate::i18n::switch::routes())
         .merge(crate::users::routes())
         .merge(crate::audit::pages::routes())
         .merge(crate::elections::routes())
