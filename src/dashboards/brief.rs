@@ -40,6 +40,9 @@ pub struct OverdueRow {
     pub locality: String,
     pub unit: String,
     pub task: String,
+    /// The task's English title; absent in briefs saved before there was one.
+    #[serde(default)]
+    pub task_en: String,
     pub deadline: String,
     pub contacts: String,
 }
@@ -48,6 +51,8 @@ pub struct OverdueRow {
 pub struct UpcomingRow {
     pub deadline: String,
     pub title: String,
+    #[serde(default)]
+    pub title_en: String,
 }
 
 /// Everything a brief prints.
@@ -132,7 +137,7 @@ async fn build(state: &AppState, user: &CurrentUser) -> AppResult<(i64, i64, Bri
     };
 
     let overdue_rows = sqlx::query!(
-        r#"SELECT l.name AS locality, u.name AS unit, c.title_vi, (e.election_day - c.offset_days) AS "deadline!",
+        r#"SELECT l.name AS locality, u.name AS unit, c.title_vi, c.title_en, (e.election_day - c.offset_days) AS "deadline!",
                   t.status, t.evidence_date,
                   (SELECT string_agg(us.full_name || coalesce(' (' || us.phone || ')', ''), ', ' ORDER BY us.full_name)
                      FROM users us WHERE us.unit_id = u.id AND us.disabled_at IS NULL
@@ -163,6 +168,7 @@ async fn build(state: &AppState, user: &CurrentUser) -> AppResult<(i64, i64, Bri
             locality: row.locality,
             unit: row.unit,
             task: row.title_vi,
+            task_en: row.title_en,
             deadline: format::date(row.deadline),
             contacts: row
                 .contacts
@@ -185,6 +191,7 @@ async fn build(state: &AppState, user: &CurrentUser) -> AppResult<(i64, i64, Bri
         .map(|c| UpcomingRow {
             deadline: format::date(c.deadline),
             title: c.title_vi.clone(),
+            title_en: c.title_en.clone(),
         })
         .collect();
     let as_of = state

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 
+use crate::i18n;
 use crate::web::format;
 
 /// On a day: how many tasks were due by then, and how many were done by then.
@@ -77,15 +78,19 @@ pub fn svg(points: &[Point]) -> String {
     );
     let first = points.first().map(Point::day_text).unwrap_or_default();
     let last = points.last().map(Point::day_text).unwrap_or_default();
+    // Drawn inside the page, so its words are in the page's language.
+    let label = i18n::t("Số công việc đến hạn và đã xong theo thời gian");
+    let due_key = i18n::t("đến hạn");
+    let done_key = i18n::t("đã xong");
     format!(
-        r##"<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="Số công việc đến hạn và đã xong theo thời gian">
+        r##"<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{label}">
 <line x1="{PAD}" y1="{b}" x2="{r}" y2="{b}" stroke="#999"/><line x1="{PAD}" y1="{PAD}" x2="{PAD}" y2="{b}" stroke="#999"/>
 <text x="{PAD}" y="{t}" font-size="11">{first}</text><text x="{r}" y="{t}" font-size="11" text-anchor="end">{last}</text>
 <text x="{l}" y="{top}" font-size="11" text-anchor="end">{max}</text><text x="{l}" y="{b}" font-size="11" text-anchor="end">0</text>
 <polyline points="{due}" fill="none" stroke="#a11d1d" stroke-width="2" stroke-dasharray="6 3"/>
 <polyline points="{done}" fill="none" stroke="#1b6e3a" stroke-width="3"/>
-<text x="{r}" y="{key1}" font-size="11" text-anchor="end" fill="#a11d1d">- - đến hạn</text>
-<text x="{r}" y="{key2}" font-size="11" text-anchor="end" fill="#1b6e3a">— đã xong</text>
+<text x="{r}" y="{key1}" font-size="11" text-anchor="end" fill="#a11d1d">- - {due_key}</text>
+<text x="{r}" y="{key2}" font-size="11" text-anchor="end" fill="#1b6e3a">— {done_key}</text>
 </svg>"##,
         b = HEIGHT - PAD,
         r = WIDTH - PAD,

@@ -63,6 +63,22 @@ impl Lang {
         }
     }
 
+    /// A sentence with values: `pattern` has a `{}` for each value, in order. The pattern and
+    /// each value are translated on their own, so a value can never be mistaken for wording.
+    pub fn format(self, pattern: &str, values: &[String]) -> String {
+        match self {
+            Lang::Vi => fill(pattern, values.iter().map(|v| Cow::Borrowed(v.as_str()))),
+            Lang::En => {
+                let english_pattern = CATALOG
+                    .exact
+                    .get(pattern.trim())
+                    .copied()
+                    .unwrap_or(pattern);
+                fill(english_pattern, values.iter().map(|v| english(v)))
+            }
+        }
+    }
+
     /// One of two texts kept side by side in the database (`title_vi`, `title_en`).
     pub fn pick<'a>(self, vi: &'a str, en: &'a str) -> &'a str {
         match self {
@@ -106,9 +122,8 @@ static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
     for (vi, en) in entries() {
         if vi.contains("{}") {
             patterns.push((vi.split("{}").collect::<Vec<_>>(), en));
-        } else {
-            exact.insert(vi, en);
         }
+        exact.insert(vi, en);
     }
     // Longer patterns first, so "Còn {} ngày đến ngày bầu cử" wins over "Còn {} ngày".
     patterns.sort_by_key(|(pieces, _)| {
@@ -133,12 +148,47 @@ fn english(vi: &str) -> Cow<'_, str> {
     if let Some(en) = CATALOG.exact.get(trimmed) {
         return Cow::Borrowed(en);
     }
+    // Several patterns may fit ("{} thành viên" and "{} · {}: {}"); the best is the one whose
+    // values translate most fully, then the one with the most fixed wording.
+    let mut best: Option<(usize, usize, String)> = None;
     for (pieces, en) in &CATALOG.patterns {
-        if let Some(values) = match_pattern(pieces, trimmed) {
-            return Cow::Owned(fill(en, &values));
+        let Some(values) = match_pattern(pieces, trimmed) else {
+            continue;
+        };
+        let holes = values.len();
+        let translated: Vec<Cow<str>> = values.into_iter().map(english).collect();
+        let understood = translated
+            .iter()
+            .filter(|v| !v.chars().any(is_vietnamese_letter))
+            .count();
+        // Patterns are sorted longest first, so on a tie the first one found stays.
+        let score = understood * 100 / holes.max(1);
+        if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
+            best = Some((score, holes, fill(en, translated.into_iter())));
+        }
+    }
+    if let Some((_, _, text)) = best {
+        return Cow::Owned(text);
+    }
+    // A list ("Tỉnh, Huyện, Xã") whose every item is catalogued.
+    if trimmed.contains(", ") {
+        let items: Option<Vec<&str>> = trimmed
+            .split(", ")
+            .map(|item| CATALOG.exact.get(item).copied())
+            .collect();
+        if let Some(items) = items {
+            return Cow::Owned(items.join(", "));
         }
     }
     Cow::Borrowed(vi)
+}
+
+/// A letter only Vietnamese uses, which English text never holds.
+pub fn is_vietnamese_letter(c: char) -> bool {
+    "ăâđêôơưĂÂĐÊÔƠƯ".contains(c)
+        || ('\u{00C0}'..='\u{00FD}').contains(&c)
+        || ('\u{1EA0}'..='\u{1EF9}').contains(&c)
+        || matches!(c, 'ĩ' | 'Ĩ' | 'ũ' | 'Ũ')
 }
 
 /// The values in the holes of a pattern, when `text` has its shape. Each hole takes at least one
@@ -167,17 +217,16 @@ fn match_pattern<'a>(pieces: &[&str], text: &'a str) -> Option<Vec<&'a str>> {
     Some(values)
 }
 
-/// The English pattern with its holes filled, in order, by the values translated in turn.
-fn fill(en: &str, values: &[&str]) -> String {
-    let mut out = String::with_capacity(en.len() + 16);
-    let mut values = values.iter();
-    let mut pieces = en.split("{}");
+/// A pattern with its holes filled, in order.
+fn fill<'a>(pattern: &str, mut values: impl Iterator<Item = Cow<'a, str>>) -> String {
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let mut pieces = pattern.split("{}");
     if let Some(first) = pieces.next() {
         out.push_str(first);
     }
     for piece in pieces {
         if let Some(value) = values.next() {
-            out.push_str(&english(value));
+            out.push_str(&value);
         }
         out.push_str(piece);
     }

@@ -48,12 +48,7 @@ fn source(folder: &str, extension: &str) -> Vec<(PathBuf, String)> {
 }
 
 fn is_vietnamese(text: &str) -> bool {
-    text.chars().any(|c| {
-        "ăâđêôơưĂÂĐÊÔƠƯ".contains(c)
-            || ('\u{00C0}'..='\u{00FD}').contains(&c)
-            || ('\u{1EA0}'..='\u{1EF9}').contains(&c)
-            || matches!(c, 'ĩ' | 'Ĩ' | 'ũ' | 'Ũ')
-    })
+    text.chars().any(is_vietnamese_letter)
 }
 
 fn catalogued(key: &str) -> bool {
@@ -330,6 +325,15 @@ fn values_in_a_message_are_translated_in_turn() {
         "Status \"Blocked\" needs a reason."
     );
     assert_eq!(Lang::En.t("Hoàn thành cấp xã"), "Completion, commune level");
+}
+
+#[test]
+fn the_pattern_whose_values_translate_wins() {
+    assert_eq!(
+        Lang::En.t("Xã Đầm Hà · Tổ bầu cử số 2: chưa có thành viên"),
+        "Xã Đầm Hà · Polling group no. 2: no members yet"
+    );
+    assert_eq!(Lang::En.t("12 thành viên"), "12 members");
 }
 
 #[test]

@@ -65,17 +65,8 @@ impl Layout {
     }
 
     fn fill(&self, pattern: &str, values: &[&dyn Display]) -> String {
-        let mut vi = String::with_capacity(pattern.len() + 8 * values.len());
-        let mut values = values.iter();
-        for (i, piece) in pattern.split("{}").enumerate() {
-            if i > 0
-                && let Some(value) = values.next()
-            {
-                vi.push_str(&value.to_string());
-            }
-            vi.push_str(piece);
-        }
-        self.lang.t(&vi).into_owned()
+        let values: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+        self.lang.format(pattern, &values)
     }
 
     /// One of two texts kept side by side in the database.

@@ -231,7 +231,7 @@ async fn a_steering_member_reads_the_dashboard_and_brief_and_cannot_edit() {
             .await
             .unwrap();
         let edit_controls = client
-            .find_all(Locator::Css("form[method=post]:not([action='/logout'])"))
+            .find_all(Locator::Css("form[method=post]:not([action='/logout']):not([action='/language'])"))
             .await
             .unwrap();
         assert!(edit_controls.is_empty(), "no edit control on {page}");
@@ -408,5 +408,61 @@ async fn a_district_bulk_records_and_the_province_reviews_in_the_heatmap() {
             .contains("Ý kiến của tỉnh: Thiếu chữ ký")
     );
     screenshot(&client, "province-returned").await;
+    client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_language_switch_turns_a_page_to_english_and_back() {
+    let app = TestApp::seeded().await;
+    let driver = driver();
+    let client = browser(&driver, 1280, 900).await;
+    log_in(&client, &app, "huyen").await;
+    client
+        .goto(&format!("{}/dashboard?level=commune", app.address))
+        .await
+        .unwrap();
+    let heading = |client: &Client| {
+        let client = client.clone();
+        async move {
+            client
+                .find(Locator::Css("h1"))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    assert!(heading(&client).await.starts_with("Tổng hợp tiến độ"));
+
+    click(&client, "form[action='/language'] button").await;
+    client
+        .wait()
+        .for_element(Locator::Css("html[lang=en]"))
+        .await
+        .unwrap();
+    // Back on the same view, filter kept, now in English.
+    let url = client.current_url().await.unwrap();
+    assert!(url.as_str().ends_with("/dashboard?level=commune"), "{url}");
+    assert!(heading(&client).await.starts_with("Progress — "));
+    let body = text(&client).await;
+    assert!(body.contains("Heatmap of deadlines") && body.contains("My work"));
+    screenshot(&client, "language-english").await;
+
+    // The choice is remembered: another page, still English.
+    client
+        .goto(&format!("{}/my-work", app.address))
+        .await
+        .unwrap();
+    assert_eq!(heading(&client).await, "My work");
+
+    click(&client, "form[action='/language'] button").await;
+    client
+        .wait()
+        .for_element(Locator::Css("html[lang=vi]"))
+        .await
+        .unwrap();
+    assert_eq!(heading(&client).await, "Việc của tôi");
+    screenshot(&client, "language-vietnamese").await;
     client.close().await.unwrap();
 }

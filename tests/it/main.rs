@@ -10,6 +10,7 @@ mod browser;
 mod constituencies;
 mod dashboards;
 mod imports;
+mod language;
 mod launcher;
 mod lifecycle;
 mod pages;
