@@ -8,7 +8,7 @@ use tracing_subscriber::EnvFilter;
 
 use crate::audit::{self, Verdict};
 use crate::clock::Clock;
-use crate::config::{AuditCommand, Cli, Command, Config, UserCommand};
+use crate::config::{AuditCommand, Cli, Command, Config, SeedArgs, UserCommand};
 use crate::db::{self, Database};
 use crate::{AppState, seed, users, web};
 
@@ -57,7 +57,7 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
     let outcome = match command {
         Command::Serve => serve(&database, &state, &config).await,
         Command::Migrate => db::migrate(&database.pool).await,
-        Command::Seed => seed_explicitly(&database).await,
+        Command::Seed(args) => seed_explicitly(&database, &args).await,
         Command::User(UserCommand::Add {
             username,
             role,
@@ -133,8 +133,21 @@ fn print_demo_accounts(accounts: &[users::DemoAccount]) {
     }
 }
 
-async fn seed_explicitly(database: &Database) -> anyhow::Result<()> {
+async fn seed_explicitly(database: &Database, args: &SeedArgs) -> anyhow::Result<()> {
     db::migrate(&database.pool).await?;
+    if args.national {
+        println!(
+            "Đang tạo bộ dữ liệu toàn quốc (seed {}, tiến độ đến {})…",
+            args.seed_number, args.as_of
+        );
+        let options = seed::national::Options {
+            seed: args.seed_number,
+            as_of: args.as_of,
+        };
+        let counts = seed::national::national_2021(&database.pool, options).await?;
+        println!("Đã tạo bộ dữ liệu toàn quốc: {counts}");
+        return Ok(());
+    }
     let counts = seed::quang_ninh_2021(&database.pool).await?;
     println!("Đã nạp dữ liệu Quảng Ninh 2021: {counts}");
     Ok(())

@@ -26,14 +26,28 @@ pub enum Command {
     Serve,
     /// Apply the database migrations that have not run yet.
     Migrate,
-    /// Load the Quảng Ninh 2021 election (idempotent: running it twice changes nothing).
-    Seed,
+    /// Load the Quảng Ninh 2021 election (idempotent: running it twice changes nothing), or with
+    /// --national the whole country's data set into an empty database.
+    Seed(SeedArgs),
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
     /// Check the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+}
+
+#[derive(clap::Args, Debug, Clone, PartialEq, Eq)]
+pub struct SeedArgs {
+    /// Build the whole country (63 provinces, 10,603 communes, about 85,000 polling areas).
+    #[arg(long)]
+    pub national: bool,
+    /// The number the national figures are generated from; the same number gives the same data.
+    #[arg(long, default_value_t = 2021)]
+    pub seed_number: u64,
+    /// The day (yyyy-mm-dd) the national campaign's progress is recorded up to.
+    #[arg(long, default_value = "2021-04-20")]
+    pub as_of: chrono::NaiveDate,
 }
 
 #[derive(Subcommand, Debug, Clone, PartialEq, Eq)]

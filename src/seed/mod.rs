@@ -12,6 +12,8 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use sqlx::{PgConnection, PgPool};
 
+pub mod national;
+
 const ADMIN_UNITS_2021: &str = include_str!("data/vn-admin-units-2021.csv");
 const QUANG_NINH_2021: &str = include_str!("data/quang-ninh-2021.csv");
 const CALENDAR_2021: &str = include_str!("data/legal-calendar-2021.csv");

@@ -231,7 +231,9 @@ async fn a_steering_member_reads_the_dashboard_and_brief_and_cannot_edit() {
             .await
             .unwrap();
         let edit_controls = client
-            .find_all(Locator::Css("form[method=post]:not([action='/logout']):not([action='/language'])"))
+            .find_all(Locator::Css(
+                "form[method=post]:not([action='/logout']):not([action='/language'])",
+            ))
             .await
             .unwrap();
         assert!(edit_controls.is_empty(), "no edit control on {page}");
