@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# The national-scale benchmark. Builds baucu in release mode, loads the national data set into a
+# private database under bench/data, starts the application, signs in as each role, and drives it
+# with wrk at 1, 16 and 64 connections; runs pgbench's TPC-B-like transaction against the same
+# PostgreSQL as the ceiling for writes. Writes bench/RESULTS.md, replacing the previous run.
+#
+#   bench/run.sh                 (BENCH_SECONDS=10 per measurement by default)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_EACH=${BENCH_SECONDS:-10}
+DATA=$PWD/bench/data
+PORT=${BENCH_PORT:-3900}
+ADDRESS=http://127.0.0.1:$PORT
+AS_OF=2021-04-20
+WORK=$(mktemp -d /tmp/baucu-bench-XXXXXX)
+PASSWORD="bench: rừng cọ đồi chè xanh ngát"
+
+install() {
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+command -v wrk >/dev/null || install wrk
+ls /usr/lib/postgresql/*/bin/pgbench >/dev/null 2>&1 || command -v pgbench >/dev/null || install postgresql postgresql-contrib
+PGBENCH=$(command -v pgbench || ls /usr/lib/postgresql/*/bin/pgbench | tail -n 1)
+
+echo "== build (release)"
+cargo build --release --quiet
+BIN=$PWD/target/release/baucu
+export BAUCU_DATA=$DATA BAUCU_TODAY=$AS_OF BAUCU_BIND=127.0.0.1:$PORT RUST_LOG=warn
+
+echo "== national data set"
+rm -rf "$DATA"
+/usr/bin/time -f "%e" -o "$WORK/seed-seconds" "$BIN" seed --national --as-of "$AS_OF"
+
+echo "== start"
+"$BIN" serve >"$WORK/server.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
+for _ in $(seq 100); do curl -fs "$ADDRESS/readyz" >/dev/null && break; sleep 0.2; done
+PSQL=(psql -qAtX -h "$DATA/run" -U postgres -d baucu)
+[ "$(id -u)" -eq 0 ] && PSQL=(runuser -u postgres -- "${PSQL[@]}")
+sql() { "${PSQL[@]}" -c "$1"; }
+
+largest_province=$(sql "SELECT p.gso_code FROM units p JOIN units c ON c.ancestors @> ARRAY[p.id] AND c.level = 'commune'
+                          WHERE p.level = 'province' GROUP BY p.gso_code ORDER BY count(*) DESC LIMIT 1")
+district=$(sql "SELECT d.gso_code FROM units d JOIN units p ON p.id = d.parent_id JOIN units c ON c.parent_id = d.id
+                 WHERE p.gso_code = $largest_province AND d.level = 'district' GROUP BY d.gso_code ORDER BY count(*) DESC LIMIT 1")
+commune=$(sql "SELECT c.gso_code FROM units c JOIN units d ON d.id = c.parent_id WHERE d.gso_code = $district AND d.level = 'district'
+                ORDER BY c.gso_code LIMIT 1")
+
+add_user() { # username role unit
+  local unit_args=()
+  [ -n "$3" ] && unit_args=(--unit "$3")
+  echo "$PASSWORD" | "$BIN" user add --username "$1" --full-name "Người đo $1" --role "$2" "${unit_args[@]}" >/dev/null
+}
+add_user bench.admin admin ""
+add_user bench.tinh province_officer "province:$largest_province"
+add_user bench.huyen district_officer "district:$district"
+add_user bench.xa commune_officer "commune:$commune"
+
+# Signs in as a person would; prints the session cookie and the CSRF token.
+login() {
+  local jar=$WORK/$1.jar csrf
+  csrf=$(curl -s -c "$jar" -b "$jar" "$ADDRESS/login" | grep -o 'name="csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"//')
+  curl -s -o /dev/null -c "$jar" -b "$jar" -H "Origin: $ADDRESS" --data-urlencode "csrf=$csrf" \
+    --data-urlencode "username=$1" --data-urlencode "password=$PASSWORD" "$ADDRESS/login"
+  local cookie
+  cookie=$(awk '$6 == "baucu_session" { print $6 "=" $7 }' "$jar")
+  csrf=$(curl -s -b "$cookie" "$ADDRESS/my-work" | grep -o 'name="csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"//')
+  echo "$cookie $csrf"
+}
+read -r ADMIN_COOKIE _ <<<"$(login bench.admin)"
+read -r TINH_COOKIE _ <<<"$(login bench.tinh)"
+read -r HUYEN_COOKIE HUYEN_CSRF <<<"$(login bench.huyen)"
+read -r XA_COOKIE _ <<<"$(login bench.xa)"
+[ -n "$HUYEN_CSRF" ] || { echo "bench: signing in failed" >&2; cat "$WORK/server.log" >&2; exit 1; }
+
+RESULTS=$WORK/results.tsv
+# measure NAME CONNECTIONS PATH COOKIE [lua]
+measure() {
+  local name=$1 connections=$2 path=$3 cookie=$4 script=${5:-} threads=2 args=()
+  [ "$connections" -lt 2 ] && threads=1
+  [ -n "$cookie" ] && args+=(-H "Cookie: $cookie")
+  [ -n "$script" ] && args+=(-s "$script")
+  BENCH_THREADS=$threads wrk -t "$threads" -c "$connections" -d "${SECONDS_EACH}s" --latency "${args[@]}" "$ADDRESS$path" >"$WORK/wrk.out" 2>&1
+  local rps p50 p99 errors
+  rps=$(awk '/Requests\/sec/ { print $2 }' "$WORK/wrk.out")
+  p50=$(awk '$1 == "50.000%" || $1 == "50%" { print $2 }' "$WORK/wrk.out")
+  p99=$(awk '$1 == "99.000%" || $1 == "99%" { print $2 }' "$WORK/wrk.out")
+  errors=$(awk '/Non-2xx or 3xx/ { n += $5 } /Socket errors/ { gsub(",", ""); n += $4 + $6 + $8 + $10 } END { print n + 0 }' "$WORK/wrk.out")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$connections" "$rps" "$p50" "$p99" "$errors" >>"$RESULTS"
+  echo "   $name c=$connections: $rps req/s, p50 $p50, p99 $p99, errors $errors"
+  grep RECORDED "$WORK/wrk.out" | awk '{ print $2 }' >"$WORK/recorded" || true
+}
+
+# Tasks for the update run: every task of the district's communes, with its version now.
+sql "SELECT t.id || ',' || t.version FROM tasks t JOIN units u ON u.id = t.unit_id JOIN units d ON d.id = u.parent_id
+      WHERE d.gso_code = $district AND d.level = 'district' ORDER BY t.id" >"$WORK/tasks.csv"
+export BENCH_TASKS=$WORK/tasks.csv BENCH_CSRF=$HUYEN_CSRF BENCH_COOKIE=$HUYEN_COOKIE BENCH_ORIGIN=$ADDRESS
+entry=$(sql "SELECT code FROM calendar_entries ORDER BY offset_days DESC LIMIT 1 OFFSET 3")
+
+echo "== pgbench database"
+sql "CREATE DATABASE pgbench" >/dev/null 2>&1 || true
+PGB=("$PGBENCH" -h "$DATA/run" -U postgres)
+[ "$(id -u)" -eq 0 ] && PGB=(runuser -u postgres -- "${PGB[@]}")
+"${PGB[@]}" -i -q -s 10 pgbench >/dev/null 2>&1
+
+updates_before=$(sql "SELECT count(*) FROM audit_log WHERE action = 'task.updated'")
+recorded_total=0
+for c in 1 16 64; do
+  echo "== $c connections"
+  measure "Không chạm cơ sở dữ liệu (/healthz)" "$c" /healthz ""
+  measure "Trang tối thiểu có đăng nhập (/me)" "$c" /me "$ADMIN_COOKIE"
+  measure "Tổng hợp tỉnh lớn nhất" "$c" /dashboard "$TINH_COOKIE"
+  measure "Tổng quan toàn quốc" "$c" /dashboard "$ADMIN_COOKIE"
+  measure "Tổng hợp huyện" "$c" /dashboard "$HUYEN_COOKIE"
+  measure "Việc của tôi (xã)" "$c" /my-work "$XA_COOKIE"
+  measure "Danh sách công việc" "$c" "/tasks?unit=district:$district&entry=$entry" "$TINH_COOKIE"
+  measure "Cập nhật công việc (POST)" "$c" /tasks/0 "" bench/update.lua
+  recorded_total=$((recorded_total + $(cat "$WORK/recorded" 2>/dev/null || echo 0)))
+  threads=2; [ "$c" -lt 2 ] && threads=1
+  tps=$("${PGB[@]}" -c "$c" -j "$threads" -T "$SECONDS_EACH" -n pgbench 2>/dev/null | awk '/^tps/ { print $3; exit }')
+  printf '%s\t%s\t%s\t\t\t0\n' "pgbench TPC-B" "$c" "$tps" >>"$RESULTS"
+  echo "   pgbench c=$c: $tps tps"
+done
+
+updates_after=$(sql "SELECT count(*) FROM audit_log WHERE action = 'task.updated'")
+events=$((updates_after - updates_before))
+peak_kb=$(awk '/VmHWM/ { print $2 }' /proc/$SERVER/status)
+db_size=$(sql "SELECT pg_size_pretty(pg_database_size('baucu'))")
+seed_seconds=$(cat "$WORK/seed-seconds")
+
+echo "== results"
+{
+  echo "# Benchmark results"
+  echo
+  echo "Run on $(date -u '+%Y-%m-%d %H:%M UTC') by \`bench/run.sh\` (${SECONDS_EACH} s per measurement)."
+  echo "Machine: $(nproc) CPU ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $(awk '/MemTotal/ { printf "%.1f GB", $2 / 1048576 }' /proc/meminfo) RAM; the application, PostgreSQL and wrk share it."
+  echo
+  echo "- National data set: built in ${seed_seconds} s; database size ${db_size}."
+  echo "- Application peak memory (VmHWM): $((peak_kb / 1024)) MB."
+  echo "- Task updates: ${recorded_total} answered 303 (recorded) by wrk's count; ${events} audit records of task updates were written. Lost or duplicated: $((recorded_total - events))."
+  echo
+  echo "| Measurement | Connections | Requests/s | p50 | p99 | Errors | Ratio to ceiling |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
+  awk -F'\t' '
+    { name[NR] = $1; c[NR] = $2; rps[NR] = $3; p50[NR] = $4; p99[NR] = $5; err[NR] = $6 }
+    $1 ~ /healthz/ { floor[$2] = $3 }
+    $1 ~ /\/me/ { auth[$2] = $3 }
+    $1 ~ /pgbench/ { tps[$2] = $3 }
+    END {
+      for (i = 1; i <= NR; i++) {
+        ratio = ""
+        if (name[i] ~ /POST/ && tps[c[i]] > 0) ratio = sprintf("%.2f of pgbench", rps[i] / tps[c[i]])
+        else if (name[i] ~ /\/me/ && floor[c[i]] > 0) ratio = sprintf("%.2f of /healthz", rps[i] / floor[c[i]])
+        else if (name[i] !~ /healthz|pgbench/ && auth[c[i]] > 0) ratio = sprintf("%.2f of /me", rps[i] / auth[c[i]])
+        printf "| %s | %s | %s | %s | %s | %s | %s |\n", name[i], c[i], rps[i], p50[i], p99[i], err[i], ratio
+      }
+    }' "$RESULTS"
+} >bench/RESULTS.md
+cat bench/RESULTS.md
