@@ -32,7 +32,7 @@ export BAUCU_DATA=$DATA BAUCU_TODAY=$AS_OF BAUCU_BIND=127.0.0.1:$PORT RUST_LOG=w
 
 echo "== national data set"
 rm -rf "$DATA"
-/usr/bin/time -f "%e" -o "$WORK/seed-seconds" "$BIN" seed --national --as-of "$AS_OF"
+RUST_LOG=error /usr/bin/time -f "%e" -o "$WORK/seed-seconds" "$BIN" seed --national --as-of "$AS_OF"
 
 echo "== start"
 "$BIN" serve >"$WORK/server.log" 2>&1 &
@@ -95,9 +95,12 @@ measure() {
   grep RECORDED "$WORK/wrk.out" | awk '{ print $2 }' >"$WORK/recorded" || true
 }
 
-# Tasks for the update run: every task of the district's communes, with its version now.
-sql "SELECT t.id || ',' || t.version FROM tasks t JOIN units u ON u.id = t.unit_id JOIN units d ON d.id = u.parent_id
-      WHERE d.gso_code = $district AND d.level = 'district' ORDER BY t.id" >"$WORK/tasks.csv"
+# Tasks for the update run: every task of the district's communes, with its version now (read
+# again before each run, since the previous run moved them on).
+list_tasks() {
+  sql "SELECT t.id || ',' || t.version FROM tasks t JOIN units u ON u.id = t.unit_id JOIN units d ON d.id = u.parent_id
+        WHERE d.gso_code = $district AND d.level = 'district' ORDER BY t.id" >"$WORK/tasks.csv"
+}
 export BENCH_TASKS=$WORK/tasks.csv BENCH_CSRF=$HUYEN_CSRF BENCH_COOKIE=$HUYEN_COOKIE BENCH_ORIGIN=$ADDRESS
 entry=$(sql "SELECT code FROM calendar_entries ORDER BY offset_days DESC LIMIT 1 OFFSET 3")
 
@@ -118,6 +121,7 @@ for c in 1 16 64; do
   measure "Tổng hợp huyện" "$c" /dashboard "$HUYEN_COOKIE"
   measure "Việc của tôi (xã)" "$c" /my-work "$XA_COOKIE"
   measure "Danh sách công việc" "$c" "/tasks?unit=district:$district&entry=$entry" "$TINH_COOKIE"
+  list_tasks
   measure "Cập nhật công việc (POST)" "$c" /tasks/0 "" bench/update.lua
   recorded_total=$((recorded_total + $(cat "$WORK/recorded" 2>/dev/null || echo 0)))
   threads=2; [ "$c" -lt 2 ] && threads=1

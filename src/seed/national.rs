@@ -760,7 +760,7 @@ async fn insert_history(tx: &mut PgConnection, election_id: i64) -> anyhow::Resu
          SELECT t.id, t.updated_at, us.id, 'not_started', 'done', 'Số liệu mô phỏng'
            FROM tasks t
            JOIN calendar_entries c ON c.id = t.calendar_entry_id
-           JOIN users us ON us.unit_id = t.unit_id
+           LEFT JOIN users us ON us.unit_id = t.unit_id
           WHERE c.election_id = $1 AND t.status = 'done'
           ORDER BY t.updated_at, t.id",
     )

@@ -13,6 +13,7 @@ mod imports;
 mod language;
 mod launcher;
 mod lifecycle;
+mod national;
 mod pages;
 mod polling;
 mod schema;

@@ -1,0 +1,85 @@
+//! The national data set: its size, and that it obeys the rules the structure checks enforce.
+
+use baucu::seed::national::{self, Options};
+
+use crate::helpers::{Start, TestDatabase};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_national_data_set_is_whole_and_lawful() {
+    let db = TestDatabase::new(Start::Migrated).await;
+    let counts = national::national_2021(&db.pool, Options::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        (counts.provinces, counts.districts, counts.communes),
+        (63, 705, 10_603)
+    );
+    assert_eq!(counts.races, 4);
+    let areas: i64 = sqlx::query_scalar("SELECT count(*) FROM polling_areas")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert!((80_000..=90_000).contains(&areas), "{areas} polling areas");
+    // Every polling group has 11 to 21 members, exactly one head.
+    let (smallest, largest, heads): (i64, i64, i64) = sqlx::query_as(
+        "SELECT min(n), max(n), count(*) FILTER (WHERE chairs = 1) FROM (
+             SELECT b.id, count(m.id) AS n, count(m.id) FILTER (WHERE m.role = 'chair') AS chairs
+               FROM bodies b JOIN body_members m ON m.body_id = b.id
+              WHERE b.kind = 'polling_group' GROUP BY b.id) s",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!((smallest, largest, heads), (11, 21, areas));
+    // Progress looks like a campaign: most done on time, some late, some overdue, some quiet.
+    let (done, late, overdue): (i64, i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE t.status = 'done' AND t.evidence_date <= e.election_day - c.offset_days),
+                count(*) FILTER (WHERE t.status = 'done' AND t.evidence_date > e.election_day - c.offset_days),
+                count(*) FILTER (WHERE t.status <> 'done' AND e.election_day - c.offset_days < date '2021-04-20')
+           FROM tasks t JOIN calendar_entries c ON c.id = t.calendar_entry_id JOIN elections e ON e.id = c.election_id",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert!(
+        done > 10 * late && late > 0 && overdue > 0,
+        "{done} {late} {overdue}"
+    );
+    let audited: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'task.updated'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        audited,
+        done + late,
+        "an audit record for every task recorded done"
+    );
+    assert!(matches!(
+        baucu::audit::verify(&db.pool).await.unwrap(),
+        baucu::audit::Verdict::Intact { .. }
+    ));
+
+    // The structure checks find nothing wrong in a whole province (the largest, Hà Nội).
+    let (election, hanoi): (i64, i64) = sqlx::query_as(
+        "SELECT e.id, u.id FROM elections e, units u WHERE u.level = 'province' AND u.gso_code = 1",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    let findings = baucu::checks::findings(
+        &db.pool,
+        election,
+        hanoi,
+        chrono::NaiveDate::from_ymd_opt(2021, 4, 20).unwrap(),
+    )
+    .await
+    .unwrap();
+    let violations: Vec<String> = findings
+        .iter()
+        .filter(|f| f.is_violation())
+        .take(10)
+        .map(|f| format!("{} · {}: {}", f.unit_name, f.subject, f.message))
+        .collect();
+    assert!(violations.is_empty(), "{violations:#?}");
+}
