@@ -4,6 +4,7 @@
 #   ./dev.sh run [baucu arguments]   build and run the application (serve by default)
 #   ./dev.sh test                    install what is missing, then run every check and test
 #   ./dev.sh sqlx-prepare            regenerate .sqlx/ after changing a query or a migration
+#   ./dev.sh bench                   the national-scale benchmark (bench/run.sh), results in bench/RESULTS.md
 #
 # Each installs what it needs from the distribution's packages when it is missing.
 set -euo pipefail
@@ -117,8 +118,15 @@ case "${1:-}" in
     compile_with_live_queries "$PWD/.sqlx" cargo check --all-targets --quiet
     echo "dev.sh: .sqlx/ regenerated ($(ls .sqlx | wc -l) queries)"
     ;;
+  bench)
+    ensure_postgres
+    for tool in wrk curl; do
+      command -v "$tool" >/dev/null 2>&1 || install_packages "$tool"
+    done
+    PG_BINDIR=$(pg_bindir) exec bench/run.sh
+    ;;
   *)
-    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

@@ -4,7 +4,8 @@
 # with wrk at 1, 16 and 64 connections; runs pgbench's TPC-B-like transaction against the same
 # PostgreSQL as the ceiling for writes. Writes bench/RESULTS.md, replacing the previous run.
 #
-#   bench/run.sh                 (BENCH_SECONDS=10 per measurement by default)
+# Run it as `./dev.sh bench`, which installs PostgreSQL, wrk and curl when missing
+# (BENCH_SECONDS=10 per measurement by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${BENCH_SECONDS:-10}
@@ -15,15 +16,9 @@ AS_OF=2021-04-20
 WORK=$(mktemp -d /tmp/baucu-bench-XXXXXX)
 PASSWORD="bench: rừng cọ đồi chè xanh ngát"
 
-install() {
-  local sudo=""
-  [ "$(id -u)" -ne 0 ] && sudo=sudo
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-}
-command -v wrk >/dev/null || install wrk
-ls /usr/lib/postgresql/*/bin/pgbench >/dev/null 2>&1 || command -v pgbench >/dev/null || install postgresql postgresql-contrib
-PGBENCH=$(command -v pgbench || ls /usr/lib/postgresql/*/bin/pgbench | tail -n 1)
+: "${PG_BINDIR:?run the benchmark as ./dev.sh bench}"
+PGBENCH=$PG_BINDIR/pgbench
+PSQL_BIN=$PG_BINDIR/psql
 
 echo "== build (release)"
 cargo build --release --quiet
@@ -32,14 +27,16 @@ export BAUCU_DATA=$DATA BAUCU_TODAY=$AS_OF BAUCU_BIND=127.0.0.1:$PORT RUST_LOG=w
 
 echo "== national data set"
 rm -rf "$DATA"
-RUST_LOG=error /usr/bin/time -f "%e" -o "$WORK/seed-seconds" "$BIN" seed --national --as-of "$AS_OF"
+seed_started=$(date +%s)
+RUST_LOG=error "$BIN" seed --national --as-of "$AS_OF"
+seed_seconds=$(($(date +%s) - seed_started))
 
 echo "== start"
 "$BIN" serve >"$WORK/server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
 for _ in $(seq 100); do curl -fs "$ADDRESS/readyz" >/dev/null && break; sleep 0.2; done
-PSQL=(psql -qAtX -h "$DATA/run" -U postgres -d baucu)
+PSQL=("$PSQL_BIN" -qAtX -h "$DATA/run" -U postgres -d baucu)
 [ "$(id -u)" -eq 0 ] && PSQL=(runuser -u postgres -- "${PSQL[@]}")
 sql() { "${PSQL[@]}" -c "$1"; }
 
@@ -134,7 +131,6 @@ updates_after=$(sql "SELECT count(*) FROM audit_log WHERE action = 'task.updated
 events=$((updates_after - updates_before))
 peak_kb=$(awk '/VmHWM/ { print $2 }' /proc/$SERVER/status)
 db_size=$(sql "SELECT pg_size_pretty(pg_database_size('baucu'))")
-seed_seconds=$(cat "$WORK/seed-seconds")
 
 echo "== results"
 {

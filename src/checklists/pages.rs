@@ -152,18 +152,31 @@ pub async fn figure(state: &AppState, task: &Task) -> sqlx::Result<Option<Figure
 
 /// The figure of a unit that has none of the structure yet.
 pub(super) fn missing(code: &str) -> Figure {
-    let text = match code {
-        "election_boards_established" => {
-            "0/0 đơn vị bầu cử có Ban bầu cử đã có quyết định thành lập"
-        }
-        "polling_groups_established" => {
-            "0/0 khu vực bỏ phiếu có Tổ bầu cử đã có quyết định thành lập"
-        }
-        _ => "Chưa có Ủy ban bầu cử",
-    };
+    match code {
+        "election_boards_established" => boards_figure(0, 0),
+        "polling_groups_established" => groups_figure(0, 0),
+        _ => Figure {
+            text: "Chưa có Ủy ban bầu cử".to_string(),
+            complete: false,
+        },
+    }
+}
+
+/// How many of a unit's constituencies have an election board with a founding decision.
+fn boards_figure(boards: i64, constituencies: i64) -> Figure {
     Figure {
-        text: text.to_string(),
-        complete: false,
+        text: format!(
+            "{boards}/{constituencies} đơn vị bầu cử có Ban bầu cử đã có quyết định thành lập"
+        ),
+        complete: constituencies > 0 && boards == constituencies,
+    }
+}
+
+/// How many of a commune's polling areas have a polling group with a founding decision.
+fn groups_figure(groups: i64, areas: i64) -> Figure {
+    Figure {
+        text: format!("{groups}/{areas} khu vực bỏ phiếu có Tổ bầu cử đã có quyết định thành lập"),
+        complete: areas > 0 && groups == areas,
     }
 }
 
@@ -197,14 +210,7 @@ pub async fn figures(
             .fetch_all(&state.pool)
             .await?;
             for row in rows {
-                let figure = Figure {
-                    text: format!(
-                        "{}/{} đơn vị bầu cử có Ban bầu cử đã có quyết định thành lập",
-                        row.boards, row.constituencies
-                    ),
-                    complete: row.constituencies > 0 && row.boards == row.constituencies,
-                };
-                figures.insert(row.unit_id, figure);
+                figures.insert(row.unit_id, boards_figure(row.boards, row.constituencies));
             }
         }
         "polling_groups_established" => {
@@ -224,14 +230,7 @@ pub async fn figures(
             .fetch_all(&state.pool)
             .await?;
             for row in rows {
-                let figure = Figure {
-                    text: format!(
-                        "{}/{} khu vực bỏ phiếu có Tổ bầu cử đã có quyết định thành lập",
-                        row.groups, row.areas
-                    ),
-                    complete: row.areas > 0 && row.groups == row.areas,
-                };
-                figures.insert(row.commune_id, figure);
+                figures.insert(row.commune_id, groups_figure(row.groups, row.areas));
             }
         }
         "election_committee_established" => {

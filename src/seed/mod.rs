@@ -297,17 +297,7 @@ async fn insert_races_and_councils(
     election_id: i64,
     province_id: i64,
 ) -> sqlx::Result<()> {
-    sqlx::query!(
-        r#"INSERT INTO races (election_id, kind, council_level, max_seats_per_constituency)
-           VALUES ($1, 'na', NULL, 3),
-                  ($1, 'province_council', 'province', 5),
-                  ($1, 'district_council', 'district', 5),
-                  ($1, 'commune_council', 'commune', 5)
-           ON CONFLICT (election_id, kind) DO NOTHING"#,
-        election_id
-    )
-    .execute(&mut *tx)
-    .await?;
+    insert_races(tx, election_id).await?;
     sqlx::query!(
         r#"INSERT INTO councils (race_id, unit_id, seats_total, seats_total_reason)
            SELECT r.id, $2, $3, 'Số đại biểu Quốc hội do Ủy ban Thường vụ Quốc hội phân bổ cho tỉnh'
@@ -329,6 +319,22 @@ async fn insert_races_and_councils(
         province_id
     )
     .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// The four races of election day, with the most seats one constituency may elect in each.
+async fn insert_races(tx: &mut PgConnection, election_id: i64) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"INSERT INTO races (election_id, kind, council_level, max_seats_per_constituency)
+           VALUES ($1, 'na', NULL, 3),
+                  ($1, 'province_council', 'province', 5),
+                  ($1, 'district_council', 'district', 5),
+                  ($1, 'commune_council', 'commune', 5)
+           ON CONFLICT (election_id, kind) DO NOTHING"#,
+        election_id
+    )
+    .execute(tx)
     .await?;
     Ok(())
 }

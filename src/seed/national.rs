@@ -17,8 +17,8 @@ use chrono::NaiveDate;
 use sqlx::{PgConnection, PgPool};
 
 use super::{
-    ADMIN_UNITS_2021, AdminUnit, CALENDAR_2021, CalendarRow, Counts, ELECTION_NAME,
-    INSTALLATION_KEY, calendar_levels, counts, day, election_day, read_csv,
+    ADMIN_UNITS_2021, AdminUnit, Counts, ELECTION_NAME, INSTALLATION_KEY, counts, day,
+    election_day, insert_calendar, insert_races, level_code, read_csv, structure_valid_from,
 };
 use crate::constituencies::seats::{self, CouncilUnit};
 use crate::polling::rules::{MAX_VOTERS, MIN_VOTERS};
@@ -139,6 +139,15 @@ struct Unit {
     parent: Option<i32>,
 }
 
+/// The level of a unit's parent in the tree.
+fn parent_level(level: &str) -> &'static str {
+    match level {
+        "province" => "country",
+        "district" => "province",
+        _ => "district",
+    }
+}
+
 /// Communes get a population by kind; districts and provinces the sum of theirs, so every
 /// population and voters check adds up.
 async fn insert_units(tx: &mut PgConnection, random: &mut Random) -> anyhow::Result<Vec<Unit>> {
@@ -211,7 +220,7 @@ async fn insert_units(tx: &mut PgConnection, random: &mut Random) -> anyhow::Res
         let (population, voters) = people[&(u.level, u.gso_code)];
         units.push(Unit {
             id: 0,
-            level: super::level_code(u.level),
+            level: level_code(u.level),
             gso_code: u.gso_code,
             division_type: u.division_type.clone(),
             terrain: terrain_of_province[&province],
@@ -222,13 +231,8 @@ async fn insert_units(tx: &mut PgConnection, random: &mut Random) -> anyhow::Res
     }
     let names: HashMap<(&str, i32), &str> = all
         .iter()
-        .map(|u| ((super::level_code(u.level), u.gso_code), u.name.as_str()))
+        .map(|u| ((level_code(u.level), u.gso_code), u.name.as_str()))
         .collect();
-    let parent_level = |level: &str| match level {
-        "province" => "country",
-        "district" => "province",
-        _ => "district",
-    };
     for level in ["country", "province", "district", "commune"] {
         let rows: Vec<&Unit> = units.iter().filter(|u| u.level == level).collect();
         let codes: Vec<i32> = rows.iter().map(|u| u.gso_code).collect();
@@ -262,7 +266,7 @@ async fn insert_units(tx: &mut PgConnection, random: &mut Random) -> anyhow::Res
         .bind(&population)
         .bind(&voters)
         .bind(&terrain)
-        .bind(super::structure_valid_from())
+        .bind(structure_valid_from())
         .bind(parent_level(level))
         .execute(&mut *tx)
         .await?;
@@ -293,35 +297,8 @@ async fn insert_election(tx: &mut PgConnection, units: &[Unit]) -> anyhow::Resul
     .bind(country.id)
     .fetch_one(&mut *tx)
     .await?;
-    sqlx::query(
-        "INSERT INTO races (election_id, kind, council_level, max_seats_per_constituency)
-         VALUES ($1, 'na', NULL, 3), ($1, 'province_council', 'province', 5),
-                ($1, 'district_council', 'district', 5), ($1, 'commune_council', 'commune', 5)",
-    )
-    .bind(election_id)
-    .execute(&mut *tx)
-    .await?;
+    insert_races(tx, election_id).await?;
     Ok(election_id)
-}
-
-async fn insert_calendar(tx: &mut PgConnection, election_id: i64) -> anyhow::Result<()> {
-    let rows: Vec<CalendarRow> = read_csv(CALENDAR_2021, "legal calendar")?;
-    for row in rows {
-        sqlx::query(
-            "INSERT INTO calendar_entries (election_id, code, offset_days, kind, levels, title_vi, title_en)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(election_id)
-        .bind(&row.code)
-        .bind(row.offset_days)
-        .bind(&row.kind)
-        .bind(calendar_levels(&row.levels))
-        .bind(&row.title_vi)
-        .bind(&row.title_en)
-        .execute(&mut *tx)
-        .await?;
-    }
-    Ok(())
 }
 
 /// A council to divide into constituencies.
@@ -346,12 +323,10 @@ async fn insert_constituencies(
     let mut children: HashMap<(&str, i32), Vec<usize>> = HashMap::new();
     for (i, unit) in units.iter().enumerate() {
         if let Some(parent) = unit.parent {
-            let parent_level = match unit.level {
-                "province" => "country",
-                "district" => "province",
-                _ => "district",
-            };
-            children.entry((parent_level, parent)).or_default().push(i);
+            children
+                .entry((parent_level(unit.level), parent))
+                .or_default()
+                .push(i);
         }
     }
     let below = |i: usize| {

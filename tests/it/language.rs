@@ -2,6 +2,8 @@
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
+use baucu::i18n::is_vietnamese_letter;
+
 use crate::helpers::{TestApp, location};
 
 /// Switches the browser's language as the link on every page does.
@@ -119,13 +121,6 @@ fn visible_text(html: &str) -> String {
         .replace("&#39;", "'")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
-}
-
-fn is_vietnamese_letter(c: char) -> bool {
-    "ăâđêôơưĂÂĐÊÔƠƯ".contains(c)
-        || ('\u{00C0}'..='\u{00FD}').contains(&c)
-        || ('\u{1EA0}'..='\u{1EF9}').contains(&c)
-        || matches!(c, 'ĩ' | 'Ĩ' | 'ũ' | 'Ũ')
 }
 
 /// What officials typed or the seed loaded as names: shown as written in both languages.
