@@ -39,6 +39,8 @@ pub struct AppState {
     pub clock: clock::Clock,
     pub sessions: Arc<SessionSettings>,
     pub hasher: Hasher,
+    /// Dashboards drawn once and served until the data changes.
+    pub dashboards: Arc<dashboards::Caches>,
 }
 
 impl AppState {
@@ -50,6 +52,7 @@ impl AppState {
             clock,
             sessions: Arc::new(sessions),
             hasher: Hasher::new(cores),
+            dashboards: Arc::default(),
         }
     }
 }

@@ -19,22 +19,36 @@ impl Point {
     }
 }
 
-/// Weekly points from the first deadline to the last, cumulative.
-pub fn series(deadlines: &[NaiveDate], done_on: &[NaiveDate], today: NaiveDate) -> Vec<Point> {
-    let (Some(first), Some(last)) = (deadlines.iter().min(), deadlines.iter().max()) else {
+/// Weekly points from the first deadline to the last, cumulative. Both lists hold a day and how
+/// many tasks fall on it (are due, or were done), as the roll-ups count them.
+pub fn series(
+    due_on: &[(NaiveDate, i64)],
+    done_on: &[(NaiveDate, i64)],
+    today: NaiveDate,
+) -> Vec<Point> {
+    let (Some(first), Some(last)) = (
+        due_on.iter().map(|(day, _)| day).min(),
+        due_on.iter().map(|(day, _)| day).max(),
+    ) else {
         return Vec::new();
+    };
+    let by = |counted: &[(NaiveDate, i64)], day: NaiveDate| -> i64 {
+        counted
+            .iter()
+            .filter(|(d, _)| *d <= day)
+            .map(|(_, n)| n)
+            .sum()
     };
     let mut points = Vec::new();
     let mut day = *first;
     loop {
-        let due = deadlines.iter().filter(|d| **d <= day).count() as i64;
         // Work done after today is not known yet: the done line stops at today.
-        let done = if day <= today {
-            done_on.iter().filter(|d| **d <= day).count() as i64
-        } else {
-            -1
-        };
-        points.push(Point { day, due, done });
+        let done = if day <= today { by(done_on, day) } else { -1 };
+        points.push(Point {
+            day,
+            due: by(due_on, day),
+            done,
+        });
         if day >= *last {
             break;
         }
@@ -112,8 +126,8 @@ mod tests {
 
     #[test]
     fn the_series_is_cumulative_and_done_stops_at_today() {
-        let deadlines = [day(1, 8), day(2, 7), day(2, 7), day(2, 20)];
-        let done = [day(1, 27)];
+        let deadlines = [(day(1, 8), 1), (day(2, 7), 2), (day(2, 20), 1)];
+        let done = [(day(1, 27), 1)];
         let points = series(&deadlines, &done, day(2, 1));
         assert_eq!(
             points.first().unwrap(),

@@ -4,6 +4,7 @@
 //! rule as everywhere else (`checklists::deadline`), applied to one query's rows.
 
 pub mod brief;
+pub mod cache;
 pub mod chart;
 
 use std::collections::HashMap;
@@ -21,6 +22,7 @@ use crate::checklists::TaskLine;
 use crate::checklists::deadline::{self, TaskState};
 use crate::clock::vietnam;
 use crate::elections::Election;
+use crate::i18n::Lang;
 use crate::units::{self, Reach, UnitDetail};
 use crate::web::export::{self, Cell, Table};
 use crate::web::{AppError, AppResult, format, layout::Layout};
@@ -63,21 +65,15 @@ pub struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, state: TaskState) {
+    /// Counts `tasks` tasks in `state`.
+    fn add(&mut self, state: TaskState, tasks: i64) {
         match state {
-            TaskState::DoneOnTime => self.done_on_time += 1,
-            TaskState::DoneLate => self.done_late += 1,
-            TaskState::Overdue => self.overdue += 1,
-            TaskState::NotDueYet | TaskState::DueSoon => self.open += 1,
-            TaskState::NotApplicable => self.not_applicable += 1,
+            TaskState::DoneOnTime => self.done_on_time += tasks,
+            TaskState::DoneLate => self.done_late += tasks,
+            TaskState::Overdue => self.overdue += tasks,
+            TaskState::NotDueYet | TaskState::DueSoon => self.open += tasks,
+            TaskState::NotApplicable => self.not_applicable += tasks,
         }
-    }
-    fn merge(&mut self, other: &Tally) {
-        self.done_on_time += other.done_on_time;
-        self.done_late += other.done_late;
-        self.overdue += other.overdue;
-        self.open += other.open;
-        self.not_applicable += other.not_applicable;
     }
     pub fn done(&self) -> i64 {
         self.done_on_time + self.done_late
@@ -186,32 +182,92 @@ pub struct LevelProgress {
     pub tally: Tally,
 }
 
+/// The dashboard page: the layout around content drawn once for everyone with the same view.
 #[derive(Template, WebTemplate)]
 #[template(path = "dashboards/dashboard.html")]
-struct DashboardPage {
+struct DashboardPage<'a> {
     layout: Layout,
-    root: UnitDetail,
-    filter: Filter,
-    columns: Vec<Column>,
-    rows: Vec<Row>,
-    totals: Tally,
-    total_violations: usize,
-    upcoming: Vec<Upcoming>,
-    levels: Vec<LevelProgress>,
-    days_left: i64,
-    chart_svg: String,
-    chart: Vec<chart::Point>,
+    root_name: &'a str,
+    content: &'a str,
 }
 
-/// One task, as the dashboard needs it.
-struct TaskFact {
-    /// The unit directly below the root that the task's unit belongs to (or the root itself).
-    row_unit: i64,
-    unit_level: String,
+/// The dashboard's content, the same for every user who sees this unit with this filter.
+#[derive(Template)]
+#[template(path = "dashboards/dashboard_content.html")]
+struct DashboardContent<'a> {
+    layout: &'a Layout,
+    root: &'a UnitDetail,
+    filter: &'a Filter,
+    dashboard: &'a Dashboard,
+    days_left: i64,
+    chart_svg: String,
+}
+
+/// What one view of the dashboard looks like, in one language, on one day.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ViewKey {
+    election_id: i64,
+    /// The filter's unit, or the viewer's own unit when it names none.
+    unit: String,
+    kind: String,
+    level: String,
+    sort: String,
+    lang: Lang,
+    today: NaiveDate,
+}
+
+/// A drawn dashboard, kept in `AppState::dashboards`.
+pub struct DrawnDashboard {
+    root: UnitDetail,
+    content: String,
+}
+
+impl cache::Weight for DrawnDashboard {
+    fn bytes(&self) -> usize {
+        self.content.len()
+    }
+}
+
+/// How many violations the structure checks find in and under each unit below a root.
+pub struct ViolationCounts {
+    total: usize,
+    under: HashMap<i64, usize>,
+}
+
+impl cache::Weight for ViolationCounts {
+    fn bytes(&self) -> usize {
+        self.under.len() * 16
+    }
+}
+
+/// Memory for drawn dashboards: a national overview is about half a megabyte.
+pub const DASHBOARD_CACHE_BYTES: usize = 64 << 20;
+
+/// The dashboards' caches, one per application.
+pub struct Caches {
+    pub pages: cache::Cache<ViewKey, DrawnDashboard>,
+    pub violations: cache::Cache<(i64, i64, NaiveDate), ViolationCounts>,
+}
+
+impl Default for Caches {
+    fn default() -> Self {
+        Caches {
+            pages: cache::Cache::new(DASHBOARD_CACHE_BYTES),
+            violations: cache::Cache::new(DASHBOARD_CACHE_BYTES / 16),
+        }
+    }
+}
+
+/// One roll-up count: tasks of one calendar entry, unit level, status and completion day in the
+/// subtree of one unit.
+struct RollupCount {
+    subtree: i64,
     code: String,
+    task_level: String,
     deadline: NaiveDate,
     status: String,
-    evidence_date: Option<NaiveDate>,
+    done_on: Option<NaiveDate>,
+    tasks: i32,
 }
 
 /// The unit a dashboard or task list is about: the one named in the filter, else the user's own
@@ -240,15 +296,17 @@ async fn root_of(
 }
 
 /// Everything a dashboard shows.
-struct Dashboard {
-    root: UnitDetail,
-    chart: Vec<chart::Point>,
-    columns: Vec<Column>,
-    rows: Vec<Row>,
-    totals: Tally,
-    total_violations: usize,
-    upcoming: Vec<Upcoming>,
-    levels: Vec<LevelProgress>,
+pub struct Dashboard {
+    pub root: UnitDetail,
+    pub chart: Vec<chart::Point>,
+    pub columns: Vec<Column>,
+    pub rows: Vec<Row>,
+    pub totals: Tally,
+    pub total_violations: usize,
+    pub upcoming: Vec<Upcoming>,
+    pub levels: Vec<LevelProgress>,
+    /// When a unit with open tasks next falls quiet, if one will.
+    pub next_quiet: Option<DateTime<Utc>>,
 }
 
 async fn dashboard(
@@ -258,28 +316,83 @@ async fn dashboard(
     Query(filter): Query<Filter>,
 ) -> AppResult<Response> {
     let election = layout.election.clone().ok_or(AppError::NotFound)?;
-    let root = root_of(&state, &user, &election, &filter.unit).await?;
+    let today = state.clock.today();
+    let now = state.clock.now().to_utc();
+    let key = ViewKey {
+        election_id: election.id,
+        unit: match filter.unit.as_str() {
+            "" => format!("own:{}", user.scope.unit_id().unwrap_or(election.unit_id)),
+            unit => unit.to_string(),
+        },
+        kind: filter.kind.clone(),
+        level: filter.level.clone(),
+        sort: filter.sort.clone(),
+        lang: layout.lang,
+        today,
+    };
+    let drawn = state
+        .dashboards
+        .pages
+        .get(
+            key,
+            election.data_version,
+            now,
+            draw(&state, &layout, &user, &election, &filter),
+        )
+        .await?;
+    let root = &drawn.value.root;
+    // Drawn for whoever asked first: this viewer must be allowed the unit too.
+    if !user.scope.covers(&root.ancestors) {
+        return Err(AppError::OutOfScope);
+    }
     // A commune has no units below it: its dashboard is its own page.
     if root.level == "commune" {
         return Ok(Redirect::to(&units::path(&root.level, root.gso_code)).into_response());
     }
-    let today = state.clock.today();
-    let dashboard = compute(&state, &election, root, &filter).await?;
     Ok(DashboardPage {
-        total_violations: dashboard.total_violations,
-        days_left: (election.election_day - today).num_days(),
+        root_name: &root.name,
+        content: &drawn.value.content,
         layout,
-        root: dashboard.root,
-        filter,
-        columns: dashboard.columns,
-        rows: dashboard.rows,
-        totals: dashboard.totals,
-        upcoming: dashboard.upcoming,
-        levels: dashboard.levels,
-        chart_svg: chart::svg(&dashboard.chart),
-        chart: dashboard.chart,
     }
     .into_response())
+}
+
+/// Draws a dashboard's content, valid until a unit on it falls quiet.
+async fn draw(
+    state: &AppState,
+    layout: &Layout,
+    user: &CurrentUser,
+    election: &Election,
+    filter: &Filter,
+) -> AppResult<cache::Drawn<DrawnDashboard>> {
+    let root = root_of(state, user, election, &filter.unit).await?;
+    if root.level == "commune" {
+        return Ok(cache::Drawn {
+            value: DrawnDashboard {
+                root,
+                content: String::new(),
+            },
+            valid_until: None,
+        });
+    }
+    let dashboard = compute(state, election, root, filter).await?;
+    let content = DashboardContent {
+        layout,
+        root: &dashboard.root,
+        filter,
+        days_left: (election.election_day - state.clock.today()).num_days(),
+        chart_svg: chart::svg(&dashboard.chart),
+        dashboard: &dashboard,
+    }
+    .render()
+    .map_err(anyhow::Error::from)?;
+    Ok(cache::Drawn {
+        valid_until: dashboard.next_quiet,
+        value: DrawnDashboard {
+            root: dashboard.root,
+            content,
+        },
+    })
 }
 
 /// The dashboard's unit table as XLSX or CSV, with the same filter.
@@ -341,35 +454,156 @@ fn tally_cells(tally: &Tally) -> Vec<Cell> {
     ]
 }
 
-async fn compute(
+/// A dashboard's figures, from the roll-ups (`task_rollup`, `unit_activity`) of the root and of
+/// each unit directly below it.
+pub(crate) async fn compute(
     state: &AppState,
     election: &Election,
     root: UnitDetail,
     filter: &Filter,
 ) -> AppResult<Dashboard> {
     let today = state.clock.today();
-    let started = std::time::Instant::now();
+    let now = state.clock.now().to_utc();
+    let children = sqlx::query!(
+        r#"SELECT u.id, u.level, u.gso_code, u.name, a.last_at AS "last_activity?"
+             FROM units u LEFT JOIN unit_activity a ON a.unit_id = u.id
+            WHERE u.parent_id = $1 AND u.valid_to IS NULL
+            ORDER BY u.gso_code"#,
+        root.id
+    )
+    .fetch_all(&state.pool)
+    .await?;
+    let columns = columns(state, election, filter).await?;
+    let column_index: HashMap<&str, usize> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.code.as_str(), i))
+        .collect();
 
-    let facts = sqlx::query_as!(
-        TaskFact,
-        r#"SELECT coalesce(u.ancestors[array_position(u.ancestors, $2) + 1], $2) AS "row_unit!",
-                  u.level AS unit_level, c.code, (e.election_day - c.offset_days) AS "deadline!",
-                  t.status, t.evidence_date
-             FROM tasks t
-             JOIN units u ON u.id = t.unit_id
-             JOIN calendar_entries c ON c.id = t.calendar_entry_id
-             JOIN elections e ON e.id = c.election_id
-            WHERE c.election_id = $1 AND c.retired_at IS NULL AND u.ancestors @> ARRAY[$2::bigint]
-              AND ($3 = '' OR c.kind = $3) AND ($4 = '' OR u.level = $4)"#,
-        election.id,
-        root.id,
-        filter.kind,
-        filter.level
+    // Every count once, into its subtree's tally and column; the root's also by level and day.
+    let subtrees: Vec<i64> = children.iter().map(|c| c.id).chain([root.id]).collect();
+    let counts = rollup_counts(state, election, &subtrees, filter).await?;
+    let mut per_subtree: HashMap<i64, (Tally, Vec<Tally>)> = HashMap::new();
+    let mut per_level: HashMap<&str, Tally> = HashMap::new();
+    let (mut due_on, mut done_on) = (Vec::new(), Vec::new());
+    for count in &counts {
+        let task_state = deadline::state_of(&count.status, count.deadline, count.done_on, today);
+        let tasks = i64::from(count.tasks);
+        let (tally, cells) = per_subtree
+            .entry(count.subtree)
+            .or_insert_with(|| (Tally::default(), vec![Tally::default(); columns.len()]));
+        tally.add(task_state, tasks);
+        if let Some(&index) = column_index.get(count.code.as_str()) {
+            cells[index].add(task_state, tasks);
+        }
+        if count.subtree == root.id {
+            per_level
+                .entry(count.task_level.as_str())
+                .or_default()
+                .add(task_state, tasks);
+            due_on.push((count.deadline, tasks));
+            if let Some(day) = count.done_on.filter(|_| count.status == "done") {
+                done_on.push((day, tasks));
+            }
+        }
+    }
+
+    let violations = violation_counts(state, election, root.id).await?;
+    let contacts = sqlx::query!(
+        r#"SELECT u.unit_id AS "unit_id!", u.full_name, u.phone FROM users u JOIN units un ON un.id = u.unit_id
+            WHERE un.parent_id = $1 AND u.disabled_at IS NULL AND u.role IN ('district_officer', 'commune_officer')
+            ORDER BY u.full_name"#,
+        root.id
     )
     .fetch_all(&state.pool)
     .await?;
 
-    let columns = sqlx::query!(
+    let quiet_after = TimeDelta::days(QUIET_AFTER_DAYS);
+    let mut next_quiet: Option<DateTime<Utc>> = None;
+    let mut rows: Vec<Row> = children
+        .into_iter()
+        .map(|child| {
+            let (tally, cells) = per_subtree
+                .remove(&child.id)
+                .unwrap_or_else(|| (Tally::default(), vec![Tally::default(); columns.len()]));
+            let has_open = tally.open + tally.overdue > 0;
+            let quiet = has_open && child.last_activity.is_none_or(|at| now - at > quiet_after);
+            if let Some(at) = child.last_activity.filter(|_| has_open && !quiet) {
+                let falls_quiet = at + quiet_after + TimeDelta::microseconds(1);
+                next_quiet = Some(next_quiet.map_or(falls_quiet, |t| t.min(falls_quiet)));
+            }
+            Row {
+                contacts: contacts
+                    .iter()
+                    .filter(|c| c.unit_id == child.id)
+                    .map(|c| Contact {
+                        full_name: c.full_name.clone(),
+                        phone: c.phone.clone(),
+                    })
+                    .collect(),
+                violations: violations.value.under.get(&child.id).copied().unwrap_or(0),
+                level: child.level,
+                gso_code: child.gso_code,
+                name: child.name,
+                tally,
+                cells,
+                last_activity: child.last_activity,
+                quiet,
+            }
+        })
+        .collect();
+    match filter.sort.as_str() {
+        "done" => rows.sort_by_key(|r| r.tally.percent_done()),
+        "overdue" => rows.sort_by_key(|r| std::cmp::Reverse(r.tally.overdue)),
+        "activity" => rows.sort_by_key(|r| r.last_activity),
+        _ => {}
+    }
+    let (totals, root_cells) = per_subtree
+        .remove(&root.id)
+        .unwrap_or_else(|| (Tally::default(), vec![Tally::default(); columns.len()]));
+
+    let upcoming = columns
+        .iter()
+        .zip(&root_cells)
+        .filter(|(c, _)| c.legal && c.deadline >= today)
+        .take(3)
+        .map(|(column, cell)| Upcoming {
+            title_vi: column.title_vi.clone(),
+            title_en: column.title_en.clone(),
+            deadline: column.deadline,
+            done: cell.done(),
+            total: cell.applicable(),
+        })
+        .collect();
+    let levels = [
+        ("province", "Cấp tỉnh"),
+        ("district", "Cấp huyện"),
+        ("commune", "Cấp xã"),
+    ]
+    .into_iter()
+    .filter_map(|(code, label)| {
+        per_level.get(code).map(|tally| LevelProgress {
+            label,
+            tally: *tally,
+        })
+    })
+    .collect();
+    Ok(Dashboard {
+        total_violations: violations.value.total,
+        chart: chart::series(&due_on, &done_on, today),
+        root,
+        columns,
+        rows,
+        totals,
+        upcoming,
+        levels,
+        next_quiet,
+    })
+}
+
+/// The heatmap's columns: the election's calendar entries in force, earliest deadline first.
+async fn columns(state: &AppState, election: &Election, filter: &Filter) -> AppResult<Vec<Column>> {
+    Ok(sqlx::query!(
         r#"SELECT c.code, c.title_vi, c.title_en, c.kind, (e.election_day - c.offset_days) AS "deadline!"
              FROM calendar_entries c JOIN elections e ON e.id = c.election_id
             WHERE c.election_id = $1 AND c.retired_at IS NULL AND ($2 = '' OR c.kind = $2)
@@ -388,161 +622,70 @@ async fn compute(
         title_en: c.title_en,
         deadline: c.deadline,
     })
-    .collect::<Vec<_>>();
+    .collect())
+}
 
-    // Tally every task once, into its row and its column.
-    let column_index: HashMap<&str, usize> = columns
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.code.as_str(), i))
-        .collect();
-    let mut per_row: HashMap<i64, (Tally, Vec<Tally>)> = HashMap::new();
-    let mut per_level: HashMap<String, Tally> = HashMap::new();
-    for fact in &facts {
-        let task_state = deadline::state_of(&fact.status, fact.deadline, fact.evidence_date, today);
-        let (tally, cells) = per_row
-            .entry(fact.row_unit)
-            .or_insert_with(|| (Tally::default(), vec![Tally::default(); columns.len()]));
-        tally.add(task_state);
-        if let Some(&index) = column_index.get(fact.code.as_str()) {
-            cells[index].add(task_state);
+/// The roll-up counts of these subtrees, for the calendar entries in force that the filter keeps.
+async fn rollup_counts(
+    state: &AppState,
+    election: &Election,
+    subtrees: &[i64],
+    filter: &Filter,
+) -> AppResult<Vec<RollupCount>> {
+    Ok(sqlx::query_as!(
+        RollupCount,
+        r#"SELECT r.unit_id AS subtree, c.code, r.task_level, (e.election_day - c.offset_days) AS "deadline!",
+                  r.status, r.done_on, r.tasks
+             FROM task_rollup r
+             JOIN calendar_entries c ON c.id = r.calendar_entry_id
+             JOIN elections e ON e.id = c.election_id
+            WHERE r.unit_id = ANY($2) AND r.tasks > 0 AND c.election_id = $1 AND c.retired_at IS NULL
+              AND ($3 = '' OR c.kind = $3) AND ($4 = '' OR r.task_level = $4)"#,
+        election.id,
+        subtrees,
+        filter.kind,
+        filter.level
+    )
+    .fetch_all(&state.pool)
+    .await?)
+}
+
+/// The structure checks' violations in and under each unit below `root_id`. The checks read the
+/// whole structure below the root, so their counts are kept until an audit record of a kind that
+/// can change the structure is written (`structure_generation`), or the day changes.
+async fn violation_counts(
+    state: &AppState,
+    election: &Election,
+    root_id: i64,
+) -> AppResult<std::sync::Arc<cache::Drawn<ViolationCounts>>> {
+    let today = state.clock.today();
+    let version = sqlx::query_scalar!("SELECT audit_id FROM structure_generation")
+        .fetch_one(&state.pool)
+        .await?;
+    let count = async {
+        let findings = crate::checks::findings(&state.pool, election.id, root_id, today).await?;
+        let mut counts = ViolationCounts {
+            total: 0,
+            under: HashMap::new(),
+        };
+        for finding in findings.iter().filter(|f| f.is_violation()) {
+            counts.total += 1;
+            for unit in &finding.unit_ancestors {
+                *counts.under.entry(*unit).or_default() += 1;
+            }
         }
-        per_level
-            .entry(fact.unit_level.clone())
-            .or_default()
-            .add(task_state);
-    }
-
-    let findings = crate::checks::findings(&state.pool, election.id, root.id, today).await?;
-    let children = sqlx::query!(
-        r#"SELECT u.id, u.level, u.gso_code, u.name,
-                  (SELECT max(a.at) FROM audit_log a JOIN users au ON au.id = a.user_id JOIN units su ON su.id = au.unit_id
-                    WHERE su.ancestors @> ARRAY[u.id] AND a.action NOT LIKE 'login%' AND a.action NOT IN ('logout', 'access.denied'))
-                    AS last_activity
-             FROM units u WHERE u.parent_id = $1 AND u.valid_to IS NULL
-            ORDER BY u.gso_code"#,
-        root.id
-    )
-    .fetch_all(&state.pool)
-    .await?;
-    let contacts = sqlx::query!(
-        r#"SELECT u.unit_id AS "unit_id!", u.full_name, u.phone FROM users u JOIN units un ON un.id = u.unit_id
-            WHERE un.parent_id = $1 AND u.disabled_at IS NULL AND u.role IN ('district_officer', 'commune_officer')
-            ORDER BY u.full_name"#,
-        root.id
-    )
-    .fetch_all(&state.pool)
-    .await?;
-
+        Ok::<_, AppError>(cache::Drawn {
+            value: counts,
+            valid_until: None,
+        })
+    };
+    let key = (election.id, root_id, today);
     let now = state.clock.now().to_utc();
-    let mut rows: Vec<Row> = children
-        .into_iter()
-        .map(|child| {
-            let (tally, cells) = per_row
-                .remove(&child.id)
-                .unwrap_or_else(|| (Tally::default(), vec![Tally::default(); columns.len()]));
-            let violations = findings
-                .iter()
-                .filter(|f| f.is_violation() && f.unit_ancestors.contains(&child.id))
-                .count();
-            let open = tally.open + tally.overdue;
-            let quiet = open > 0
-                && child
-                    .last_activity
-                    .is_none_or(|at| now - at > TimeDelta::days(QUIET_AFTER_DAYS));
-            Row {
-                contacts: contacts
-                    .iter()
-                    .filter(|c| c.unit_id == child.id)
-                    .map(|c| Contact {
-                        full_name: c.full_name.clone(),
-                        phone: c.phone.clone(),
-                    })
-                    .collect(),
-                level: child.level,
-                gso_code: child.gso_code,
-                name: child.name,
-                tally,
-                cells,
-                violations,
-                last_activity: child.last_activity,
-                quiet,
-            }
-        })
-        .collect();
-    match filter.sort.as_str() {
-        "done" => rows.sort_by_key(|r| r.tally.percent_done()),
-        "overdue" => rows.sort_by_key(|r| std::cmp::Reverse(r.tally.overdue)),
-        "activity" => rows.sort_by_key(|r| r.last_activity),
-        _ => {}
-    }
-    let mut totals = Tally::default();
-    for row in &rows {
-        totals.merge(&row.tally);
-    }
-    // The root's own tasks count in the totals too.
-    if let Some((own, _)) = per_row.get(&root.id) {
-        totals.merge(own);
-    }
-
-    let upcoming = columns
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.legal && c.deadline >= today)
-        .take(3)
-        .map(|(index, column)| {
-            let mut cell = Tally::default();
-            for row in &rows {
-                cell.merge(&row.cells[index]);
-            }
-            if let Some((_, own)) = per_row.get(&root.id) {
-                cell.merge(&own[index]);
-            }
-            Upcoming {
-                title_vi: column.title_vi.clone(),
-                title_en: column.title_en.clone(),
-                deadline: column.deadline,
-                done: cell.done(),
-                total: cell.applicable(),
-            }
-        })
-        .collect();
-    let levels = [
-        ("province", "Cấp tỉnh"),
-        ("district", "Cấp huyện"),
-        ("commune", "Cấp xã"),
-    ]
-    .into_iter()
-    .filter_map(|(code, label)| {
-        per_level.get(code).map(|tally| LevelProgress {
-            label,
-            tally: *tally,
-        })
-    })
-    .collect();
-    tracing::info!(
-        rows = rows.len(),
-        tasks = facts.len(),
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "dashboard computed"
-    );
-
-    let deadlines: Vec<NaiveDate> = facts.iter().map(|f| f.deadline).collect();
-    let done_on: Vec<NaiveDate> = facts
-        .iter()
-        .filter(|f| f.status == "done")
-        .filter_map(|f| f.evidence_date)
-        .collect();
-    Ok(Dashboard {
-        total_violations: findings.iter().filter(|f| f.is_violation()).count(),
-        chart: chart::series(&deadlines, &done_on, today),
-        root,
-        columns,
-        rows,
-        totals,
-        upcoming,
-        levels,
-    })
+    state
+        .dashboards
+        .violations
+        .get(key, version, now, count)
+        .await
 }
 
 #[derive(Deserialize, Default)]
@@ -664,18 +807,18 @@ mod tests {
     fn a_tally_reads_without_colour() {
         let mut tally = Tally::default();
         assert_eq!(tally.cell_text(), "–");
-        tally.add(TaskState::DoneOnTime);
+        tally.add(TaskState::DoneOnTime, 1);
         assert_eq!(
             (tally.cell_state(), tally.cell_text()),
             ("done-on-time", "✓1".to_string())
         );
-        tally.add(TaskState::DoneLate);
+        tally.add(TaskState::DoneLate, 1);
         assert_eq!(tally.cell_text(), "◐2");
-        tally.add(TaskState::NotDueYet);
+        tally.add(TaskState::NotDueYet, 1);
         assert_eq!(tally.cell_text(), "○1");
-        tally.add(TaskState::Overdue);
+        tally.add(TaskState::Overdue, 1);
         assert_eq!(tally.cell_text(), "✗1");
-        tally.add(TaskState::NotApplicable);
+        tally.add(TaskState::NotApplicable, 1);
         assert_eq!((tally.applicable(), tally.percent_done()), (4, 50));
     }
 }

@@ -21,6 +21,10 @@ pub struct Election {
     pub name: String,
     pub election_day: NaiveDate,
     pub unit_id: i64,
+    /// The id of the newest audit record when the election was read. Every change to the data
+    /// writes one in its own transaction, and ids are committed in order, so this is the version
+    /// of all the data: what the dashboards' cache checks its pages against.
+    pub data_version: i64,
 }
 
 impl Election {
@@ -33,7 +37,9 @@ impl Election {
 pub async fn current(pool: &PgPool) -> sqlx::Result<Option<Election>> {
     sqlx::query_as!(
         Election,
-        "SELECT id, name, election_day, unit_id FROM elections ORDER BY election_day DESC, id DESC LIMIT 1"
+        r#"SELECT id, name, election_day, unit_id,
+                  (SELECT coalesce(max(a.id), 0) FROM audit_log a) AS "data_version!"
+             FROM elections ORDER BY election_day DESC, id DESC LIMIT 1"#
     )
     .fetch_optional(pool)
     .await

@@ -16,7 +16,7 @@ use std::sync::LazyLock;
 
 pub mod switch;
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Lang {
     #[default]
     Vi,
