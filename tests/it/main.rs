@@ -16,6 +16,7 @@ mod lifecycle;
 mod national;
 mod pages;
 mod polling;
+mod rollups;
 mod schema;
 mod seed;
 mod structure;

@@ -23,7 +23,7 @@ async fn submission(app: &TestApp, task: i64) -> String {
     page[at..at + page[at..].find('"').unwrap()].to_string()
 }
 
-async fn record(app: &TestApp, task: i64, fields: &[(&str, &str)]) -> reqwest::Response {
+pub(crate) async fn record(app: &TestApp, task: i64, fields: &[(&str, &str)]) -> reqwest::Response {
     let token = submission(app, task).await;
     let version: i32 = sqlx::query_scalar("SELECT version FROM tasks WHERE id = $1")
         .bind(task)
