@@ -142,3 +142,10 @@ SELECT ancestor, max(a.at)
  CROSS JOIN unnest(u.ancestors) AS ancestor
  WHERE audit_action_is_work(a.action)
  GROUP BY ancestor;
+
+-- The election the application works on (the latest election day) with the data's version (the
+-- newest audit record): read with the session on every request, so a page needs no other round
+-- trip to draw its layout or to know whether a kept dashboard is still current.
+CREATE VIEW current_election AS
+SELECT id, name, election_day, unit_id, (SELECT coalesce(max(a.id), 0) FROM audit_log a) AS data_version
+  FROM elections ORDER BY election_day DESC, id DESC LIMIT 1;

@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use super::{Role, Scope, csrf, session};
 use crate::AppState;
 use crate::audit::{self, Actor};
+use crate::elections::Election;
 use crate::i18n::{self, Lang};
 use crate::web::{AppError, flash};
 
@@ -29,6 +30,8 @@ pub struct CurrentUser {
     pub csrf_token: String,
     pub must_change_password: bool,
     pub language: String,
+    /// The election being worked on, read in the same query as the session.
+    pub election: Option<Election>,
 }
 
 impl CurrentUser {

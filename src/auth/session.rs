@@ -10,6 +10,7 @@ use sqlx::{PgConnection, PgPool};
 
 use super::guard::CurrentUser;
 use super::{Role, Scope};
+use crate::elections::Election;
 
 pub const COOKIE: &str = "baucu_session";
 
@@ -84,10 +85,13 @@ pub async fn lookup(
     let Some(row) = sqlx::query!(
         r#"SELECT s.id AS session_id, s.csrf_token, s.last_seen_at,
                   u.id AS user_id, u.username, u.full_name, u.role, u.must_change_password, u.language,
-                  coalesce(su.ancestors, '{}') AS "unit_ancestors!"
+                  coalesce(su.ancestors, '{}') AS "unit_ancestors!",
+                  e.id AS "election_id?", e.name AS "election_name?", e.election_day AS "election_day?",
+                  e.unit_id AS "election_unit_id?", e.data_version AS "data_version?"
              FROM sessions s
              JOIN users u ON u.id = s.user_id
              LEFT JOIN units su ON su.id = u.unit_id
+             LEFT JOIN current_election e ON true
             WHERE s.token_hash = $1 AND s.ended_at IS NULL AND s.expires_at > $2
               AND s.last_seen_at > $3 AND u.disabled_at IS NULL"#,
         hash_token(token),
@@ -124,6 +128,21 @@ pub async fn lookup(
         csrf_token: row.csrf_token,
         must_change_password: row.must_change_password,
         language: row.language,
+        election: match (
+            row.election_id,
+            row.election_name,
+            row.election_day,
+            row.election_unit_id,
+        ) {
+            (Some(id), Some(name), Some(election_day), Some(unit_id)) => Some(Election {
+                id,
+                name,
+                election_day,
+                unit_id,
+                data_version: row.data_version.unwrap_or(0),
+            }),
+            _ => None,
+        },
     }))
 }
 

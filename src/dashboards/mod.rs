@@ -110,11 +110,20 @@ impl Tally {
             _ => "–".to_string(),
         }
     }
-    pub fn title(&self) -> String {
-        format!(
-            "Xong đúng hạn {}, xong trễ {}, quá hạn {}, chưa đến hạn {}, không áp dụng {}",
-            self.done_on_time, self.done_late, self.overdue, self.open, self.not_applicable
-        )
+    /// The counts that are not zero, for a cell's tooltip: "Xong đúng hạn: 3 · Quá hạn: 1".
+    pub fn title(&self, layout: &Layout) -> String {
+        [
+            ("Xong đúng hạn", self.done_on_time),
+            ("Xong trễ", self.done_late),
+            ("Quá hạn", self.overdue),
+            ("Chưa đến hạn", self.open),
+            ("Không áp dụng", self.not_applicable),
+        ]
+        .into_iter()
+        .filter(|(_, tasks)| *tasks > 0)
+        .map(|(label, tasks)| format!("{}: {tasks}", layout.t(label)))
+        .collect::<Vec<_>>()
+        .join(" · ")
     }
 }
 

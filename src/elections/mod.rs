@@ -37,9 +37,9 @@ impl Election {
 pub async fn current(pool: &PgPool) -> sqlx::Result<Option<Election>> {
     sqlx::query_as!(
         Election,
-        r#"SELECT id, name, election_day, unit_id,
-                  (SELECT coalesce(max(a.id), 0) FROM audit_log a) AS "data_version!"
-             FROM elections ORDER BY election_day DESC, id DESC LIMIT 1"#
+        r#"SELECT id AS "id!", name AS "name!", election_day AS "election_day!", unit_id AS "unit_id!",
+                  data_version AS "data_version!"
+             FROM current_election"#
     )
     .fetch_optional(pool)
     .await
