@@ -215,7 +215,17 @@ fn text_of(html: &str) -> String {
 /// The same figures for the units directly below `root`, counted from the tasks and the audit log.
 async fn recounted_rows(pool: &PgPool, root: &str, today: NaiveDate) -> Vec<Figures> {
     let (level, code) = root.split_once(':').unwrap();
-    let rows: Vec<(String, i32, i64, i64, i64, i64, Option<chrono::DateTime<chrono::Utc>>)> = sqlx::query_as(
+    // Level, code, done, applicable, overdue, done late, last activity.
+    type Counted = (
+        String,
+        i32,
+        i64,
+        i64,
+        i64,
+        i64,
+        Option<chrono::DateTime<chrono::Utc>>,
+    );
+    let rows: Vec<Counted> = sqlx::query_as(
         "SELECT c.level, c.gso_code,
                 count(t.id) FILTER (WHERE t.status = 'done'),
                 count(t.id) FILTER (WHERE t.status <> 'not_applicable'),
