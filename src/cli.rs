@@ -105,6 +105,7 @@ async fn serve(database: &Database, state: &AppState, config: &Config) -> anyhow
         tracing::info!(%today, "running as of a fixed date (BAUCU_TODAY)");
     }
     println!("baucu đang chạy — mở http://{address} trong trình duyệt (Ctrl-C để dừng)");
+    tokio::spawn(crate::dashboards::warm_up(state.clone()));
     web::serve(listener, state.clone())
         .await
         .context("serving HTTP")?;

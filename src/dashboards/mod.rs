@@ -659,6 +659,29 @@ async fn rollup_counts(
     .await?)
 }
 
+/// Runs the structure checks of the whole election once at start, in the background: for the
+/// whole country they take seconds, and the first person to open the overview should not wait.
+pub async fn warm_up(state: AppState) {
+    let started = std::time::Instant::now();
+    let counted = async {
+        let Some(election) = crate::elections::current(&state.pool).await? else {
+            return Ok(());
+        };
+        violation_counts(&state, &election, election.unit_id)
+            .await
+            .map(drop)
+    };
+    match counted.await {
+        Ok(()) => tracing::info!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "structure checks counted"
+        ),
+        Err::<(), AppError>(error) => {
+            tracing::warn!(%error, "structure checks not counted at start")
+        }
+    }
+}
+
 /// The structure checks' violations in and under each unit below `root_id`. The checks read the
 /// whole structure below the root, so their counts are kept until an audit record of a kind that
 /// can change the structure is written (`structure_generation`), or the day changes.
