@@ -88,7 +88,7 @@ SELECT task_rollup_rebuild();
 
 -- The last time anyone working in a unit's subtree changed something (sign-ins, sign-outs and
 -- denied requests do not count): what "last activity" and "gone quiet" are read from. Kept by
--- the audit log's trigger, which already runs one writer at a time.
+-- `audit_log_marks` below, which runs while the audit chain lets one writer at a time through.
 CREATE TABLE unit_activity (
     unit_id bigint PRIMARY KEY REFERENCES units (id) ON DELETE CASCADE,
     last_at timestamptz NOT NULL
@@ -112,16 +112,10 @@ CREATE FUNCTION audit_action_is_structural(action text) RETURNS boolean LANGUAGE
     RETURN action NOT LIKE 'task.%' AND action NOT LIKE 'attachment.%' AND action NOT LIKE 'user.%'
        AND action NOT LIKE 'login%' AND action NOT IN ('logout', 'access.denied', 'brief.saved');
 
-CREATE OR REPLACE FUNCTION audit_log_chain() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    last audit_log%ROWTYPE;
+-- Kept from each new audit record, after the chain trigger has given it its id, while its writer
+-- still holds the chain's lock.
+CREATE FUNCTION audit_log_marks() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    -- One writer at a time until commit, so each record links to the one committed before it.
-    PERFORM pg_advisory_xact_lock(hashtext('baucu.audit_log'));
-    SELECT * INTO last FROM audit_log ORDER BY id DESC LIMIT 1;
-    NEW.id := coalesce(last.id, 0) + 1;
-    NEW.prev_hash := last.hash;
-    NEW.hash := audit_log_hash(NEW);
     IF NEW.user_id IS NOT NULL AND audit_action_is_work(NEW.action) THEN
         INSERT INTO unit_activity AS a (unit_id, last_at)
         SELECT ancestor, NEW.at
@@ -133,8 +127,9 @@ BEGIN
     IF audit_action_is_structural(NEW.action) THEN
         UPDATE structure_generation SET audit_id = NEW.id;
     END IF;
-    RETURN NEW;
+    RETURN NULL;
 END $$;
+CREATE TRIGGER audit_log_marks AFTER INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_marks();
 
 INSERT INTO unit_activity (unit_id, last_at)
 SELECT ancestor, max(a.at)

@@ -35,6 +35,11 @@ pub struct CurrentUser {
 }
 
 impl CurrentUser {
+    /// The election being worked on, as read with the session; none yet is a page not found.
+    pub fn election(&self) -> Result<Election, AppError> {
+        self.election.clone().ok_or(AppError::NotFound)
+    }
+
     /// Who did something, for the audit log.
     pub fn actor(&self, meta: &RequestMeta) -> Actor {
         Actor {

@@ -108,9 +108,7 @@ async fn planned_entry(
     user: &CurrentUser,
     id: i64,
 ) -> AppResult<(Election, String, i32)> {
-    let election = crate::elections::current(&state.pool)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let election = user.election()?;
     if !plans(user, &election) {
         return Err(AppError::Forbidden);
     }
@@ -221,9 +219,7 @@ async fn add(
     meta: RequestMeta,
     FormWithLists(form): FormWithLists<AddForm>,
 ) -> AppResult<Response> {
-    let election = crate::elections::current(&state.pool)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let election = user.election()?;
     if !plans(&user, &election) {
         return Err(AppError::Forbidden);
     }

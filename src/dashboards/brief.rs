@@ -79,9 +79,7 @@ struct BriefPage {
 }
 
 async fn build(state: &AppState, user: &CurrentUser) -> AppResult<(i64, i64, BriefContent)> {
-    let election = crate::elections::current(&state.pool)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let election = user.election()?;
     let root = root_of(state, user, &election, "").await?;
     let today = state.clock.today();
     let dashboard = compute(state, &election, root.clone(), &Filter::default()).await?;

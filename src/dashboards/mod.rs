@@ -205,7 +205,6 @@ struct DashboardPage<'a> {
 #[template(path = "dashboards/dashboard_content.html")]
 struct DashboardContent<'a> {
     layout: &'a Layout,
-    root: &'a UnitDetail,
     filter: &'a Filter,
     dashboard: &'a Dashboard,
     days_left: i64,
@@ -305,17 +304,17 @@ async fn root_of(
 }
 
 /// Everything a dashboard shows.
-pub struct Dashboard {
-    pub root: UnitDetail,
-    pub chart: Vec<chart::Point>,
-    pub columns: Vec<Column>,
-    pub rows: Vec<Row>,
-    pub totals: Tally,
-    pub total_violations: usize,
-    pub upcoming: Vec<Upcoming>,
-    pub levels: Vec<LevelProgress>,
+struct Dashboard {
+    root: UnitDetail,
+    chart: Vec<chart::Point>,
+    columns: Vec<Column>,
+    rows: Vec<Row>,
+    totals: Tally,
+    total_violations: usize,
+    upcoming: Vec<Upcoming>,
+    levels: Vec<LevelProgress>,
     /// When a unit with open tasks next falls quiet, if one will.
-    pub next_quiet: Option<DateTime<Utc>>,
+    next_quiet: Option<DateTime<Utc>>,
 }
 
 async fn dashboard(
@@ -324,7 +323,7 @@ async fn dashboard(
     user: CurrentUser,
     Query(filter): Query<Filter>,
 ) -> AppResult<Response> {
-    let election = layout.election.clone().ok_or(AppError::NotFound)?;
+    let election = user.election()?;
     let today = state.clock.today();
     let now = state.clock.now().to_utc();
     let key = ViewKey {
@@ -387,7 +386,6 @@ async fn draw(
     let dashboard = compute(state, election, root, filter).await?;
     let content = DashboardContent {
         layout,
-        root: &dashboard.root,
         filter,
         days_left: (election.election_day - state.clock.today()).num_days(),
         chart_svg: chart::svg(&dashboard.chart),
@@ -411,9 +409,7 @@ async fn download(
     Path(file): Path<String>,
     Query(filter): Query<Filter>,
 ) -> AppResult<Response> {
-    let election = crate::elections::current(&state.pool)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let election = user.election()?;
     let root = root_of(&state, &user, &election, &filter.unit).await?;
     let dashboard = compute(&state, &election, root, &filter).await?;
     let mut rows: Vec<Vec<Cell>> = dashboard
@@ -465,7 +461,7 @@ fn tally_cells(tally: &Tally) -> Vec<Cell> {
 
 /// A dashboard's figures, from the roll-ups (`task_rollup`, `unit_activity`) of the root and of
 /// each unit directly below it.
-pub(crate) async fn compute(
+async fn compute(
     state: &AppState,
     election: &Election,
     root: UnitDetail,
@@ -747,9 +743,7 @@ async fn listed(
     user: &CurrentUser,
     query: &TaskListQuery,
 ) -> AppResult<(UnitDetail, Vec<TaskLine>)> {
-    let election = crate::elections::current(&state.pool)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let election = user.election()?;
     let root = root_of(state, user, &election, &query.unit).await?;
     let today = state.clock.today();
     let mut tasks = sqlx::query_as!(

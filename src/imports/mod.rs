@@ -188,9 +188,7 @@ async fn upload(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    let election = crate::elections::current(&state.pool)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let election = user.election()?;
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
     let outcome = match apply(&mut tx, election.id, &plan).await? {

@@ -133,15 +133,18 @@ async fn roll_ups_equal_a_recount_after_random_changes_of_every_shape() {
             }
             // A commune moved to another district: every count above it changes.
             _ => {
-                sqlx::raw_sql(
-                    "UPDATE units SET parent_id = (SELECT id FROM units WHERE level = 'district' AND parent_id = c.ancestors[2]
-                                                     AND id <> c.parent_id ORDER BY random() LIMIT 1)
-                       FROM (SELECT * FROM units WHERE level = 'commune' ORDER BY random() LIMIT 1) c
+                let moved = sqlx::raw_sql(
+                    "UPDATE units SET parent_id = d.id
+                       FROM (SELECT id, parent_id FROM units WHERE level = 'commune' ORDER BY random() LIMIT 1) c
+                       JOIN units old ON old.id = c.parent_id
+                      CROSS JOIN LATERAL (SELECT id FROM units d WHERE d.level = 'district' AND d.parent_id = old.parent_id
+                                             AND d.id <> old.id ORDER BY random() LIMIT 1) d
                       WHERE units.id = c.id",
                 )
                 .execute(pool)
                 .await
                 .unwrap();
+                assert_eq!(moved.rows_affected(), 1, "round {round}: a commune moved");
             }
         }
         assert_eq!(rollup_differences(pool).await, 0, "round {round}");
