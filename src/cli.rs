@@ -106,6 +106,7 @@ async fn serve(database: &Database, state: &AppState, config: &Config) -> anyhow
     }
     println!("baucu đang chạy — mở http://{address} trong trình duyệt (Ctrl-C để dừng)");
     tokio::spawn(crate::dashboards::warm_up(state.clone()));
+    tokio::spawn(crate::audit::keep_sealing(state.pool.clone()));
     web::serve(listener, state.clone())
         .await
         .context("serving HTTP")?;

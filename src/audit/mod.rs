@@ -1,13 +1,17 @@
 //! The audit log: who changed what, when, from where; logins; refusals. Append-only and
-//! hash-chained in the database (see the migration); written in the same transaction as the
-//! change it records.
+//! hash-chained in the database (see migrations 0001 and 0004); written in the same transaction
+//! as the change it records, without waiting for other writers, and chained in id order a moment
+//! after it commits.
 
 pub mod pages;
 
 use std::net::IpAddr;
 
+use std::time::{Duration, Instant};
+
 use chrono::{DateTime, FixedOffset};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 
 /// Who acted.
@@ -72,6 +76,7 @@ impl Event {
 }
 
 /// Appends a record inside the caller's transaction, so it commits with the change or not at all.
+/// It is chained shortly after it commits, by [`seal`].
 pub async fn record(
     conn: &mut PgConnection,
     actor: &Actor,
@@ -149,34 +154,121 @@ impl std::fmt::Display for Verdict {
     }
 }
 
-/// Walks the chain from the first record and names the first break.
+/// Chains the records committed since the last run, as far as no running transaction could
+/// still add a smaller number (see `audit_seal` in migration 0004); returns how many.
+pub async fn seal(pool: &PgPool) -> sqlx::Result<i64> {
+    let sealed = sqlx::query_scalar!(r#"SELECT audit_seal() AS "sealed!""#)
+        .fetch_one(pool)
+        .await?;
+    Ok(sealed)
+}
+
+/// Seals until every record committed before the call is chained, or `patience` runs out (a
+/// transaction still running holds the chain back); returns how many records are still unchained.
+pub async fn seal_everything(pool: &PgPool, patience: Duration) -> sqlx::Result<i64> {
+    let target = sqlx::query_scalar!(
+        r#"SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END AS "id!" FROM audit_log_id_seq"#
+    )
+    .fetch_one(pool)
+    .await?;
+    let started = Instant::now();
+    loop {
+        seal(pool).await?;
+        let unchained = sqlx::query_scalar!(
+            r#"SELECT count(*) AS "unchained!" FROM audit_log
+                WHERE id > (SELECT coalesce(max(audit_id), 0) FROM audit_seal) AND id <= $1"#,
+            target
+        )
+        .fetch_one(pool)
+        .await?;
+        if unchained == 0 || started.elapsed() > patience {
+            return Ok(unchained);
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// How often the server chains new records.
+pub const SEAL_PERIOD: Duration = Duration::from_millis(200);
+
+/// Chains new records every [`SEAL_PERIOD`] while the server runs. The dashboards' last activity
+/// is kept from the records it chains.
+pub async fn keep_sealing(pool: PgPool) {
+    let mut ticks = tokio::time::interval(SEAL_PERIOD);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        if let Err(error) = seal(&pool).await {
+            tracing::warn!(%error, "chaining the audit log failed; trying again");
+        }
+    }
+}
+
+/// Chains what is committed, then walks the chain from the first record and names the first
+/// break. Records committed while a transaction older than them still runs are left for later
+/// and not counted.
 pub async fn verify(pool: &PgPool) -> sqlx::Result<Verdict> {
     const BATCH: i64 = 10_000;
+    seal_everything(pool, Duration::from_secs(10)).await?;
     let mut last_id = 0_i64;
-    let mut last_hash: Option<Vec<u8>> = None;
+    let mut last_seal: Vec<u8> = Vec::new();
     let mut records = 0_i64;
+    let mut missing: Option<i64> = None;
     loop {
         let rows = sqlx::query!(
-            r#"SELECT id, prev_hash, hash, audit_log_hash(a) AS "expected!"
-                 FROM audit_log a WHERE id > $1 ORDER BY id LIMIT $2"#,
+            r#"SELECT s.audit_id, s.seal, a.hash AS "hash?", audit_log_hash(a) AS "expected?"
+                 FROM audit_seal s LEFT JOIN audit_log a ON a.id = s.audit_id
+                WHERE s.audit_id > $1 ORDER BY s.audit_id LIMIT $2"#,
             last_id,
             BATCH
         )
         .fetch_all(pool)
         .await?;
-        if rows.is_empty() {
-            return Ok(Verdict::Intact { records });
-        }
+        let Some(last_row) = rows.last() else {
+            break;
+        };
+        let batch_end = last_row.audit_id;
         for row in rows {
-            if row.hash != row.expected {
-                return Ok(Verdict::Altered { id: row.id });
+            let (Some(hash), Some(expected)) = (row.hash, row.expected) else {
+                // A seal without its record: the record was removed.
+                missing.get_or_insert(row.audit_id);
+                last_seal = row.seal;
+                continue;
+            };
+            if missing.is_some() {
+                return Ok(Verdict::Removed {
+                    before_id: row.audit_id,
+                });
             }
-            if row.id != last_id + 1 || row.prev_hash != last_hash {
-                return Ok(Verdict::Removed { before_id: row.id });
+            if hash != expected {
+                return Ok(Verdict::Altered { id: row.audit_id });
             }
-            last_id = row.id;
-            last_hash = Some(row.hash);
+            let mut link = last_seal.clone();
+            link.extend_from_slice(&hash);
+            if Sha256::digest(&link).as_slice() != row.seal.as_slice() {
+                return Ok(Verdict::Removed {
+                    before_id: row.audit_id,
+                });
+            }
+            last_seal = row.seal;
             records += 1;
         }
+        last_id = batch_end;
     }
+    if let Some(removed) = missing {
+        return Ok(Verdict::Removed {
+            before_id: removed + 1,
+        });
+    }
+    // A record below the chain's end that the chain does not hold was slipped in afterwards.
+    let slipped_in = sqlx::query_scalar!(
+        "SELECT min(a.id) FROM audit_log a WHERE a.id <= $1 AND NOT EXISTS (SELECT 1 FROM audit_seal s WHERE s.audit_id = a.id)",
+        last_id
+    )
+    .fetch_one(pool)
+    .await?;
+    if let Some(id) = slipped_in {
+        return Ok(Verdict::Altered { id });
+    }
+    Ok(Verdict::Intact { records })
 }

@@ -820,14 +820,14 @@ struct MyWorkPage {
 }
 
 /// The tasks of the user's units: the unit they answer for and, for a district officer, its
-/// communes; overdue first, then by deadline.
+/// communes; overdue first, then by deadline. An administrator answers for no unit below the
+/// election's own, so their work is that unit's checklist (not every task in the country).
 async fn my_work(
     State(state): State<AppState>,
     layout: Layout,
     user: CurrentUser,
 ) -> AppResult<MyWorkPage> {
     let today = state.clock.today();
-    let scope = user.scope.unit_id();
     let mut tasks = match &layout.election {
         Some(election) => sqlx::query_as!(
             TaskLine,
@@ -838,10 +838,10 @@ async fn my_work(
                  JOIN elections e ON e.id = c.election_id
                  JOIN units u ON u.id = t.unit_id
                 WHERE c.election_id = $1 AND c.retired_at IS NULL
-                  AND ($2::bigint IS NULL OR (u.ancestors @> ARRAY[$2::bigint] AND ($3 OR u.id = $2)))
+                  AND u.ancestors @> ARRAY[$2::bigint] AND ($3 OR u.id = $2)
                 ORDER BY e.election_day - c.offset_days, u.gso_code"#,
             election.id,
-            scope,
+            user.scope.unit_id().unwrap_or(election.unit_id),
             user.role == Role::DistrictOfficer
         )
         .fetch_all(&state.pool)

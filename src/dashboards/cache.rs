@@ -1,5 +1,5 @@
 //! Dashboards drawn once and served many times. A page is kept with the data version it was drawn
-//! at (`Election::data_version`, the newest audit record) and the instant its content would next
+//! at (`Election::data_version`, the count of changes) and the instant its content would next
 //! change on its own (a unit falling quiet); a request with a newer version, or past that instant,
 //! draws it again. Requests arriving while a page is drawn wait for that one drawing instead of
 //! each starting their own. Pages least recently used go first when the cache outgrows its budget.

@@ -722,7 +722,7 @@ async fn violation_counts(
     root_id: i64,
 ) -> AppResult<std::sync::Arc<cache::Drawn<ViolationCounts>>> {
     let today = state.clock.today();
-    let version = sqlx::query_scalar!("SELECT audit_id FROM structure_generation")
+    let version = sqlx::query_scalar!("SELECT generation FROM structure_generation")
         .fetch_one(&state.pool)
         .await?;
     let count = async {

@@ -21,9 +21,9 @@ pub struct Election {
     pub name: String,
     pub election_day: NaiveDate,
     pub unit_id: i64,
-    /// The id of the newest audit record when the election was read. Every change to the data
-    /// writes one in its own transaction, and ids are committed in order, so this is the version
-    /// of all the data: what the dashboards' cache checks its pages against.
+    /// How many changes the data had seen when the election was read (`data_changes`, moved by
+    /// every audit record in its writer's transaction): the version of all the data, what the
+    /// dashboards' cache checks its pages against.
     pub data_version: i64,
 }
 

@@ -145,6 +145,10 @@ async fn the_chain_verifies_and_names_an_altered_or_removed_record() {
     for _ in 0..3 {
         app.other_browser().login("huyen", PASSWORD).await;
     }
+    // Chained, as the server does a fraction of a second after each commit.
+    audit::seal_everything(&app.db.pool, std::time::Duration::from_secs(5))
+        .await
+        .unwrap();
     let url = app.db.url().replace("baucu_test@", "postgres@");
     let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
         .await
@@ -160,6 +164,138 @@ async fn the_chain_verifies_and_names_an_altered_or_removed_record() {
     assert_eq!(
         audit::verify(&app.db.pool).await.unwrap(),
         Verdict::Removed { before_id: 4 }
+    );
+
+    // Removing a record together with its seal breaks the next seal.
+    let app = TestApp::seeded().await;
+    for _ in 0..3 {
+        app.other_browser().login("huyen", PASSWORD).await;
+    }
+    audit::seal_everything(&app.db.pool, std::time::Duration::from_secs(5))
+        .await
+        .unwrap();
+    let url = app.db.url().replace("baucu_test@", "postgres@");
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    sqlx::raw_sql(
+        "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only;
+         ALTER TABLE audit_seal DISABLE TRIGGER audit_seal_append_only;
+         DELETE FROM audit_log WHERE id = 5;
+         DELETE FROM audit_seal WHERE audit_id = 5;
+         ALTER TABLE audit_seal ENABLE TRIGGER audit_seal_append_only;
+         ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only;",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(
+        audit::verify(&app.db.pool).await.unwrap(),
+        Verdict::Removed { before_id: 6 }
+    );
+}
+
+/// Writers do not wait for each other, so records commit out of id order and some numbers are
+/// never committed. The chain must still hold every committed record once, in id order, and must
+/// not pass a record whose transaction is still running.
+#[tokio::test]
+async fn records_written_concurrently_are_all_chained_once_in_order() {
+    let app = TestApp::seeded().await;
+    let pool = app.db.pool.clone();
+    let event = || audit::Event::new("task.concurrent");
+    let at = chrono::Utc::now().fixed_offset();
+
+    // A transaction that takes its number first and commits last holds the chain back. (A
+    // checklist action: a structural one would make the others wait for it.)
+    let mut slow = pool.begin().await.unwrap();
+    audit::record(&mut slow, &audit::Actor::command_line(), at, event())
+        .await
+        .unwrap();
+    let slow_id: i64 = sqlx::query_scalar("SELECT max(id) FROM audit_log")
+        .fetch_one(&mut *slow)
+        .await
+        .unwrap();
+
+    let writers: Vec<_> = (0..6)
+        .map(|writer| {
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                for n in 0..20 {
+                    let mut tx = pool.begin().await.unwrap();
+                    audit::record(&mut tx, &audit::Actor::command_line(), at, event())
+                        .await
+                        .unwrap();
+                    if (writer + n) % 5 == 0 {
+                        tx.rollback().await.unwrap();
+                    } else {
+                        tx.commit().await.unwrap();
+                    }
+                }
+            })
+        })
+        .collect();
+    let sealer = {
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            for _ in 0..40 {
+                audit::seal(&pool).await.unwrap();
+                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+            }
+        })
+    };
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    sealer.await.unwrap();
+
+    let unchained = audit::seal_everything(&pool, std::time::Duration::from_millis(300))
+        .await
+        .unwrap();
+    let sealed_through: Option<i64> = sqlx::query_scalar("SELECT max(audit_id) FROM audit_seal")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(
+        sealed_through.is_none_or(|id| id < slow_id),
+        "nothing chained past the running one: {sealed_through:?} / {slow_id}"
+    );
+    assert!(
+        unchained >= 96,
+        "all held back behind the slow one: {unchained}"
+    );
+    slow.commit().await.unwrap();
+    assert_eq!(
+        audit::seal_everything(&pool, std::time::Duration::from_secs(5))
+            .await
+            .unwrap(),
+        0
+    );
+
+    let (records, sealed, in_order): (i64, i64, bool) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM audit_log), (SELECT count(*) FROM audit_seal),
+                (SELECT bool_and(s.audit_id IS NOT DISTINCT FROM a.id) FROM audit_seal s FULL JOIN audit_log a ON a.id = s.audit_id)",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(records, sealed);
+    assert!(
+        in_order,
+        "every record sealed, and nothing sealed without a record"
+    );
+    let committed: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'task.concurrent'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        committed,
+        1 + 6 * 20 - 24,
+        "the rolled-back ones left nothing"
+    );
+    assert_eq!(
+        audit::verify(&pool).await.unwrap(),
+        Verdict::Intact { records }
     );
 }
 

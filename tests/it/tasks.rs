@@ -266,6 +266,14 @@ async fn my_work_lists_overdue_first_with_counts() {
         page.contains("Thị trấn Đầm Hà") && page.contains("Huyện Đầm Hà"),
         "the district and its communes"
     );
+    // The administrator answers for the election's own unit, not for every task below it.
+    let admin = app.as_user("admin").await;
+    let (_, page) = admin.page("/my-work").await;
+    assert!(page.contains("Tỉnh Quảng Ninh"), "the province's own tasks");
+    assert!(
+        !page.contains("Huyện Đầm Hà") && !page.contains("Thị trấn Đầm Hà"),
+        "no district or commune tasks"
+    );
 }
 
 async fn entry(app: &TestApp, code: &str) -> i64 {
