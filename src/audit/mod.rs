@@ -188,6 +188,11 @@ pub async fn seal_everything(pool: &PgPool, patience: Duration) -> sqlx::Result<
     }
 }
 
+/// How long [`verify`] waits for transactions still running to end before it walks the chain.
+/// Transaction ids belong to the whole PostgreSQL cluster, so a long transaction in any of its
+/// databases (a bulk load, say) holds the chain back until it ends.
+pub const SEAL_PATIENCE: Duration = Duration::from_secs(180);
+
 /// How often the server chains new records.
 pub const SEAL_PERIOD: Duration = Duration::from_millis(200);
 
@@ -209,7 +214,7 @@ pub async fn keep_sealing(pool: PgPool) {
 /// and not counted.
 pub async fn verify(pool: &PgPool) -> sqlx::Result<Verdict> {
     const BATCH: i64 = 10_000;
-    seal_everything(pool, Duration::from_secs(10)).await?;
+    seal_everything(pool, SEAL_PATIENCE).await?;
     let mut last_id = 0_i64;
     let mut last_seal: Vec<u8> = Vec::new();
     let mut records = 0_i64;

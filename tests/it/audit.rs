@@ -146,7 +146,7 @@ async fn the_chain_verifies_and_names_an_altered_or_removed_record() {
         app.other_browser().login("huyen", PASSWORD).await;
     }
     // Chained, as the server does a fraction of a second after each commit.
-    audit::seal_everything(&app.db.pool, std::time::Duration::from_secs(5))
+    audit::seal_everything(&app.db.pool, audit::SEAL_PATIENCE)
         .await
         .unwrap();
     let url = app.db.url().replace("baucu_test@", "postgres@");
@@ -171,7 +171,7 @@ async fn the_chain_verifies_and_names_an_altered_or_removed_record() {
     for _ in 0..3 {
         app.other_browser().login("huyen", PASSWORD).await;
     }
-    audit::seal_everything(&app.db.pool, std::time::Duration::from_secs(5))
+    audit::seal_everything(&app.db.pool, audit::SEAL_PATIENCE)
         .await
         .unwrap();
     let url = app.db.url().replace("baucu_test@", "postgres@");
@@ -265,7 +265,7 @@ async fn records_written_concurrently_are_all_chained_once_in_order() {
     );
     slow.commit().await.unwrap();
     assert_eq!(
-        audit::seal_everything(&pool, std::time::Duration::from_secs(5))
+        audit::seal_everything(&pool, audit::SEAL_PATIENCE)
             .await
             .unwrap(),
         0

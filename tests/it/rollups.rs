@@ -317,7 +317,7 @@ async fn dashboard_figures_equal_a_recount_after_random_updates() {
         recorded += usize::from(status == 303);
         // The last activity is kept as the audit log is chained, which the server does a few
         // times a second; here, at once.
-        baucu::audit::seal_everything(pool, std::time::Duration::from_secs(5))
+        baucu::audit::seal_everything(pool, baucu::audit::SEAL_PATIENCE)
             .await
             .unwrap();
         for (viewer, root, path) in &views {
