@@ -22,6 +22,10 @@
 CREATE SEQUENCE audit_log_id_seq AS bigint OWNED BY audit_log.id;
 SELECT setval('audit_log_id_seq', coalesce(max(id), 0) + 1, false) FROM audit_log;
 
+-- The last number handed out (committed or not, possibly rolled back).
+CREATE FUNCTION audit_log_last_number() RETURNS bigint LANGUAGE sql VOLATILE
+    RETURN (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM audit_log_id_seq);
+
 -- A record's hash covers its content and its id. Records written before this migration keep
 -- their link (`prev_hash`) as part of that content.
 CREATE FUNCTION audit_log_number() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -67,18 +71,21 @@ DECLARE
     last_sealed bigint;
     chain bytea;
     r record;
-    sealed bigint := 0;
+    ids bigint[] := '{}';
+    seals bytea[] := '{}';
 BEGIN
     SELECT audit_id, seal INTO last_sealed, chain FROM audit_seal ORDER BY audit_id DESC LIMIT 1;
     last_sealed := coalesce(last_sealed, 0);
     IF upto <= last_sealed THEN
         RETURN 0;
     END IF;
+    -- Each seal needs the one before, so they are worked out in order, then written at once.
     FOR r IN SELECT id, hash FROM audit_log WHERE id > last_sealed AND id <= upto ORDER BY id LOOP
         chain := sha256(coalesce(chain, '') || r.hash);
-        INSERT INTO audit_seal (audit_id, seal) VALUES (r.id, chain);
-        sealed := sealed + 1;
+        ids := ids || r.id;
+        seals := seals || chain;
     END LOOP;
+    INSERT INTO audit_seal (audit_id, seal) SELECT * FROM unnest(ids, seals);
     INSERT INTO unit_activity AS a (unit_id, last_at)
     SELECT ancestor, max(l.at)
       FROM audit_log l JOIN users w ON w.id = l.user_id JOIN units u ON u.id = w.unit_id
@@ -87,7 +94,7 @@ BEGIN
      GROUP BY ancestor
      ORDER BY ancestor
         ON CONFLICT (unit_id) DO UPDATE SET last_at = excluded.last_at WHERE a.last_at < excluded.last_at;
-    RETURN sealed;
+    RETURN cardinality(ids);
 END $$;
 
 -- One run of the sealer: chains up to the mark left by the previous run if every transaction it
@@ -105,7 +112,7 @@ BEGIN
     END IF;
     -- The number first, the snapshot in a later statement: every transaction that had taken a
     -- number by then already had its own id, below the snapshot's next one.
-    SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END INTO handed_out FROM audit_log_id_seq;
+    handed_out := audit_log_last_number();
     INSERT INTO audit_seal_mark AS m (upto_id, after_xid)
     VALUES (handed_out, pg_snapshot_xmax(pg_current_snapshot()))
         ON CONFLICT (only_row) DO UPDATE SET upto_id = excluded.upto_id, after_xid = excluded.after_xid;

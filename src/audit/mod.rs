@@ -166,11 +166,9 @@ pub async fn seal(pool: &PgPool) -> sqlx::Result<i64> {
 /// Seals until every record committed before the call is chained, or `patience` runs out (a
 /// transaction still running holds the chain back); returns how many records are still unchained.
 pub async fn seal_everything(pool: &PgPool, patience: Duration) -> sqlx::Result<i64> {
-    let target = sqlx::query_scalar!(
-        r#"SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END AS "id!" FROM audit_log_id_seq"#
-    )
-    .fetch_one(pool)
-    .await?;
+    let target = sqlx::query_scalar!(r#"SELECT audit_log_last_number() AS "id!""#)
+        .fetch_one(pool)
+        .await?;
     let started = Instant::now();
     loop {
         seal(pool).await?;
@@ -218,10 +216,10 @@ pub async fn verify(pool: &PgPool) -> sqlx::Result<Verdict> {
     let mut last_id = 0_i64;
     let mut last_seal: Vec<u8> = Vec::new();
     let mut records = 0_i64;
-    let mut missing: Option<i64> = None;
     loop {
         let rows = sqlx::query!(
-            r#"SELECT s.audit_id, s.seal, a.hash AS "hash?", audit_log_hash(a) AS "expected?"
+            r#"SELECT s.audit_id, s.seal, a.hash AS "hash?", audit_log_hash(a) AS "expected?",
+                      (SELECT min(n.audit_id) FROM audit_seal n WHERE n.audit_id > s.audit_id) AS next_id
                  FROM audit_seal s LEFT JOIN audit_log a ON a.id = s.audit_id
                 WHERE s.audit_id > $1 ORDER BY s.audit_id LIMIT $2"#,
             last_id,
@@ -229,41 +227,30 @@ pub async fn verify(pool: &PgPool) -> sqlx::Result<Verdict> {
         )
         .fetch_all(pool)
         .await?;
-        let Some(last_row) = rows.last() else {
+        if rows.is_empty() {
             break;
-        };
-        let batch_end = last_row.audit_id;
+        }
         for row in rows {
             let (Some(hash), Some(expected)) = (row.hash, row.expected) else {
                 // A seal without its record: the record was removed.
-                missing.get_or_insert(row.audit_id);
-                last_seal = row.seal;
-                continue;
-            };
-            if missing.is_some() {
                 return Ok(Verdict::Removed {
-                    before_id: row.audit_id,
+                    before_id: row.next_id.unwrap_or(row.audit_id + 1),
                 });
-            }
+            };
             if hash != expected {
                 return Ok(Verdict::Altered { id: row.audit_id });
             }
-            let mut link = last_seal.clone();
+            let mut link = last_seal;
             link.extend_from_slice(&hash);
             if Sha256::digest(&link).as_slice() != row.seal.as_slice() {
                 return Ok(Verdict::Removed {
                     before_id: row.audit_id,
                 });
             }
+            last_id = row.audit_id;
             last_seal = row.seal;
             records += 1;
         }
-        last_id = batch_end;
-    }
-    if let Some(removed) = missing {
-        return Ok(Verdict::Removed {
-            before_id: removed + 1,
-        });
     }
     // A record below the chain's end that the chain does not hold was slipped in afterwards.
     let slipped_in = sqlx::query_scalar!(

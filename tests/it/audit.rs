@@ -97,12 +97,34 @@ async fn a_failed_change_leaves_no_record_and_no_change() {
     assert_eq!(actions(&app).await.len(), before);
 }
 
-#[tokio::test]
-async fn the_chain_verifies_and_names_an_altered_or_removed_record() {
+/// A seeded application after three sign-ins, its records chained as the server does a fraction
+/// of a second after each commit.
+async fn chained_log() -> TestApp {
     let app = TestApp::seeded().await;
     for _ in 0..3 {
         app.other_browser().login("huyen", PASSWORD).await;
     }
+    audit::seal_everything(&app.db.pool, audit::SEAL_PATIENCE)
+        .await
+        .unwrap();
+    app
+}
+
+/// Runs `sql` as a superuser, who can switch the append-only guards off.
+async fn tamper(app: &TestApp, sql: &str) {
+    let url = app.db.url().replace("baucu_test@", "postgres@");
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_chain_verifies_and_names_an_altered_or_removed_record() {
+    let app = chained_log().await;
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log")
         .fetch_one(&app.db.pool)
         .await
@@ -121,16 +143,8 @@ async fn the_chain_verifies_and_names_an_altered_or_removed_record() {
     );
 
     // A superuser can, by switching the guard off; the chain shows it.
-    let tamper = |sql: &'static str| {
-        let url = app.db.url().replace("baucu_test@", "postgres@");
-        async move {
-            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
-                .await
-                .unwrap();
-            sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
-        }
-    };
     tamper(
+        &app,
         "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only;
          UPDATE audit_log SET after = '{\"username\": \"someone else\"}' WHERE id = (SELECT max(id) - 1 FROM audit_log);
          ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only;",
@@ -141,44 +155,23 @@ async fn the_chain_verifies_and_names_an_altered_or_removed_record() {
         Verdict::Altered { id: count - 1 }
     );
 
-    let app = TestApp::seeded().await;
-    for _ in 0..3 {
-        app.other_browser().login("huyen", PASSWORD).await;
-    }
-    // Chained, as the server does a fraction of a second after each commit.
-    audit::seal_everything(&app.db.pool, audit::SEAL_PATIENCE)
-        .await
-        .unwrap();
-    let url = app.db.url().replace("baucu_test@", "postgres@");
-    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
-        .await
-        .unwrap();
-    sqlx::raw_sql(
+    let app = chained_log().await;
+    tamper(
+        &app,
         "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only;
          DELETE FROM audit_log WHERE id = 3;
          ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only;",
     )
-    .execute(&mut conn)
-    .await
-    .unwrap();
+    .await;
     assert_eq!(
         audit::verify(&app.db.pool).await.unwrap(),
         Verdict::Removed { before_id: 4 }
     );
 
     // Removing a record together with its seal breaks the next seal.
-    let app = TestApp::seeded().await;
-    for _ in 0..3 {
-        app.other_browser().login("huyen", PASSWORD).await;
-    }
-    audit::seal_everything(&app.db.pool, audit::SEAL_PATIENCE)
-        .await
-        .unwrap();
-    let url = app.db.url().replace("baucu_test@", "postgres@");
-    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
-        .await
-        .unwrap();
-    sqlx::raw_sql(
+    let app = chained_log().await;
+    tamper(
+        &app,
         "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only;
          ALTER TABLE audit_seal DISABLE TRIGGER audit_seal_append_only;
          DELETE FROM audit_log WHERE id = 5;
@@ -186,9 +179,7 @@ async fn the_chain_verifies_and_names_an_altered_or_removed_record() {
          ALTER TABLE audit_seal ENABLE TRIGGER audit_seal_append_only;
          ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only;",
     )
-    .execute(&mut conn)
-    .await
-    .unwrap();
+    .await;
     assert_eq!(
         audit::verify(&app.db.pool).await.unwrap(),
         Verdict::Removed { before_id: 6 }
@@ -296,6 +287,28 @@ async fn records_written_concurrently_are_all_chained_once_in_order() {
     assert_eq!(
         audit::verify(&pool).await.unwrap(),
         Verdict::Intact { records }
+    );
+
+    // A record forged afterwards into the number of a rolled-back one is not in the chain.
+    let gap: i64 = sqlx::query_scalar(
+        "SELECT min(n) FROM generate_series(1, (SELECT max(id) FROM audit_log)) AS n
+          WHERE NOT EXISTS (SELECT 1 FROM audit_log WHERE id = n)",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    tamper(
+        &app,
+        &format!(
+            "ALTER TABLE audit_log DISABLE TRIGGER audit_log_number;
+             INSERT INTO audit_log (id, action, hash) VALUES ({gap}, 'task.concurrent', '\\x00');
+             ALTER TABLE audit_log ENABLE TRIGGER audit_log_number;"
+        ),
+    )
+    .await;
+    assert_eq!(
+        audit::verify(&pool).await.unwrap(),
+        Verdict::Altered { id: gap }
     );
 }
 

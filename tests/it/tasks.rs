@@ -269,7 +269,20 @@ async fn my_work_lists_overdue_first_with_counts() {
     // The administrator answers for the election's own unit, not for every task below it.
     let admin = app.as_user("admin").await;
     let (_, page) = admin.page("/my-work").await;
-    assert!(page.contains("Tỉnh Quảng Ninh"), "the province's own tasks");
+    let province_tasks: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM tasks t JOIN calendar_entries c ON c.id = t.calendar_entry_id
+           JOIN units u ON u.id = t.unit_id
+          WHERE u.level = 'province' AND u.gso_code = 22 AND c.retired_at IS NULL",
+    )
+    .fetch_one(&admin.db.pool)
+    .await
+    .unwrap();
+    assert!(province_tasks > 0);
+    assert_eq!(
+        page.matches("<td>Tỉnh Quảng Ninh</td>").count() as i64,
+        province_tasks,
+        "every task of the province itself"
+    );
     assert!(
         !page.contains("Huyện Đầm Hà") && !page.contains("Thị trấn Đầm Hà"),
         "no district or commune tasks"
