@@ -75,29 +75,64 @@ impl Event {
     }
 }
 
+/// A record as written to `audit_log`: the event, by whom, when. The database numbers and hashes
+/// it (see `audit_log_number`).
+pub struct Row {
+    pub at: DateTime<FixedOffset>,
+    pub user_id: Option<i64>,
+    pub session_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub action: &'static str,
+    pub object_type: Option<&'static str>,
+    pub object_id: Option<i64>,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    pub client_addr: Option<String>,
+}
+
+impl Event {
+    /// The record of this event done by `actor` at `at`.
+    pub fn row(self, actor: &Actor, at: DateTime<FixedOffset>) -> Row {
+        let (object_type, object_id) = self.object.unzip();
+        Row {
+            at,
+            user_id: actor.user_id,
+            session_id: actor.session_id,
+            unit_id: self.unit_id,
+            action: self.action,
+            object_type,
+            object_id,
+            before: self.before,
+            after: self.after,
+            client_addr: actor.client_addr.map(|addr| addr.to_string()),
+        }
+    }
+}
+
 /// Appends a record inside the caller's transaction, so it commits with the change or not at all.
-/// It is chained shortly after it commits, by [`seal`].
+/// It is chained shortly after it commits, by [`seal`]. (A change made in a single statement
+/// writes its [`Row`] in that statement instead, as a task update does.)
 pub async fn record(
     conn: &mut PgConnection,
     actor: &Actor,
     at: DateTime<FixedOffset>,
     event: Event,
 ) -> sqlx::Result<()> {
-    let (object_type, object_id) = event.object.unzip();
+    let row = event.row(actor, at);
     sqlx::query!(
         r#"INSERT INTO audit_log (at, user_id, session_id, unit_id, action, object_type, object_id, before, after,
                                   client_addr)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text::inet)"#,
-        at,
-        actor.user_id,
-        actor.session_id,
-        event.unit_id,
-        event.action,
-        object_type,
-        object_id,
-        event.before,
-        event.after,
-        actor.client_addr.map(|addr| addr.to_string())
+        row.at,
+        row.user_id,
+        row.session_id,
+        row.unit_id,
+        row.action,
+        row.object_type,
+        row.object_id,
+        row.before,
+        row.after,
+        row.client_addr
     )
     .execute(conn)
     .await?;

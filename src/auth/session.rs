@@ -10,6 +10,7 @@ use sqlx::{PgConnection, PgPool};
 
 use super::guard::CurrentUser;
 use super::{Role, Scope};
+use crate::db::DataVersion;
 use crate::elections::Election;
 
 pub const COOKIE: &str = "baucu_session";
@@ -87,7 +88,8 @@ pub async fn lookup(
                   u.id AS user_id, u.username, u.full_name, u.role, u.must_change_password, u.language,
                   coalesce(su.ancestors, '{}') AS "unit_ancestors!",
                   e.id AS "election_id?", e.name AS "election_name?", e.election_day AS "election_day?",
-                  e.unit_id AS "election_unit_id?", e.data_version AS "data_version?"
+                  e.unit_id AS "election_unit_id?", e.data_next_xid AS "data_next_xid?",
+                  e.data_running_xids AS "data_running_xids?"
              FROM sessions s
              JOIN users u ON u.id = s.user_id
              LEFT JOIN units su ON su.id = u.unit_id
@@ -139,7 +141,10 @@ pub async fn lookup(
                 name,
                 election_day,
                 unit_id,
-                data_version: row.data_version.unwrap_or(0),
+                data_version: DataVersion {
+                    next_xid: row.data_next_xid.unwrap_or_default(),
+                    running: row.data_running_xids.unwrap_or_default(),
+                },
             }),
             _ => None,
         },

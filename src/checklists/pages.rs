@@ -510,16 +510,21 @@ pub fn check(form: &TaskForm, today: NaiveDate) -> Result<Checked, String> {
     })
 }
 
+/// The form's one-time token, if it carries one worth deduplicating on.
+fn one_time_token(token: &str) -> Option<&str> {
+    // A form without a token (an old page, a script): nothing to deduplicate on.
+    (token.len() >= 20).then_some(token)
+}
+
 /// Records the form's one-time token; false when it was already used (a second submission).
 pub(super) async fn first_submission(
     conn: &mut sqlx::PgConnection,
     token: &str,
     user_id: i64,
 ) -> sqlx::Result<bool> {
-    if token.len() < 20 {
-        // A form without a token (an old page, a script): nothing to deduplicate on.
+    let Some(token) = one_time_token(token) else {
         return Ok(true);
-    }
+    };
     let inserted = sqlx::query!(
         "INSERT INTO form_submissions (token, user_id) VALUES ($1, $2) ON CONFLICT (token) DO NOTHING",
         token,
@@ -543,15 +548,7 @@ async fn update(
         return Err(AppError::OutOfScope);
     }
     let back = format!("/tasks/{id}");
-    let today = state.clock.today();
-    let Checked {
-        status,
-        reason,
-        evidence_number,
-        evidence_date,
-        evidence_signer,
-        note,
-    } = match check(&form, today) {
+    let checked = match check(&form, state.clock.today()) {
         Ok(checked) => checked,
         Err(message) => {
             let page = render(
@@ -567,7 +564,7 @@ async fn update(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    if status == "done"
+    if checked.status == "done"
         && form.confirm_incomplete.is_none()
         && let Some(figure) = figure(&state, &task).await?
         && !figure.complete
@@ -579,108 +576,176 @@ async fn update(
         let page = render(&state, layout, &user, task, Some(form), Some(message), true).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    let now = state.clock.now();
-    let mut tx = state.pool.begin().await?;
-    if !first_submission(&mut tx, &form.submission, user.id).await? {
-        return Ok(flash::redirect(
+    // The form was drawn from another version than the one just read: someone saved in between.
+    if form.version != task.version {
+        return Ok(conflict_page(layout, task, &form, back));
+    }
+    match save(&state, &user, &meta, &task, &form.submission, checked).await? {
+        Saved::Saved => Ok(flash::redirect(&back, "Đã lưu.")),
+        Saved::AlreadySubmitted => Ok(flash::redirect(
             &back,
             "Biểu mẫu này đã được gửi; không ghi lại lần nữa.",
-        ));
+        )),
+        Saved::Changed => {
+            let stored = load(&state, &user, id).await?;
+            Ok(conflict_page(layout, stored, &form, back))
+        }
     }
-    // A changed report goes back to the province for review.
-    let saved = sqlx::query!(
-        r#"UPDATE tasks SET status = $3, status_reason = $4, evidence_number = $5, evidence_date = $6,
-                  evidence_signer = $7, note = $8, updated_by = $9,
-                  review = CASE WHEN status = $3 AND evidence_number IS NOT DISTINCT FROM $5
-                                     AND evidence_date IS NOT DISTINCT FROM $6
-                                     AND evidence_signer IS NOT DISTINCT FROM $7 THEN review ELSE 'none' END
-            WHERE id = $1 AND version = $2"#,
-        id,
-        form.version,
+}
+
+/// What became of a task form.
+enum Saved {
+    Saved,
+    /// Its one-time token was used before: nothing was written.
+    AlreadySubmitted,
+    /// The task changed after it was read: nothing was written.
+    Changed,
+}
+
+/// Writes a checked form onto `task` as it was read, in one statement (one round trip, one
+/// implicit transaction): the one-time token, the task, its history when its status or note
+/// changes, and the audit record. Nothing is written unless the task is still at the version read
+/// and the token is new. A changed report goes back to the province for review.
+async fn save(
+    state: &AppState,
+    user: &CurrentUser,
+    meta: &RequestMeta,
+    task: &Task,
+    submission: &str,
+    checked: Checked,
+) -> AppResult<Saved> {
+    let Checked {
         status,
         reason,
         evidence_number,
         evidence_date,
         evidence_signer,
         note,
-        user.id
-    )
-    .execute(&mut *tx)
-    .await?;
-    if saved.rows_affected() == 0 {
-        drop(tx);
-        let stored = load(&state, &user, id).await?;
-        let fields = vec![
-            Field::new("status", "Trạng thái (mã)", &stored.status, &form.status),
-            Field::new(
-                "status_reason",
-                "Lý do",
-                stored.status_reason.clone().unwrap_or_default(),
-                &form.status_reason,
-            ),
-            Field::new(
-                "evidence_number",
-                "Số văn bản",
-                stored.evidence_number.clone().unwrap_or_default(),
-                &form.evidence_number,
-            ),
-            Field::new(
-                "evidence_date",
-                "Ngày văn bản",
-                stored
-                    .evidence_date
-                    .map(|d| d.to_string())
-                    .unwrap_or_default(),
-                &form.evidence_date,
-            ),
-            Field::new(
-                "evidence_signer",
-                "Người ký",
-                stored.evidence_signer.clone().unwrap_or_default(),
-                &form.evidence_signer,
-            ),
-            Field::new(
-                "note",
-                "Ghi chú",
-                stored.note.clone().unwrap_or_default(),
-                &form.note,
-            ),
-        ];
-        let what = format!("công việc \"{}\" của {}", stored.title_vi, stored.unit_name);
-        return Ok(conflict::page(
-            layout,
-            what,
-            back.clone(),
-            back,
-            stored.version,
-            fields,
-            Vec::new(),
-        ));
-    }
-    if status != task.status || note != task.note {
-        sqlx::query!(
-            "INSERT INTO task_events (task_id, at, user_id, from_status, to_status, note) VALUES ($1, $2, $3, $4, $5, $6)",
-            id,
-            now,
-            user.id,
-            task.status,
-            status,
-            reason.clone().or(note.clone())
-        )
-        .execute(&mut *tx)
-        .await?;
-    }
-    let event = Event::new("task.updated")
+    } = checked;
+    let history = status != task.status || note != task.note;
+    let token = one_time_token(submission);
+    let record = Event::new("task.updated")
         .unit(task.unit_id)
-        .object("task", id)
-        .before(serde_json::to_value(&task).unwrap_or_default())
+        .object("task", task.id)
+        .before(serde_json::to_value(task).unwrap_or_default())
         .after(serde_json::json!({
             "status": status, "status_reason": reason, "evidence_number": evidence_number,
             "evidence_date": evidence_date, "evidence_signer": evidence_signer, "note": note,
-        }));
-    audit::record(&mut tx, &user.actor(&meta), now, event).await?;
-    tx.commit().await?;
-    Ok(flash::redirect(&back, "Đã lưu."))
+        }))
+        .row(&user.actor(meta), state.clock.now());
+    let written = sqlx::query!(
+        r#"WITH token AS (
+                INSERT INTO form_submissions (token, user_id) SELECT $10, $9 WHERE $10::text IS NOT NULL
+                    ON CONFLICT (token) DO NOTHING RETURNING true
+           ), saved AS (
+                UPDATE tasks SET status = $3, status_reason = $4, evidence_number = $5, evidence_date = $6,
+                       evidence_signer = $7, note = $8, updated_by = $9,
+                       review = CASE WHEN status = $3 AND evidence_number IS NOT DISTINCT FROM $5
+                                          AND evidence_date IS NOT DISTINCT FROM $6
+                                          AND evidence_signer IS NOT DISTINCT FROM $7 THEN review ELSE 'none' END
+                 WHERE id = $1 AND version = $2 AND ($10::text IS NULL OR EXISTS (SELECT FROM token))
+                RETURNING id
+           ), history AS (
+                INSERT INTO task_events (task_id, at, user_id, from_status, to_status, note)
+                SELECT id, $11, $9, $12, $3, $13 FROM saved WHERE $14
+           ), audit AS (
+                INSERT INTO audit_log (at, user_id, session_id, unit_id, action, object_type, object_id,
+                                       before, after, client_addr)
+                SELECT $11, $15, $16, $17, $18, $19, $20, $21, $22, $23::text::inet FROM saved
+           )
+           SELECT $10::text IS NULL OR EXISTS (SELECT FROM token) AS "fresh!",
+                  EXISTS (SELECT FROM saved) AS "saved!""#,
+        task.id,
+        task.version,
+        status,
+        reason.clone(),
+        evidence_number,
+        evidence_date,
+        evidence_signer,
+        note.clone(),
+        user.id,
+        token,
+        record.at,
+        task.status,
+        reason.or(note),
+        history,
+        record.user_id,
+        record.session_id,
+        record.unit_id,
+        record.action,
+        record.object_type,
+        record.object_id,
+        record.before,
+        record.after,
+        record.client_addr
+    )
+    .fetch_one(&state.pool)
+    .await?;
+    if !written.fresh {
+        return Ok(Saved::AlreadySubmitted);
+    }
+    if !written.saved {
+        // The token was taken for a form that saved nothing: free it, so that the form still counts
+        // as unsent.
+        if let Some(token) = token {
+            sqlx::query!("DELETE FROM form_submissions WHERE token = $1", token)
+                .execute(&state.pool)
+                .await?;
+        }
+        return Ok(Saved::Changed);
+    }
+    Ok(Saved::Saved)
+}
+
+/// The page shown when the task changed since the form was drawn: the stored values beside the
+/// user's, to merge by hand.
+fn conflict_page(layout: Layout, stored: Task, form: &TaskForm, back: String) -> Response {
+    let fields = vec![
+        Field::new("status", "Trạng thái (mã)", &stored.status, &form.status),
+        Field::new(
+            "status_reason",
+            "Lý do",
+            stored.status_reason.clone().unwrap_or_default(),
+            &form.status_reason,
+        ),
+        Field::new(
+            "evidence_number",
+            "Số văn bản",
+            stored.evidence_number.clone().unwrap_or_default(),
+            &form.evidence_number,
+        ),
+        Field::new(
+            "evidence_date",
+            "Ngày văn bản",
+            stored
+                .evidence_date
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            &form.evidence_date,
+        ),
+        Field::new(
+            "evidence_signer",
+            "Người ký",
+            stored.evidence_signer.clone().unwrap_or_default(),
+            &form.evidence_signer,
+        ),
+        Field::new(
+            "note",
+            "Ghi chú",
+            stored.note.clone().unwrap_or_default(),
+            &form.note,
+        ),
+    ];
+    let what = format!("công việc \"{}\" của {}", stored.title_vi, stored.unit_name);
+    conflict::page(
+        layout,
+        what,
+        back.clone(),
+        back,
+        stored.version,
+        fields,
+        Vec::new(),
+    )
 }
 
 #[derive(Deserialize, Default)]

@@ -1,7 +1,7 @@
 //! Dashboards drawn once and served many times. A page is kept with the data version it was drawn
-//! at (`Election::data_version`, the count of changes) and the instant its content would next
-//! change on its own (a unit falling quiet); a request with a newer version, or past that instant,
-//! draws it again. Requests arriving while a page is drawn wait for that one drawing instead of
+//! at (`Election::data_version`, the snapshot of the request that asked for it) and the instant its
+//! content would next change on its own (a unit falling quiet); a request whose version the kept
+//! one does not cover (it may see a change the page lacks), or past that instant, draws it again. Requests arriving while a page is drawn wait for that one drawing instead of
 //! each starting their own. Pages least recently used go first when the cache outgrows its budget.
 
 use std::collections::HashMap;
@@ -11,9 +11,30 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use tokio::sync::OnceCell;
 
+use crate::db::DataVersion;
+
 /// Something kept in the cache, with what it costs in memory.
 pub trait Weight {
     fn bytes(&self) -> usize;
+}
+
+/// The version of the data a value was drawn from.
+pub trait Version: Clone {
+    /// Whether a value drawn at `self` holds for a request at `other`.
+    fn covers(&self, other: &Self) -> bool;
+}
+
+/// A count that grows with every change.
+impl Version for i64 {
+    fn covers(&self, other: &i64) -> bool {
+        self >= other
+    }
+}
+
+impl Version for DataVersion {
+    fn covers(&self, other: &DataVersion) -> bool {
+        DataVersion::covers(self, other)
+    }
 }
 
 /// A drawn value and until when it holds.
@@ -23,23 +44,23 @@ pub struct Drawn<V> {
     pub valid_until: Option<DateTime<Utc>>,
 }
 
-struct Slot<V> {
-    version: i64,
+struct Slot<V, N> {
+    version: N,
     cell: Arc<OnceCell<Arc<Drawn<V>>>>,
     last_used: u64,
 }
 
-pub struct Cache<K, V> {
-    slots: Mutex<Slots<K, V>>,
+pub struct Cache<K, V, N> {
+    slots: Mutex<Slots<K, V, N>>,
     budget_bytes: usize,
 }
 
-struct Slots<K, V> {
-    map: HashMap<K, Slot<V>>,
+struct Slots<K, V, N> {
+    map: HashMap<K, Slot<V, N>>,
     tick: u64,
 }
 
-impl<K: Eq + Hash + Clone, V: Weight> Cache<K, V> {
+impl<K: Eq + Hash + Clone, V: Weight, N: Version> Cache<K, V, N> {
     pub fn new(budget_bytes: usize) -> Self {
         Cache {
             slots: Mutex::new(Slots {
@@ -50,12 +71,12 @@ impl<K: Eq + Hash + Clone, V: Weight> Cache<K, V> {
         }
     }
 
-    /// The value for `key` drawn at `version` or later and still valid at `now`, drawing it with
+    /// The value for `key` drawn at a version covering `version` and still valid at `now`, drawing it with
     /// `draw` when there is none. A failed drawing is not kept: the next request tries again.
     pub async fn get<E, F>(
         &self,
         key: K,
-        version: i64,
+        version: N,
         now: DateTime<Utc>,
         draw: F,
     ) -> Result<Arc<Drawn<V>>, E>
@@ -68,7 +89,7 @@ impl<K: Eq + Hash + Clone, V: Weight> Cache<K, V> {
             .cloned()
     }
 
-    fn cell_for(&self, key: K, version: i64, now: DateTime<Utc>) -> Arc<OnceCell<Arc<Drawn<V>>>> {
+    fn cell_for(&self, key: K, version: N, now: DateTime<Utc>) -> Arc<OnceCell<Arc<Drawn<V>>>> {
         let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
         slots.tick += 1;
         let tick = slots.tick;
@@ -77,7 +98,7 @@ impl<K: Eq + Hash + Clone, V: Weight> Cache<K, V> {
                 Some(drawn) => drawn.valid_until.is_none_or(|until| now < until),
                 None => true, // being drawn now
             };
-            if slot.version >= version && fresh {
+            if slot.version.covers(&version) && fresh {
                 slot.last_used = tick;
                 return slot.cell.clone();
             }
@@ -96,7 +117,7 @@ impl<K: Eq + Hash + Clone, V: Weight> Cache<K, V> {
     }
 
     /// Drops the least recently used values until what is drawn fits the budget.
-    fn evict(&self, slots: &mut Slots<K, V>) {
+    fn evict(&self, slots: &mut Slots<K, V, N>) {
         loop {
             let used: usize = slots
                 .map
@@ -208,7 +229,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_failed_drawing_is_not_kept() {
-        let cache: Cache<i32, String> = Cache::new(1_000);
+        let cache: Cache<i32, String, i64> = Cache::new(1_000);
         assert!(
             cache
                 .get(1, 1, at(0), async { Err::<Drawn<String>, _>("down") })

@@ -26,6 +26,7 @@ use crate::auth::{Access, CurrentUser, Routes};
 use crate::checklists::TaskLine;
 use crate::checklists::deadline::{self, TaskState};
 use crate::clock::vietnam;
+use crate::db::DataVersion;
 use crate::elections::Election;
 use crate::i18n::Lang;
 use crate::units::{self, Reach, UnitDetail};
@@ -293,8 +294,8 @@ pub const DASHBOARD_CACHE_BYTES: usize = 64 << 20;
 
 /// The dashboards' caches, one per application.
 pub struct Caches {
-    pub pages: cache::Cache<ViewKey, DrawnDashboard>,
-    pub violations: cache::Cache<(i64, i64, NaiveDate), ViolationCounts>,
+    pub pages: cache::Cache<ViewKey, DrawnDashboard, DataVersion>,
+    pub violations: cache::Cache<(i64, i64, NaiveDate), ViolationCounts, i64>,
 }
 
 impl Default for Caches {
@@ -383,7 +384,7 @@ async fn dashboard(
         .pages
         .get(
             key,
-            election.data_version,
+            election.data_version.clone(),
             now,
             draw(&state, &layout, &user, &election, &filter),
         )

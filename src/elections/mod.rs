@@ -8,6 +8,7 @@ use sqlx::PgPool;
 
 use crate::AppState;
 use crate::auth::{Access, Routes};
+use crate::db::DataVersion;
 use crate::web::{AppResult, format, layout::Layout};
 
 pub fn routes() -> Routes {
@@ -21,10 +22,9 @@ pub struct Election {
     pub name: String,
     pub election_day: NaiveDate,
     pub unit_id: i64,
-    /// How many changes the data had seen when the election was read (`data_changes`, moved by
-    /// every audit record in its writer's transaction): the version of all the data, what the
-    /// dashboards' cache checks its pages against.
-    pub data_version: i64,
+    /// The version of all the data when the election was read: what the dashboards' cache checks
+    /// its pages against.
+    pub data_version: DataVersion,
 }
 
 impl Election {
@@ -35,14 +35,23 @@ impl Election {
 
 /// The election the application is working on: the one with the latest election day.
 pub async fn current(pool: &PgPool) -> sqlx::Result<Option<Election>> {
-    sqlx::query_as!(
-        Election,
+    let row = sqlx::query!(
         r#"SELECT id AS "id!", name AS "name!", election_day AS "election_day!", unit_id AS "unit_id!",
-                  data_version AS "data_version!"
+                  data_next_xid AS "data_next_xid!", data_running_xids AS "data_running_xids!"
              FROM current_election"#
     )
     .fetch_optional(pool)
-    .await
+    .await?;
+    Ok(row.map(|row| Election {
+        id: row.id,
+        name: row.name,
+        election_day: row.election_day,
+        unit_id: row.unit_id,
+        data_version: DataVersion {
+            next_xid: row.data_next_xid,
+            running: row.data_running_xids,
+        },
+    }))
 }
 
 /// The Vietnamese name of a race kind.
