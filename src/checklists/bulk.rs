@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::pages::{
-    Figure, Task, TaskForm, check, commune_tasks, figures, first_submission, missing,
+    ALREADY_SENT, Figure, Task, TaskForm, check, commune_tasks, figures, first_submission, missing,
 };
 use crate::AppState;
 use crate::audit::{self, Event};
@@ -222,10 +222,7 @@ async fn save(
     )
     .await?
     {
-        return Ok(flash::redirect(
-            &back,
-            "Biểu mẫu này đã được gửi; không ghi lại lần nữa.",
-        ));
+        return Ok(flash::redirect(&back, ALREADY_SENT));
     }
     let mut conflicts = Vec::new();
     for row in rows.iter().filter(|r| r.applied) {

@@ -516,6 +516,22 @@ fn one_time_token(token: &str) -> Option<&str> {
     (token.len() >= 20).then_some(token)
 }
 
+/// What a form sent a second time is told.
+pub(super) const ALREADY_SENT: &str = "Biểu mẫu này đã được gửi; không ghi lại lần nữa.";
+
+/// Whether the form's one-time token was used already.
+async fn sent_before(state: &AppState, token: &str) -> sqlx::Result<bool> {
+    let Some(token) = one_time_token(token) else {
+        return Ok(false);
+    };
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT FROM form_submissions WHERE token = $1) AS "sent!""#,
+        token
+    )
+    .fetch_one(&state.pool)
+    .await
+}
+
 /// Records the form's one-time token; false when it was already used (a second submission).
 pub(super) async fn first_submission(
     conn: &mut sqlx::PgConnection,
@@ -576,16 +592,17 @@ async fn update(
         let page = render(&state, layout, &user, task, Some(form), Some(message), true).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    // The form was drawn from another version than the one just read: someone saved in between.
+    // The form was drawn from another version than the one just read: it was sent before (and
+    // saved), or someone saved in between.
     if form.version != task.version {
+        if sent_before(&state, &form.submission).await? {
+            return Ok(flash::redirect(&back, ALREADY_SENT));
+        }
         return Ok(conflict_page(layout, task, &form, back));
     }
     match save(&state, &user, &meta, &task, &form.submission, checked).await? {
-        Saved::Saved => Ok(flash::redirect(&back, "Đã lưu.")),
-        Saved::AlreadySubmitted => Ok(flash::redirect(
-            &back,
-            "Biểu mẫu này đã được gửi; không ghi lại lần nữa.",
-        )),
+        Saved::Written => Ok(flash::redirect(&back, "Đã lưu.")),
+        Saved::AlreadySent => Ok(flash::redirect(&back, ALREADY_SENT)),
         Saved::Changed => {
             let stored = load(&state, &user, id).await?;
             Ok(conflict_page(layout, stored, &form, back))
@@ -595,9 +612,9 @@ async fn update(
 
 /// What became of a task form.
 enum Saved {
-    Saved,
+    Written,
     /// Its one-time token was used before: nothing was written.
-    AlreadySubmitted,
+    AlreadySent,
     /// The task changed after it was read: nothing was written.
     Changed,
 }
@@ -682,7 +699,7 @@ async fn save(
     .fetch_one(&state.pool)
     .await?;
     if !written.fresh {
-        return Ok(Saved::AlreadySubmitted);
+        return Ok(Saved::AlreadySent);
     }
     if !written.saved {
         // The token was taken for a form that saved nothing: free it, so that the form still counts
@@ -694,7 +711,7 @@ async fn save(
         }
         return Ok(Saved::Changed);
     }
-    Ok(Saved::Saved)
+    Ok(Saved::Written)
 }
 
 /// The page shown when the task changed since the form was drawn: the stored values beside the

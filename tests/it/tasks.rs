@@ -169,6 +169,70 @@ async fn the_later_of_two_saves_gets_both_versions() {
     assert!(page.contains("Xã ghi") && page.contains("value=\"Huyện ghi\""));
 }
 
+/// A save reads the task, then writes it only if it is still at the version read. Here another
+/// writer holds the task changed but not committed while the form is sent: the save reads the old
+/// version, waits for the row, finds it moved on, writes nothing and frees the form's token.
+#[tokio::test]
+async fn a_save_that_finds_the_task_changed_since_it_read_it_writes_nothing() {
+    let app = TestApp::signed_in("xa.damha").await;
+    let task = task_id(&app, "voter_lists_posted", "commune", 6895).await;
+    let token = submission(&app, task).await;
+    let mut other = app.db.pool.begin().await.unwrap();
+    sqlx::query("UPDATE tasks SET note = 'Huyện sửa' WHERE id = $1")
+        .bind(task)
+        .execute(&mut *other)
+        .await
+        .unwrap();
+    let path = format!("/tasks/{task}");
+    let fields = [
+        ("submission", token.as_str()),
+        ("version", "1"),
+        ("status", "in_progress"),
+        ("note", "Xã ghi"),
+    ];
+    let sent = app.submit(&path, &fields);
+    let release = async {
+        // Once the save waits for the row, the other writer commits.
+        for _ in 0..500 {
+            let waiting: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%UPDATE tasks%')",
+            )
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+            if waiting {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        other.commit().await.unwrap();
+    };
+    let (answer, ()) = tokio::join!(sent, release);
+    assert_eq!(answer.status(), 409, "the user is shown both versions");
+    let (note, version): (Option<String>, i32) =
+        sqlx::query_as("SELECT note, version FROM tasks WHERE id = $1")
+            .bind(task)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!((note.as_deref(), version), (Some("Huyện sửa"), 2));
+    let (events, records, tokens): (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM task_events WHERE task_id = $1),
+                (SELECT count(*) FROM audit_log WHERE action = 'task.updated' AND object_id = $1),
+                (SELECT count(*) FROM form_submissions WHERE token = $2)",
+    )
+    .bind(task)
+    .bind(&token)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (events, records, tokens),
+        (0, 0, 0),
+        "no history, no audit record, and the token is free again"
+    );
+}
+
 #[tokio::test]
 async fn the_province_approves_returns_and_anyone_in_scope_reopens() {
     let app = TestApp::seeded().await;
