@@ -14,13 +14,23 @@ SELECT e.id, e.name, e.election_day, e.unit_id,
   FROM elections e, pg_current_snapshot() AS s
  ORDER BY e.election_day DESC, e.id DESC LIMIT 1;
 
-CREATE OR REPLACE FUNCTION audit_log_marks() RETURNS trigger LANGUAGE plpgsql AS $$
+-- What is left of the marks is the structure checks' generation, moved by a structural change.
+-- A row trigger that fires only for such a record, and only for the first in its transaction (the
+-- generation has only to differ once the change commits), replaces the statement trigger that
+-- captured every inserted record to look for one.
+DROP TRIGGER audit_log_marks ON audit_log;
+DROP FUNCTION audit_log_marks();
+CREATE FUNCTION structure_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF EXISTS (SELECT 1 FROM new_rows WHERE audit_action_is_structural(action)) THEN
-        UPDATE structure_generation SET generation = generation + 1;
-    END IF;
-    RETURN NULL;
+    UPDATE structure_generation SET generation = generation + 1;
+    -- Local to the transaction (and to a savepoint rolled back with the update).
+    PERFORM set_config('baucu.structure_changed', 'yes', true);
+    RETURN NEW;
 END $$;
+CREATE TRIGGER audit_log_structure BEFORE INSERT ON audit_log FOR EACH ROW
+    WHEN (audit_action_is_structural(NEW.action)
+          AND current_setting('baucu.structure_changed', true) IS DISTINCT FROM 'yes')
+    EXECUTE FUNCTION structure_changed();
 
 -- As in 0004, but the mark is written only when numbers were handed out since the last one: an
 -- idle sealer writes nothing, so it does not move every reader's snapshot five times a second.

@@ -333,3 +333,105 @@ async fn dashboard_figures_equal_a_recount_after_random_updates() {
     assert_eq!(rollup_differences(pool).await, 0);
     assert_eq!(activity_differences(pool).await, 0);
 }
+
+/// The dashboard's total of structure violations (its footer).
+fn shown_violations(page: &str) -> usize {
+    let footer = &page[page.find("<tfoot>").unwrap()..];
+    let cells: Vec<&str> = footer.split("<th").skip(1).collect();
+    let cell = &cells[4][cells[4].find('>').unwrap() + 1..];
+    cell[..cell.find('<').unwrap()].trim().parse().unwrap()
+}
+
+/// The structure checks' violations are kept until a structural change. One made through a form
+/// shows on the next dashboard, equal to the checks run afresh; checklist work leaves the checks'
+/// generation alone, and several structural records in one transaction move it once.
+#[tokio::test]
+async fn the_violations_column_follows_a_structural_change_at_once() {
+    let app = TestApp::signed_in("tinh").await;
+    let district = app.as_user("huyen").await;
+    let pool = &app.db.pool;
+    let generation = || async {
+        sqlx::query_scalar::<_, i64>("SELECT generation FROM structure_generation")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    };
+    let recount = || async {
+        let (election, province): (i64, i64) = sqlx::query_as(
+            "SELECT e.id, e.unit_id FROM elections e ORDER BY e.election_day DESC, e.id DESC LIMIT 1",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        baucu::checks::findings(pool, election, province, app.state.clock.today())
+            .await
+            .unwrap()
+            .iter()
+            .filter(|f| f.is_violation())
+            .count()
+    };
+    let (_, before) = app.page("/dashboard").await;
+    assert_eq!(shown_violations(&before), recount().await);
+    let started = generation().await;
+
+    let task: i64 = sqlx::query_scalar(
+        "SELECT t.id FROM tasks t JOIN units u ON u.id = t.unit_id WHERE u.level = 'district' AND u.gso_code = 200
+          ORDER BY t.id LIMIT 1",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let worked = record(
+        &district,
+        task,
+        &[("status", "in_progress"), ("note", "Đang làm")],
+    )
+    .await;
+    assert_eq!(worked.status(), 303);
+    assert_eq!(
+        generation().await,
+        started,
+        "checklist work is not structural"
+    );
+
+    // Đầm Hà's election committee, listed with no members, reports its members by number.
+    let (body, version): (i64, i32) = sqlx::query_as(
+        "SELECT b.id, b.version FROM bodies b JOIN units u ON u.id = b.unit_id
+          WHERE u.level = 'district' AND u.gso_code = 200 AND b.kind = 'election_committee'",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let saved = district
+        .submit(
+            &format!("/bodies/{body}"),
+            &[
+                ("name", "Ủy ban bầu cử huyện Đầm Hà"),
+                ("decision_number", "125/QĐ-UBND"),
+                ("decision_date", "2021-01-25"),
+                ("decision_signer", "Chủ tịch UBND huyện"),
+                ("reported_member_count", "11"),
+                ("version", &version.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status(), 303);
+    assert_eq!(generation().await, started + 1, "a structural change");
+    let (_, after) = app.page("/dashboard").await;
+    assert_ne!(
+        shown_violations(&after),
+        shown_violations(&before),
+        "the change mattered"
+    );
+    assert_eq!(shown_violations(&after), recount().await);
+
+    let mut tx = pool.begin().await.unwrap();
+    for _ in 0..3 {
+        sqlx::query("INSERT INTO audit_log (at, action) VALUES (now(), 'body.updated')")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    assert_eq!(generation().await, started + 2, "once per transaction");
+}
