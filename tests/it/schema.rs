@@ -160,3 +160,59 @@ async fn the_audit_log_refuses_changes() {
         assert!(error.contains("append-only"), "{change}: {error}");
     }
 }
+
+/// The history names its task without a foreign key (see migration 0006); a task deleted with its
+/// calendar entry still takes its history with it, and leaves every other task's alone.
+#[tokio::test]
+async fn a_deleted_task_takes_its_history_with_it() {
+    let db = TestDatabase::new(Start::Seeded).await;
+    let (entry, task): (i64, i64) = sqlx::query_as(
+        "SELECT t.calendar_entry_id, t.id FROM tasks t JOIN calendar_entries c ON c.id = t.calendar_entry_id
+          WHERE c.kind = 'administrative' ORDER BY t.id LIMIT 1",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO task_events (task_id, at, to_status, note)
+         SELECT id, now(), 'in_progress', 'kept or dropped' FROM tasks WHERE id = $1 OR calendar_entry_id <> $2",
+    )
+    .bind(task)
+    .bind(entry)
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let events_of = |sql: &'static str| {
+        let pool = db.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .bind(entry)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let others_before = events_of(
+        "SELECT count(*) FROM task_events e JOIN tasks t ON t.id = e.task_id WHERE t.calendar_entry_id <> $1",
+    )
+    .await;
+    assert!(others_before > 0);
+
+    sqlx::query("DELETE FROM calendar_entries WHERE id = $1")
+        .bind(entry)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let orphans: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM task_events e WHERE NOT EXISTS (SELECT FROM tasks t WHERE t.id = e.task_id)",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(orphans, 0, "no history is left without its task");
+    let others_after = events_of(
+        "SELECT count(*) FROM task_events e JOIN tasks t ON t.id = e.task_id WHERE t.calendar_entry_id <> $1",
+    )
+    .await;
+    assert_eq!(others_after, others_before, "the other tasks keep theirs");
+}
