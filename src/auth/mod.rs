@@ -116,8 +116,31 @@ impl Scope {
 
     /// Editing: admins anywhere; officers within their scope; steering members nowhere.
     pub fn can_edit(&self, unit_ancestors: &[i64]) -> bool {
-        self.role.edits() && self.covers(unit_ancestors)
+        match self.editable() {
+            Editable::Nowhere => false,
+            Editable::Everywhere => true,
+            Editable::Under(unit) => unit_ancestors.contains(&unit),
+        }
     }
+
+    /// Where this user may edit, for a query that applies the rule itself.
+    pub fn editable(&self) -> Editable {
+        match (self.role.edits(), self.unit_id()) {
+            (false, _) => Editable::Nowhere,
+            (true, Some(unit)) => Editable::Under(unit),
+            (true, None) if self.role == Role::Admin => Editable::Everywhere,
+            (true, None) => Editable::Nowhere,
+        }
+    }
+}
+
+/// The units a user may edit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Editable {
+    Nowhere,
+    Everywhere,
+    /// This unit and every unit below it.
+    Under(i64),
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use crate::AppState;
 use crate::audit::{self, Event};
 use crate::auth::guard::RequestMeta;
 use crate::auth::routes::{AUDITORS, EDITORS};
-use crate::auth::{Access, CurrentUser, Role, Routes};
+use crate::auth::{Access, CurrentUser, Editable, Role, Routes};
 use crate::clock::vietnam;
 use crate::web::conflict::{self, Field};
 use crate::web::{AppError, AppResult, flash, form, format, layout::Layout};
@@ -559,14 +559,11 @@ async fn update(
     Path(id): Path<i64>,
     Form(form): Form<TaskForm>,
 ) -> AppResult<Response> {
-    let task = load(&state, &user, id).await?;
-    if !user.scope.can_edit(&task.unit_ancestors) {
-        return Err(AppError::OutOfScope);
-    }
     let back = format!("/tasks/{id}");
     let checked = match check(&form, state.clock.today()) {
         Ok(checked) => checked,
         Err(message) => {
+            let task = editable(&state, &user, id).await?;
             let page = render(
                 &state,
                 layout,
@@ -580,57 +577,60 @@ async fn update(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    if checked.status == "done"
-        && form.confirm_incomplete.is_none()
-        && let Some(figure) = figure(&state, &task).await?
-        && !figure.complete
-    {
-        let message = format!(
-            "Số liệu hiện có chưa đủ: {}. Xác nhận nếu vẫn ghi \"Đã xong\".",
-            figure.text
-        );
-        let page = render(&state, layout, &user, task, Some(form), Some(message), true).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-    }
-    // The form was drawn from another version than the one just read: it was sent before (and
-    // saved), or someone saved in between.
-    if form.version != task.version {
-        if sent_before(&state, &form.submission).await? {
-            return Ok(flash::redirect(&back, ALREADY_SENT));
-        }
-        return Ok(conflict_page(layout, task, &form, back));
-    }
-    match save(&state, &user, &meta, &task, &form.submission, checked).await? {
-        Saved::Written => Ok(flash::redirect(&back, "Đã lưu.")),
-        Saved::AlreadySent => Ok(flash::redirect(&back, ALREADY_SENT)),
-        Saved::Changed => {
-            let stored = load(&state, &user, id).await?;
-            Ok(conflict_page(layout, stored, &form, back))
+    if checked.status == "done" && form.confirm_incomplete.is_none() {
+        let task = editable(&state, &user, id).await?;
+        if let Some(figure) = figure(&state, &task).await?
+            && !figure.complete
+        {
+            let message = format!(
+                "Số liệu hiện có chưa đủ: {}. Xác nhận nếu vẫn ghi \"Đã xong\".",
+                figure.text
+            );
+            let page = render(&state, layout, &user, task, Some(form), Some(message), true).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     }
+    if save(&state, &user, &meta, id, &form, checked).await? {
+        return Ok(flash::redirect(&back, "Đã lưu."));
+    }
+    // Nothing was written. The task as it is now says why: missing or out of scope (an error), or
+    // at another version than the form was drawn from, because the form was sent before (and
+    // saved) or someone saved in between.
+    let task = editable(&state, &user, id).await?;
+    if sent_before(&state, &form.submission).await? {
+        return Ok(flash::redirect(&back, ALREADY_SENT));
+    }
+    Ok(conflict_page(layout, task, &form, back))
 }
 
-/// What became of a task form.
-enum Saved {
-    Written,
-    /// Its one-time token was used before: nothing was written.
-    AlreadySent,
-    /// The task changed after it was read: nothing was written.
-    Changed,
+/// The task, if the user may edit it.
+async fn editable(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<Task> {
+    let task = load(state, user, id).await?;
+    if !user.scope.can_edit(&task.unit_ancestors) {
+        return Err(AppError::OutOfScope);
+    }
+    Ok(task)
 }
 
-/// Writes a checked form onto `task` as it was read, in one statement (one round trip, one
-/// implicit transaction): the one-time token, the task, its history when its status or note
-/// changes, and the audit record. Nothing is written unless the task is still at the version read
-/// and the token is new. A changed report goes back to the province for review.
+/// Writes a checked form in one statement (one round trip, one implicit transaction), without
+/// reading the task first: the one-time token, the task, its history when its status or note
+/// changes, and the audit record with the task's recorded fields before and after. Nothing is
+/// written, and false returned, unless the task exists in force within the user's editing scope,
+/// is still at the version the form was drawn from, and the token is new. A changed report goes
+/// back to the province for review.
 async fn save(
     state: &AppState,
     user: &CurrentUser,
     meta: &RequestMeta,
-    task: &Task,
-    submission: &str,
+    id: i64,
+    form: &TaskForm,
     checked: Checked,
-) -> AppResult<Saved> {
+) -> AppResult<bool> {
+    let (everywhere, under) = match user.scope.editable() {
+        Editable::Nowhere => return Ok(false),
+        Editable::Everywhere => (true, None),
+        Editable::Under(unit) => (false, Some(unit)),
+    };
     let Checked {
         status,
         reason,
@@ -639,79 +639,83 @@ async fn save(
         evidence_signer,
         note,
     } = checked;
-    let history = status != task.status || note != task.note;
-    let token = one_time_token(submission);
+    let token = one_time_token(&form.submission);
     let record = Event::new("task.updated")
-        .unit(task.unit_id)
-        .object("task", task.id)
-        .before(serde_json::to_value(task).unwrap_or_default())
+        .object("task", id)
         .after(serde_json::json!({
             "status": status, "status_reason": reason, "evidence_number": evidence_number,
             "evidence_date": evidence_date, "evidence_signer": evidence_signer, "note": note,
         }))
         .row(&user.actor(meta), state.clock.now());
     let written = sqlx::query!(
-        r#"WITH token AS (
-                INSERT INTO form_submissions (token, user_id) SELECT $10, $9 WHERE $10::text IS NOT NULL
+        r#"WITH old AS (
+                SELECT t.id, t.unit_id, t.status, t.status_reason, t.evidence_number, t.evidence_date,
+                       t.evidence_signer, t.note, t.review, t.version
+                  FROM tasks t
+                  JOIN calendar_entries c ON c.id = t.calendar_entry_id
+                  JOIN units u ON u.id = t.unit_id
+                 WHERE t.id = $1 AND t.version = $2 AND c.retired_at IS NULL
+                   AND ($19 OR u.ancestors @> ARRAY[$20::bigint])
+           ), token AS (
+                INSERT INTO form_submissions (token, user_id)
+                SELECT $10, $9 WHERE $10::text IS NOT NULL AND EXISTS (SELECT FROM old)
                     ON CONFLICT (token) DO NOTHING RETURNING true
            ), saved AS (
-                UPDATE tasks SET status = $3, status_reason = $4, evidence_number = $5, evidence_date = $6,
+                UPDATE tasks t SET status = $3, status_reason = $4, evidence_number = $5, evidence_date = $6,
                        evidence_signer = $7, note = $8, updated_by = $9,
-                       review = CASE WHEN status = $3 AND evidence_number IS NOT DISTINCT FROM $5
-                                          AND evidence_date IS NOT DISTINCT FROM $6
-                                          AND evidence_signer IS NOT DISTINCT FROM $7 THEN review ELSE 'none' END
-                 WHERE id = $1 AND version = $2 AND ($10::text IS NULL OR EXISTS (SELECT FROM token))
-                RETURNING id
+                       review = CASE WHEN t.status = $3 AND t.evidence_number IS NOT DISTINCT FROM $5
+                                          AND t.evidence_date IS NOT DISTINCT FROM $6
+                                          AND t.evidence_signer IS NOT DISTINCT FROM $7 THEN t.review ELSE 'none' END
+                  FROM old
+                 WHERE t.id = old.id AND t.version = $2 AND ($10::text IS NULL OR EXISTS (SELECT FROM token))
+                RETURNING old.*
            ), history AS (
                 INSERT INTO task_events (task_id, at, user_id, from_status, to_status, note)
-                SELECT id, $11, $9, $12, $3, $13 FROM saved WHERE $14
+                SELECT id, $11, $9, status, $3, coalesce($4, $8) FROM saved
+                 WHERE status IS DISTINCT FROM $3 OR note IS DISTINCT FROM $8
            ), audit AS (
                 INSERT INTO audit_log (at, user_id, session_id, unit_id, action, object_type, object_id,
                                        before, after, client_addr)
-                SELECT $11, $15, $16, $17, $18, $19, $20, $21, $22, $23::text::inet FROM saved
+                SELECT $11, $12, $13, s.unit_id, $14, $15, $16,
+                       jsonb_build_object('status', s.status, 'status_reason', s.status_reason,
+                                          'evidence_number', s.evidence_number, 'evidence_date', s.evidence_date,
+                                          'evidence_signer', s.evidence_signer, 'note', s.note,
+                                          'review', s.review, 'version', s.version),
+                       $17, $18::text::inet
+                  FROM saved s
            )
-           SELECT $10::text IS NULL OR EXISTS (SELECT FROM token) AS "fresh!",
-                  EXISTS (SELECT FROM saved) AS "saved!""#,
-        task.id,
-        task.version,
+           SELECT EXISTS (SELECT FROM saved) AS "saved!", EXISTS (SELECT FROM token) AS "token_taken!""#,
+        id,
+        form.version,
         status,
-        reason.clone(),
+        reason,
         evidence_number,
         evidence_date,
         evidence_signer,
-        note.clone(),
+        note,
         user.id,
         token,
         record.at,
-        task.status,
-        reason.or(note),
-        history,
         record.user_id,
         record.session_id,
-        record.unit_id,
         record.action,
         record.object_type,
         record.object_id,
-        record.before,
         record.after,
-        record.client_addr
+        record.client_addr,
+        everywhere,
+        under
     )
     .fetch_one(&state.pool)
     .await?;
-    if !written.fresh {
-        return Ok(Saved::AlreadySent);
+    if written.token_taken && !written.saved {
+        // The token was taken for a form that saved nothing (the task changed while the statement
+        // waited for it): free it, so that the form still counts as unsent.
+        sqlx::query!("DELETE FROM form_submissions WHERE token = $1", token)
+            .execute(&state.pool)
+            .await?;
     }
-    if !written.saved {
-        // The token was taken for a form that saved nothing: free it, so that the form still counts
-        // as unsent.
-        if let Some(token) = token {
-            sqlx::query!("DELETE FROM form_submissions WHERE token = $1", token)
-                .execute(&state.pool)
-                .await?;
-        }
-        return Ok(Saved::Changed);
-    }
-    Ok(Saved::Written)
+    Ok(written.saved)
 }
 
 /// The page shown when the task changed since the form was drawn: the stored values beside the

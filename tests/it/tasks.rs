@@ -311,6 +311,111 @@ async fn a_commune_officer_cannot_work_another_communes_task_by_editing_ids() {
         .await;
     assert_eq!(response.status(), 404);
     assert_eq!(app.page(&format!("/tasks/{task}")).await.0, 404);
+    assert_eq!(
+        written_for(&app, task).await,
+        (1, 0, 0),
+        "nothing was written"
+    );
+}
+
+/// The task's version, its history rows and its update records.
+async fn written_for(app: &TestApp, task: i64) -> (i32, i64, i64) {
+    sqlx::query_as(
+        "SELECT (SELECT version FROM tasks WHERE id = $1),
+                (SELECT count(*) FROM task_events WHERE task_id = $1),
+                (SELECT count(*) FROM audit_log WHERE action = 'task.updated' AND object_id = $1)",
+    )
+    .bind(task)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap()
+}
+
+/// The update is written without reading the task first, so the statement itself applies the
+/// editing scope: a unit the user reads but may not edit (the commune officer's own district) is
+/// refused like one out of sight, and nothing is written.
+#[tokio::test]
+async fn a_task_the_user_may_read_but_not_edit_is_refused_and_left_alone() {
+    let app = TestApp::signed_in("xa.damha").await;
+    let task: i64 = sqlx::query_scalar(
+        "SELECT t.id FROM tasks t JOIN units u ON u.id = t.unit_id
+          WHERE u.level = 'district' AND u.gso_code = 200 AND t.version = 1 ORDER BY t.id LIMIT 1",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        app.page(&format!("/tasks/{task}")).await.0,
+        200,
+        "it reads it"
+    );
+    let response = app
+        .submit(
+            &format!("/tasks/{task}"),
+            &[
+                ("version", "1"),
+                ("status", "in_progress"),
+                ("submission", "a-token-long-enough-to-count-0001"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 404);
+    assert_eq!(written_for(&app, task).await, (1, 0, 0));
+    let tokens: i64 = sqlx::query_scalar("SELECT count(*) FROM form_submissions")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(tokens, 0, "no token is kept for a form that wrote nothing");
+}
+
+/// The audit record of an update holds the task's recorded fields as they were and as they became.
+#[tokio::test]
+async fn an_update_is_audited_with_the_fields_before_and_after() {
+    let app = TestApp::signed_in("xa.damha").await;
+    let task = task_id(&app, "voter_lists_posted", "commune", 6895).await;
+    let first = record(
+        &app,
+        task,
+        &[("status", "in_progress"), ("note", "Đang niêm yết")],
+    )
+    .await;
+    assert_eq!(first.status(), 303);
+    let second = record(
+        &app,
+        task,
+        &[
+            ("status", "blocked"),
+            ("status_reason", "Chờ danh sách của huyện"),
+        ],
+    )
+    .await;
+    assert_eq!(second.status(), 303);
+    let (unit, before, after): (i64, serde_json::Value, serde_json::Value) = sqlx::query_as(
+        "SELECT unit_id, before, after FROM audit_log WHERE action = 'task.updated' AND object_id = $1
+          ORDER BY id DESC LIMIT 1",
+    )
+    .bind(task)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let task_unit: i64 = sqlx::query_scalar("SELECT unit_id FROM tasks WHERE id = $1")
+        .bind(task)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(unit, task_unit);
+    assert_eq!(
+        before,
+        serde_json::json!({
+            "status": "in_progress", "status_reason": null, "evidence_number": null,
+            "evidence_date": null, "evidence_signer": null, "note": "Đang niêm yết",
+            "review": "none", "version": 2,
+        })
+    );
+    assert_eq!(after["status"], "blocked");
+    assert_eq!(after["status_reason"], "Chờ danh sách của huyện");
+    assert_eq!(after["note"], serde_json::Value::Null);
+    assert_eq!(written_for(&app, task).await, (3, 2, 2));
 }
 
 #[tokio::test]
