@@ -69,3 +69,38 @@ BEGIN
 END $$;
 CREATE TRIGGER task_events_of_deleted_tasks AFTER DELETE ON tasks REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION task_events_of_deleted_tasks();
+
+-- The sealer keeps the last activity from each user's latest record among those it chains, rather
+-- than joining every record to its writer's unit: a busy officer's hundred updates are one row.
+CREATE OR REPLACE FUNCTION audit_seal_upto(upto bigint) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    last_sealed bigint;
+    chain bytea;
+    r record;
+    ids bigint[] := '{}';
+    seals bytea[] := '{}';
+BEGIN
+    SELECT audit_id, seal INTO last_sealed, chain FROM audit_seal ORDER BY audit_id DESC LIMIT 1;
+    last_sealed := coalesce(last_sealed, 0);
+    IF upto <= last_sealed THEN
+        RETURN 0;
+    END IF;
+    -- Each seal needs the one before, so they are worked out in order, then written at once.
+    FOR r IN SELECT id, hash FROM audit_log WHERE id > last_sealed AND id <= upto ORDER BY id LOOP
+        chain := sha256(coalesce(chain, '') || r.hash);
+        ids := ids || r.id;
+        seals := seals || chain;
+    END LOOP;
+    INSERT INTO audit_seal (audit_id, seal) SELECT * FROM unnest(ids, seals);
+    INSERT INTO unit_activity AS a (unit_id, last_at)
+    SELECT ancestor, max(l.last_at)
+      FROM (SELECT user_id, max(at) AS last_at FROM audit_log
+             WHERE id > last_sealed AND id <= upto AND audit_action_is_work(action)
+             GROUP BY user_id) AS l
+      JOIN users w ON w.id = l.user_id JOIN units u ON u.id = w.unit_id
+     CROSS JOIN unnest(u.ancestors) AS ancestor
+     GROUP BY ancestor
+     ORDER BY ancestor
+        ON CONFLICT (unit_id) DO UPDATE SET last_at = excluded.last_at WHERE a.last_at < excluded.last_at;
+    RETURN cardinality(ids);
+END $$;
