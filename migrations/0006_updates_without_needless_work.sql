@@ -61,6 +61,11 @@ ALTER TABLE task_events
     DROP CONSTRAINT task_events_user_id_fkey;
 ALTER TABLE form_submissions DROP CONSTRAINT form_submissions_user_id_fkey;
 
+-- The one-time token of the form that last saved the task. The version already keeps a form sent
+-- twice from saving twice; the token tells the second sending that it was the first that saved,
+-- rather than someone else. Kept on the task, it costs no row of `form_submissions` per update.
+ALTER TABLE tasks ADD COLUMN submission text;
+
 -- A deleted task (its calendar entry removed) takes its history with it, as the cascade did.
 CREATE FUNCTION task_events_of_deleted_tasks() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

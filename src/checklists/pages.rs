@@ -519,13 +519,15 @@ fn one_time_token(token: &str) -> Option<&str> {
 /// What a form sent a second time is told.
 pub(super) const ALREADY_SENT: &str = "Biểu mẫu này đã được gửi; không ghi lại lần nữa.";
 
-/// Whether the form's one-time token was used already.
-async fn sent_before(state: &AppState, token: &str) -> sqlx::Result<bool> {
+/// Whether the form's one-time token is the one that last saved the task: the form was sent
+/// again after it saved.
+async fn sent_before(state: &AppState, task: i64, token: &str) -> sqlx::Result<bool> {
     let Some(token) = one_time_token(token) else {
         return Ok(false);
     };
     sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT FROM form_submissions WHERE token = $1) AS "sent!""#,
+        r#"SELECT EXISTS (SELECT FROM tasks WHERE id = $1 AND submission = $2) AS "sent!""#,
+        task,
         token
     )
     .fetch_one(&state.pool)
@@ -597,7 +599,7 @@ async fn update(
     // at another version than the form was drawn from, because the form was sent before (and
     // saved) or someone saved in between.
     let task = editable(&state, &user, id).await?;
-    if sent_before(&state, &form.submission).await? {
+    if sent_before(&state, id, &form.submission).await? {
         return Ok(flash::redirect(&back, ALREADY_SENT));
     }
     Ok(conflict_page(layout, task, &form, back))
@@ -613,11 +615,11 @@ async fn editable(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<Ta
 }
 
 /// Writes a checked form in one statement (one round trip, one implicit transaction), without
-/// reading the task first: the one-time token, the task, its history when its status or note
-/// changes, and the audit record with the task's recorded fields before and after. Nothing is
-/// written, and false returned, unless the task exists in force within the user's editing scope,
-/// is still at the version the form was drawn from, and the token is new. A changed report goes
-/// back to the province for review.
+/// reading the task first: the task with the form's one-time token, its history when its status or
+/// note changes, and the audit record with the task's recorded fields before and after. Nothing
+/// is written, and false returned, unless the task exists in force within the user's editing
+/// scope and is still at the version the form was drawn from (so a form sent twice saves once).
+/// A changed report goes back to the province for review.
 async fn save(
     state: &AppState,
     user: &CurrentUser,
@@ -647,7 +649,7 @@ async fn save(
             "evidence_date": evidence_date, "evidence_signer": evidence_signer, "note": note,
         }))
         .row(&user.actor(meta), state.clock.now());
-    let written = sqlx::query!(
+    let written = sqlx::query_scalar!(
         r#"WITH old AS (
                 SELECT t.id, t.unit_id, t.status, t.status_reason, t.evidence_number, t.evidence_date,
                        t.evidence_signer, t.note, t.review, t.version
@@ -656,18 +658,14 @@ async fn save(
                   JOIN units u ON u.id = t.unit_id
                  WHERE t.id = $1 AND t.version = $2 AND c.retired_at IS NULL
                    AND ($19 OR u.ancestors @> ARRAY[$20::bigint])
-           ), token AS (
-                INSERT INTO form_submissions (token, user_id)
-                SELECT $10, $9 WHERE $10::text IS NOT NULL AND EXISTS (SELECT FROM old)
-                    ON CONFLICT (token) DO NOTHING RETURNING true
            ), saved AS (
                 UPDATE tasks t SET status = $3, status_reason = $4, evidence_number = $5, evidence_date = $6,
-                       evidence_signer = $7, note = $8, updated_by = $9,
+                       evidence_signer = $7, note = $8, updated_by = $9, submission = $10,
                        review = CASE WHEN t.status = $3 AND t.evidence_number IS NOT DISTINCT FROM $5
                                           AND t.evidence_date IS NOT DISTINCT FROM $6
                                           AND t.evidence_signer IS NOT DISTINCT FROM $7 THEN t.review ELSE 'none' END
                   FROM old
-                 WHERE t.id = old.id AND t.version = $2 AND ($10::text IS NULL OR EXISTS (SELECT FROM token))
+                 WHERE t.id = old.id AND t.version = $2
                 RETURNING old.*
            ), history AS (
                 INSERT INTO task_events (task_id, at, user_id, from_status, to_status, note)
@@ -684,7 +682,7 @@ async fn save(
                        $17, $18::text::inet
                   FROM saved s
            )
-           SELECT EXISTS (SELECT FROM saved) AS "saved!", EXISTS (SELECT FROM token) AS "token_taken!""#,
+           SELECT EXISTS (SELECT FROM saved) AS "saved!""#,
         id,
         form.version,
         status,
@@ -708,14 +706,7 @@ async fn save(
     )
     .fetch_one(&state.pool)
     .await?;
-    if written.token_taken && !written.saved {
-        // The token was taken for a form that saved nothing (the task changed while the statement
-        // waited for it): free it, so that the form still counts as unsent.
-        sqlx::query!("DELETE FROM form_submissions WHERE token = $1", token)
-            .execute(&state.pool)
-            .await?;
-    }
-    Ok(written.saved)
+    Ok(written)
 }
 
 /// The page shown when the task changed since the form was drawn: the stored values beside the

@@ -219,7 +219,7 @@ async fn a_save_that_finds_the_task_changed_since_it_read_it_writes_nothing() {
     let (events, records, tokens): (i64, i64, i64) = sqlx::query_as(
         "SELECT (SELECT count(*) FROM task_events WHERE task_id = $1),
                 (SELECT count(*) FROM audit_log WHERE action = 'task.updated' AND object_id = $1),
-                (SELECT count(*) FROM form_submissions WHERE token = $2)",
+                (SELECT count(*) FROM tasks WHERE submission = $2)",
     )
     .bind(task)
     .bind(&token)
@@ -229,7 +229,7 @@ async fn a_save_that_finds_the_task_changed_since_it_read_it_writes_nothing() {
     assert_eq!(
         (events, records, tokens),
         (0, 0, 0),
-        "no history, no audit record, and the token is free again"
+        "no history, no audit record, and the token is not the one that saved"
     );
 }
 
@@ -361,11 +361,15 @@ async fn a_task_the_user_may_read_but_not_edit_is_refused_and_left_alone() {
         .await;
     assert_eq!(response.status(), 404);
     assert_eq!(written_for(&app, task).await, (1, 0, 0));
-    let tokens: i64 = sqlx::query_scalar("SELECT count(*) FROM form_submissions")
+    let token: Option<String> = sqlx::query_scalar("SELECT submission FROM tasks WHERE id = $1")
+        .bind(task)
         .fetch_one(&app.db.pool)
         .await
         .unwrap();
-    assert_eq!(tokens, 0, "no token is kept for a form that wrote nothing");
+    assert_eq!(
+        token, None,
+        "no token is kept for a form that wrote nothing"
+    );
 }
 
 /// The audit record of an update holds the task's recorded fields as they were and as they became.
