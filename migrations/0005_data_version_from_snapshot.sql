@@ -15,22 +15,28 @@ SELECT e.id, e.name, e.election_day, e.unit_id,
  ORDER BY e.election_day DESC, e.id DESC LIMIT 1;
 
 -- What is left of the marks is the structure checks' generation, moved by a structural change.
--- A row trigger that fires only for such a record, and only for the first in its transaction (the
--- generation has only to differ once the change commits), replaces the statement trigger that
--- captured every inserted record to look for one.
+-- The trigger that numbers every record decides it, for the first structural record of a
+-- transaction only (the generation has only to differ once the change commits), replacing the
+-- statement trigger that captured every inserted record to look for one.
 DROP TRIGGER audit_log_marks ON audit_log;
 DROP FUNCTION audit_log_marks();
-CREATE FUNCTION structure_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION audit_log_number() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE structure_generation SET generation = generation + 1;
-    -- Local to the transaction (and to a savepoint rolled back with the update).
-    PERFORM set_config('baucu.structure_changed', 'yes', true);
+    -- The transaction takes its own id before the record takes its number: once every
+    -- transaction that was running when a number was handed out has ended, no smaller number can
+    -- still appear (see `audit_seal`).
+    PERFORM pg_current_xact_id();
+    NEW.id := nextval('audit_log_id_seq');
+    NEW.prev_hash := NULL;
+    NEW.hash := audit_log_hash(NEW);
+    -- The setting is local to the transaction (and to a savepoint rolled back with it).
+    IF audit_action_is_structural(NEW.action)
+       AND current_setting('baucu.structure_changed', true) IS DISTINCT FROM 'yes' THEN
+        UPDATE structure_generation SET generation = generation + 1;
+        PERFORM set_config('baucu.structure_changed', 'yes', true);
+    END IF;
     RETURN NEW;
 END $$;
-CREATE TRIGGER audit_log_structure BEFORE INSERT ON audit_log FOR EACH ROW
-    WHEN (audit_action_is_structural(NEW.action)
-          AND current_setting('baucu.structure_changed', true) IS DISTINCT FROM 'yes')
-    EXECUTE FUNCTION structure_changed();
 
 -- As in 0004, but the mark is written only when numbers were handed out since the last one: an
 -- idle sealer writes nothing, so it does not move every reader's snapshot five times a second.

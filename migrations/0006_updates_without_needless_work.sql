@@ -2,8 +2,9 @@
 --
 -- 1. A trigger's WHEN clause is planned again for every statement that fires the trigger, and
 --    planning it inlines the SQL functions it calls, reading their bodies back and parsing them
---    each time: a tenth of the database's work in a task update. The conditions now compare plain
---    columns, or sit in plpgsql, whose expressions are planned once per connection.
+--    each time: a tenth of the database's work in a task update. The roll-up trigger's condition
+--    now compares plain columns; the comparison of places sits in plpgsql, whose expressions are
+--    planned once per connection.
 -- 2. The history and the audit log name the user, session, unit and task they are about, but
 --    those rows are never deleted (accounts are disabled, sessions ended, units kept), and every
 --    record is written from the row it names, in the same statement. As foreign keys, the names
@@ -27,29 +28,6 @@ CREATE TRIGGER task_rollup_moved AFTER UPDATE ON tasks FOR EACH ROW
     WHEN (OLD.calendar_entry_id IS DISTINCT FROM NEW.calendar_entry_id OR OLD.unit_id IS DISTINCT FROM NEW.unit_id
           OR OLD.status IS DISTINCT FROM NEW.status OR OLD.evidence_date IS DISTINCT FROM NEW.evidence_date)
     EXECUTE FUNCTION task_rollup_moved();
-
--- The structure checks' generation moves with the first structural record of a transaction,
--- decided in the trigger that numbers every record rather than in a trigger of its own.
-DROP TRIGGER audit_log_structure ON audit_log;
-DROP FUNCTION structure_changed();
-CREATE OR REPLACE FUNCTION audit_log_number() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    -- The transaction takes its own id before the record takes its number: once every
-    -- transaction that was running when a number was handed out has ended, no smaller number can
-    -- still appear (see `audit_seal`).
-    PERFORM pg_current_xact_id();
-    NEW.id := nextval('audit_log_id_seq');
-    NEW.prev_hash := NULL;
-    NEW.hash := audit_log_hash(NEW);
-    -- The generation has only to differ once the change commits, so once per transaction is
-    -- enough; the setting is local to the transaction (and to a savepoint rolled back with it).
-    IF audit_action_is_structural(NEW.action)
-       AND current_setting('baucu.structure_changed', true) IS DISTINCT FROM 'yes' THEN
-        UPDATE structure_generation SET generation = generation + 1;
-        PERFORM set_config('baucu.structure_changed', 'yes', true);
-    END IF;
-    RETURN NEW;
-END $$;
 
 -- Names, not locks.
 ALTER TABLE audit_log

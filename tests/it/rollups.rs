@@ -395,13 +395,7 @@ async fn the_violations_column_follows_a_structural_change_at_once() {
     );
 
     // Đầm Hà's election committee, listed with no members, reports its members by number.
-    let (body, version): (i64, i32) = sqlx::query_as(
-        "SELECT b.id, b.version FROM bodies b JOIN units u ON u.id = b.unit_id
-          WHERE u.level = 'district' AND u.gso_code = 200 AND b.kind = 'election_committee'",
-    )
-    .fetch_one(pool)
-    .await
-    .unwrap();
+    let (body, version) = crate::structure::dam_ha_committee(&app).await;
     let saved = district
         .submit(
             &format!("/bodies/{body}"),

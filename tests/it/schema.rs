@@ -182,20 +182,16 @@ async fn a_deleted_task_takes_its_history_with_it() {
     .execute(&db.pool)
     .await
     .unwrap();
-    let events_of = |sql: &'static str| {
-        let pool = db.pool.clone();
-        async move {
-            sqlx::query_scalar::<_, i64>(sql)
-                .bind(entry)
-                .fetch_one(&pool)
-                .await
-                .unwrap()
-        }
+    let events_of_other_tasks = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM task_events e JOIN tasks t ON t.id = e.task_id WHERE t.calendar_entry_id <> $1",
+        )
+        .bind(entry)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
     };
-    let others_before = events_of(
-        "SELECT count(*) FROM task_events e JOIN tasks t ON t.id = e.task_id WHERE t.calendar_entry_id <> $1",
-    )
-    .await;
+    let others_before = events_of_other_tasks().await;
     assert!(others_before > 0);
 
     sqlx::query("DELETE FROM calendar_entries WHERE id = $1")
@@ -210,9 +206,6 @@ async fn a_deleted_task_takes_its_history_with_it() {
     .await
     .unwrap();
     assert_eq!(orphans, 0, "no history is left without its task");
-    let others_after = events_of(
-        "SELECT count(*) FROM task_events e JOIN tasks t ON t.id = e.task_id WHERE t.calendar_entry_id <> $1",
-    )
-    .await;
+    let others_after = events_of_other_tasks().await;
     assert_eq!(others_after, others_before, "the other tasks keep theirs");
 }

@@ -4,7 +4,7 @@
 use crate::helpers::{TestApp, location};
 
 /// The id of the seeded election committee of Huyện Đầm Hà and its version.
-async fn dam_ha_committee(app: &TestApp) -> (i64, i32) {
+pub(crate) async fn dam_ha_committee(app: &TestApp) -> (i64, i32) {
     sqlx::query_as(
         "SELECT b.id, b.version FROM bodies b JOIN units u ON u.id = b.unit_id
           WHERE u.level = 'district' AND u.gso_code = 200 AND b.kind = 'election_committee'",
