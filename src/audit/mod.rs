@@ -1,7 +1,7 @@
 //! The audit log: who changed what, when, from where; logins; refusals. Append-only and
-//! hash-chained in the database (see migrations 0001 and 0004); written in the same transaction
-//! as the change it records, without waiting for other writers, and chained in id order a moment
-//! after it commits.
+//! hash-chained in the database (see migrations 0001, 0004 and 0007); written in the same
+//! transaction as the change it records, without waiting for other writers, and hashed and
+//! chained in id order a moment after it commits.
 
 pub mod pages;
 
@@ -75,8 +75,8 @@ impl Event {
     }
 }
 
-/// A record as written to `audit_log`: the event, by whom, when. The database numbers and hashes
-/// it (see `audit_log_number`).
+/// A record as written to `audit_log`: the event, by whom, when. The database numbers it as it is
+/// written (`audit_log_number`) and hashes it as it chains it (`audit_seal_upto`).
 pub struct Row {
     pub at: DateTime<FixedOffset>,
     pub user_id: Option<i64>,
@@ -157,7 +157,7 @@ pub enum Verdict {
     Intact {
         records: i64,
     },
-    /// The record's content no longer matches its hash.
+    /// The record's content no longer matches the hash kept for it.
     Altered {
         id: i64,
     },
@@ -253,7 +253,8 @@ pub async fn verify(pool: &PgPool) -> sqlx::Result<Verdict> {
     let mut records = 0_i64;
     loop {
         let rows = sqlx::query!(
-            r#"SELECT s.audit_id, s.seal, a.hash AS "hash?", audit_log_hash(a) AS "expected?",
+            r#"SELECT s.audit_id, s.seal, a.id AS "record?", coalesce(s.hash, a.hash) AS "hash?",
+                      audit_log_hash(a) AS "expected?",
                       (SELECT min(n.audit_id) FROM audit_seal n WHERE n.audit_id > s.audit_id) AS next_id
                  FROM audit_seal s LEFT JOIN audit_log a ON a.id = s.audit_id
                 WHERE s.audit_id > $1 ORDER BY s.audit_id LIMIT $2"#,
@@ -266,7 +267,7 @@ pub async fn verify(pool: &PgPool) -> sqlx::Result<Verdict> {
             break;
         }
         for row in rows {
-            let (Some(hash), Some(expected)) = (row.hash, row.expected) else {
+            let (Some(_), Some(hash), Some(expected)) = (row.record, row.hash, row.expected) else {
                 // A seal without its record: the record was removed.
                 return Ok(Verdict::Removed {
                     before_id: row.next_id.unwrap_or(row.audit_id + 1),

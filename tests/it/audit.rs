@@ -186,6 +186,55 @@ async fn the_chain_verifies_and_names_an_altered_or_removed_record() {
     );
 }
 
+/// A record is hashed as it is chained, not as it is written: its seal keeps the hash. A chain
+/// built before that, whose records carry their own hash and whose seals none, still verifies,
+/// and still names a record altered afterwards.
+#[tokio::test]
+async fn records_are_hashed_as_they_are_chained_and_older_chains_still_verify() {
+    let app = chained_log().await;
+    let (count, unhashed, kept): (i64, i64, bool) = sqlx::query_as(
+        "SELECT count(*), count(*) FILTER (WHERE a.hash IS NULL),
+                coalesce(bool_and(s.hash = audit_log_hash(a)), false)
+           FROM audit_log a JOIN audit_seal s ON s.audit_id = a.id",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert!(count > 0);
+    assert_eq!(
+        unhashed, count,
+        "records are not hashed as they are written"
+    );
+    assert!(kept, "each seal keeps its record's hash");
+
+    // The shape of a chain built before: the hash in the record, none in the seal.
+    tamper(
+        &app,
+        "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only;
+         ALTER TABLE audit_seal DISABLE TRIGGER audit_seal_append_only;
+         UPDATE audit_log a SET hash = s.hash FROM audit_seal s WHERE s.audit_id = a.id;
+         UPDATE audit_seal SET hash = NULL;
+         ALTER TABLE audit_seal ENABLE TRIGGER audit_seal_append_only;
+         ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only;",
+    )
+    .await;
+    assert_eq!(
+        audit::verify(&app.db.pool).await.unwrap(),
+        Verdict::Intact { records: count }
+    );
+    tamper(
+        &app,
+        "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only;
+         UPDATE audit_log SET action = 'altered' WHERE id = 2;
+         ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only;",
+    )
+    .await;
+    assert_eq!(
+        audit::verify(&app.db.pool).await.unwrap(),
+        Verdict::Altered { id: 2 }
+    );
+}
+
 /// Writers do not wait for each other, so records commit out of id order and some numbers are
 /// never committed. The chain must still hold every committed record once, in id order, and must
 /// not pass a record whose transaction is still running.
