@@ -267,13 +267,14 @@ pub async fn verify(pool: &PgPool) -> sqlx::Result<Verdict> {
             break;
         }
         for row in rows {
-            let (Some(_), Some(hash), Some(expected)) = (row.record, row.hash, row.expected) else {
+            let Some(hash) = row.record.and(row.expected) else {
                 // A seal without its record: the record was removed.
                 return Ok(Verdict::Removed {
                     before_id: row.next_id.unwrap_or(row.audit_id + 1),
                 });
             };
-            if hash != expected {
+            // The hash kept for the record is gone, or the record no longer matches it.
+            if row.hash.as_ref() != Some(&hash) {
                 return Ok(Verdict::Altered { id: row.audit_id });
             }
             let mut link = last_seal;

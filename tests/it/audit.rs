@@ -233,6 +233,20 @@ async fn records_are_hashed_as_they_are_chained_and_older_chains_still_verify() 
         audit::verify(&app.db.pool).await.unwrap(),
         Verdict::Altered { id: 2 }
     );
+
+    // A record whose kept hash was wiped is named too, not taken for a removed one.
+    let app = chained_log().await;
+    tamper(
+        &app,
+        "ALTER TABLE audit_seal DISABLE TRIGGER audit_seal_append_only;
+         UPDATE audit_seal SET hash = NULL WHERE audit_id = 3;
+         ALTER TABLE audit_seal ENABLE TRIGGER audit_seal_append_only;",
+    )
+    .await;
+    assert_eq!(
+        audit::verify(&app.db.pool).await.unwrap(),
+        Verdict::Altered { id: 3 }
+    );
 }
 
 /// Writers do not wait for each other, so records commit out of id order and some numbers are
