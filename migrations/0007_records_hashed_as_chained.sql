@@ -26,6 +26,8 @@ BEGIN
     PERFORM pg_current_xact_id();
     NEW.id := nextval('audit_log_id_seq');
     NEW.prev_hash := NULL;
+    -- The sealer takes a record's own hash only from records written before this migration; one
+    -- handed in with a new record is not kept.
     NEW.hash := NULL;
     -- The setting is local to the transaction (and to a savepoint rolled back with it).
     IF audit_action_is_structural(NEW.action)

@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::pages::{
-    ALREADY_SENT, Figure, Task, TaskForm, check, commune_tasks, figures, first_submission, missing,
+    ALREADY_SENT, Figure, Task, TaskForm, check, commune_tasks, figures, missing, one_time_token,
 };
 use crate::AppState;
 use crate::audit::{self, Event};
@@ -297,4 +297,25 @@ async fn save(
     }
     tx.commit().await?;
     Ok(flash::redirect(&back, &format!("Đã ghi cho {applied} xã.")))
+}
+
+/// Records the form's one-time token; false when it was already used (a second submission). A
+/// task form keeps its token on the one task it saves (`tasks.submission`); this form saves many,
+/// so its token has a row of its own.
+async fn first_submission(
+    conn: &mut sqlx::PgConnection,
+    token: &str,
+    user_id: i64,
+) -> sqlx::Result<bool> {
+    let Some(token) = one_time_token(token) else {
+        return Ok(true);
+    };
+    let inserted = sqlx::query!(
+        "INSERT INTO form_submissions (token, user_id) VALUES ($1, $2) ON CONFLICT (token) DO NOTHING",
+        token,
+        user_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(inserted.rows_affected() == 1)
 }

@@ -511,7 +511,7 @@ pub fn check(form: &TaskForm, today: NaiveDate) -> Result<Checked, String> {
 }
 
 /// The form's one-time token, if it carries one worth deduplicating on.
-fn one_time_token(token: &str) -> Option<&str> {
+pub(super) fn one_time_token(token: &str) -> Option<&str> {
     // A form without a token (an old page, a script): nothing to deduplicate on.
     (token.len() >= 20).then_some(token)
 }
@@ -532,25 +532,6 @@ async fn sent_before(state: &AppState, task: i64, token: &str) -> sqlx::Result<b
     )
     .fetch_one(&state.pool)
     .await
-}
-
-/// Records the form's one-time token; false when it was already used (a second submission).
-pub(super) async fn first_submission(
-    conn: &mut sqlx::PgConnection,
-    token: &str,
-    user_id: i64,
-) -> sqlx::Result<bool> {
-    let Some(token) = one_time_token(token) else {
-        return Ok(true);
-    };
-    let inserted = sqlx::query!(
-        "INSERT INTO form_submissions (token, user_id) VALUES ($1, $2) ON CONFLICT (token) DO NOTHING",
-        token,
-        user_id
-    )
-    .execute(conn)
-    .await?;
-    Ok(inserted.rows_affected() == 1)
 }
 
 async fn update(
