@@ -4,7 +4,7 @@
 
 use axum::body::{Body, to_bytes};
 use axum::extract::Request;
-use axum::http::{Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::guard::Denied;
@@ -41,6 +41,35 @@ impl IntoResponse for Refusal {
     }
 }
 
+/// Why a request is not from our own pages (by its `Sec-Fetch-Site` and `Origin` headers), if
+/// it is not.
+pub fn foreign(headers: &HeaderMap) -> Option<&'static str> {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && !matches!(site, "same-origin" | "none")
+    {
+        return Some("cross-site request");
+    }
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let origin_host = origin.split_once("://").map_or("", |(_, rest)| rest);
+        if origin == "null" || !origin_host.eq_ignore_ascii_case(host) {
+            return Some("foreign origin");
+        }
+    }
+    None
+}
+
+/// Whether the body is an urlencoded form (where the token is a field).
+pub fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"))
+}
+
 /// Lets the request through, its body intact, when it is same-origin and carries `expected`.
 pub async fn verify(request: Request, expected: &str) -> Result<Request, Refusal> {
     let path = request.uri().path().to_string();
@@ -50,20 +79,8 @@ pub async fn verify(request: Request, expected: &str) -> Result<Request, Refusal
         status: StatusCode::FORBIDDEN,
     };
     let headers = request.headers();
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
-        && !matches!(site, "same-origin" | "none")
-    {
-        return Err(refuse("cross-site request"));
-    }
-    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        let host = headers
-            .get(header::HOST)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        let origin_host = origin.split_once("://").map_or("", |(_, rest)| rest);
-        if origin == "null" || !origin_host.eq_ignore_ascii_case(host) {
-            return Err(refuse("foreign origin"));
-        }
+    if let Some(reason) = foreign(headers) {
+        return Err(refuse(reason));
     }
 
     let from_header = headers
@@ -74,10 +91,7 @@ pub async fn verify(request: Request, expected: &str) -> Result<Request, Refusal
         .uri()
         .query()
         .and_then(|q| field(q.as_bytes(), "csrf"));
-    let is_form = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    let is_form = is_form(headers);
 
     let (parts, body) = request.into_parts();
     let (body, from_form) = if is_form {
@@ -100,7 +114,8 @@ pub async fn verify(request: Request, expected: &str) -> Result<Request, Refusal
     }
 }
 
-fn field(encoded: &[u8], name: &str) -> Option<String> {
+/// A field of an urlencoded form.
+pub fn field(encoded: &[u8], name: &str) -> Option<String> {
     form_urlencoded::parse(encoded)
         .find(|(key, _)| key == name)
         .map(|(_, value)| value.into_owned())

@@ -7,9 +7,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{Extensions, HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, FixedOffset};
 
 use super::{Role, Scope, csrf, session};
 use crate::AppState;
@@ -76,6 +77,8 @@ pub struct RequestMeta {
     pub csrf_token: String,
     /// A message left by the previous page before it redirected here.
     pub flash: Option<String>,
+    /// The moment the session was judged at.
+    pub now: DateTime<FixedOffset>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for RequestMeta {
@@ -138,7 +141,7 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
         },
     };
     let meta = RequestMeta {
-        client_addr: client_addr(&request),
+        client_addr: client_addr(request.extensions()),
         user_agent: request
             .headers()
             .get(header::USER_AGENT)
@@ -149,6 +152,7 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
             .get(flash::COOKIE)
             .map(flash::decode)
             .filter(|m| !m.is_empty()),
+        now,
     };
     request.extensions_mut().insert(meta.clone());
     if let Some(user) = &user {
@@ -240,9 +244,8 @@ async fn audit_denial(
 
 /// The client's address as the server saw it. Behind a proxy this is the proxy's address; the
 /// login throttle then counts per account, which still holds (see README).
-fn client_addr(request: &Request) -> Option<IpAddr> {
-    request
-        .extensions()
+pub fn client_addr(extensions: &Extensions) -> Option<IpAddr> {
+    extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip())
 }

@@ -134,6 +134,49 @@ impl Scope {
     }
 }
 
+/// The roles a rule admits that edit, split as [`Scope::editable`] splits them, for a statement
+/// that applies the rule and the user's scope itself (a task update does).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EditingRoles {
+    /// Those who edit their unit and below, when they have a unit.
+    pub with_unit: Vec<String>,
+    /// Those who edit everywhere, when they have none.
+    pub without_unit: Vec<String>,
+}
+
+impl EditingRoles {
+    pub fn of(access: Access) -> EditingRoles {
+        let admitted = || {
+            Role::ALL
+                .into_iter()
+                .filter(move |role| access.admits(*role))
+        };
+        let codes = |roles: Vec<Role>| roles.into_iter().map(|r| r.code().to_string()).collect();
+        let with_unit = admitted()
+            .filter(|&role| {
+                let scope = Scope {
+                    role,
+                    unit_ancestors: vec![1],
+                };
+                scope.editable() == Editable::Under(1)
+            })
+            .collect();
+        let without_unit = admitted()
+            .filter(|&role| {
+                let scope = Scope {
+                    role,
+                    unit_ancestors: vec![],
+                };
+                scope.editable() == Editable::Everywhere
+            })
+            .collect();
+        EditingRoles {
+            with_unit: codes(with_unit),
+            without_unit: codes(without_unit),
+        }
+    }
+}
+
 /// The units a user may edit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Editable {
@@ -160,6 +203,25 @@ mod tests {
             role,
             unit_ancestors: unit.to_vec(),
         }
+    }
+
+    #[test]
+    fn a_statement_that_checks_access_admits_the_editors_the_rule_admits() {
+        let editors = EditingRoles::of(Access::Roles(routes::EDITORS));
+        assert_eq!(
+            editors.with_unit,
+            [
+                "admin",
+                "province_officer",
+                "district_officer",
+                "commune_officer"
+            ]
+        );
+        assert_eq!(editors.without_unit, ["admin"]);
+        let auditors = EditingRoles::of(Access::Roles(routes::AUDITORS));
+        assert_eq!(auditors.with_unit, ["admin", "province_officer"]);
+        let everyone = EditingRoles::of(Access::SignedIn);
+        assert!(!everyone.with_unit.contains(&"steering_member".to_string()));
     }
 
     #[test]

@@ -4,6 +4,7 @@ pub mod attachments;
 pub mod bulk;
 pub mod calendar;
 pub mod deadline;
+pub mod fast_save;
 pub mod pages;
 
 use chrono::NaiveDate;

@@ -2,12 +2,13 @@
 //! with evidence, the province's review (approve, return, reopen), and "Việc của tôi".
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
@@ -15,10 +16,12 @@ use serde::Deserialize;
 use super::TaskLine;
 use super::deadline::{self, Status, TaskState};
 use crate::AppState;
-use crate::audit::{self, Event};
+use crate::audit::{self, Actor, Event};
+use crate::auth::guard::Cookies;
 use crate::auth::guard::RequestMeta;
 use crate::auth::routes::{AUDITORS, EDITORS};
-use crate::auth::{Access, CurrentUser, Editable, Role, Routes};
+use crate::auth::session::{self, Proof};
+use crate::auth::{Access, CurrentUser, EditingRoles, Role, Routes};
 use crate::clock::vietnam;
 use crate::web::conflict::{self, Field};
 use crate::web::{AppError, AppResult, flash, form, format, layout::Layout};
@@ -26,7 +29,7 @@ use crate::web::{AppError, AppResult, flash, form, format, layout::Layout};
 pub fn routes() -> Routes {
     Routes::new()
         .get("/tasks/{id}", Access::SignedIn, show)
-        .post("/tasks/{id}", Access::Roles(EDITORS), update)
+        .post("/tasks/{id}", UPDATE_ACCESS, update)
         .post("/tasks/{id}/approve", Access::Roles(AUDITORS), approve)
         .post("/tasks/{id}/return", Access::Roles(AUDITORS), send_back)
         .post("/tasks/{id}/reopen", Access::Roles(EDITORS), reopen)
@@ -534,11 +537,15 @@ async fn sent_before(state: &AppState, task: i64, token: &str) -> sqlx::Result<b
     .await
 }
 
+/// Who may update a task, checked by the route's layer and again by the statement that saves it.
+pub(super) const UPDATE_ACCESS: Access = Access::Roles(EDITORS);
+
 async fn update(
     State(state): State<AppState>,
     layout: Layout,
     user: CurrentUser,
     meta: RequestMeta,
+    headers: HeaderMap,
     Path(id): Path<i64>,
     Form(form): Form<TaskForm>,
 ) -> AppResult<Response> {
@@ -573,8 +580,15 @@ async fn update(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     }
-    if save(&state, &user, &meta, id, &form, checked).await? {
-        return Ok(flash::redirect(&back, "Đã lưu."));
+    // The guard found the session by this cookie and checked the form against the session's CSRF
+    // token, at `meta.now`: the statement proves the same.
+    let token = Cookies::from_headers(&headers)
+        .get(session::COOKIE)
+        .unwrap_or_default()
+        .to_string();
+    let proof = Proof::new(&token, &user.csrf_token, meta.now, &state.sessions);
+    if save(&state, &proof, meta.client_addr, id, &form, checked).await? {
+        return Ok(saved(&back));
     }
     // Nothing was written. The task as it is now says why: missing or out of scope (an error), or
     // at another version than the form was drawn from, because the form was sent before (and
@@ -584,6 +598,11 @@ async fn update(
         return Ok(flash::redirect(&back, ALREADY_SENT));
     }
     Ok(conflict_page(layout, task, &form, back))
+}
+
+/// What a saved form is answered.
+pub(super) fn saved(back: &str) -> Response {
+    flash::redirect(back, "Đã lưu.")
 }
 
 /// The task, if the user may edit it.
@@ -596,24 +615,24 @@ async fn editable(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<Ta
 }
 
 /// Writes a checked form in one statement (one round trip, one implicit transaction), without
-/// reading the task first: the task with the form's one-time token, its history when its status or
-/// note changes, and the audit record with the task's recorded fields before and after. Nothing
-/// is written, and false returned, unless the task exists in force within the user's editing
-/// scope and is still at the version the form was drawn from (so a form sent twice saves once).
-/// A changed report goes back to the province for review.
-async fn save(
+/// reading the session or the task first. The statement finds the writer by `proof` and applies
+/// what the guard and the route's rule would: the session live and needing no touch, its CSRF
+/// token the one presented, the account enabled and not waiting for a new password, a role that
+/// [`UPDATE_ACCESS`] admits, and the task within that user's editing scope. It writes the task
+/// with the form's one-time token, its history when its status or note changes, and the audit
+/// record with the task's recorded fields before and after. Nothing is written, and false
+/// returned, unless all of that holds, the task exists in force, and it is still at the version
+/// the form was drawn from (so a form sent twice saves once). A changed report goes back to the
+/// province for review.
+pub(super) async fn save(
     state: &AppState,
-    user: &CurrentUser,
-    meta: &RequestMeta,
+    proof: &Proof,
+    client_addr: Option<IpAddr>,
     id: i64,
     form: &TaskForm,
     checked: Checked,
 ) -> AppResult<bool> {
-    let (everywhere, under) = match user.scope.editable() {
-        Editable::Nowhere => return Ok(false),
-        Editable::Everywhere => (true, None),
-        Editable::Under(unit) => (false, Some(unit)),
-    };
+    let roles = EditingRoles::of(UPDATE_ACCESS);
     let Checked {
         status,
         reason,
@@ -629,19 +648,28 @@ async fn save(
             "status": status, "status_reason": reason, "evidence_number": evidence_number,
             "evidence_date": evidence_date, "evidence_signer": evidence_signer, "note": note,
         }))
-        .row(&user.actor(meta), state.clock.now());
+        .row(&Actor::anonymous(client_addr), proof.now);
     let written = sqlx::query_scalar!(
-        r#"WITH old AS (
+        r#"WITH writer AS (
+                SELECT s.id AS session_id, s.user_id, w.unit_id
+                  FROM sessions s
+                  JOIN users w ON w.id = s.user_id
+                 WHERE s.token_hash = $16 AND s.ended_at IS NULL AND s.expires_at > $10
+                   AND s.last_seen_at > $17 AND s.last_seen_at >= $18
+                   AND sha256(convert_to(s.csrf_token, 'UTF8')) = $19
+                   AND w.disabled_at IS NULL AND NOT w.must_change_password
+                   AND w.role = ANY (CASE WHEN w.unit_id IS NULL THEN $20::text[] ELSE $21::text[] END)
+           ), old AS (
                 SELECT t.id, t.unit_id, t.status, t.status_reason, t.evidence_number, t.evidence_date,
-                       t.evidence_signer, t.note, t.review, t.version
-                  FROM tasks t
+                       t.evidence_signer, t.note, t.review, t.version, writer.user_id, writer.session_id
+                  FROM writer, tasks t
                   JOIN calendar_entries c ON c.id = t.calendar_entry_id
                   JOIN units u ON u.id = t.unit_id
                  WHERE t.id = $1 AND t.version = $2 AND c.retired_at IS NULL
-                   AND ($19 OR u.ancestors @> ARRAY[$20::bigint])
+                   AND (writer.unit_id IS NULL OR u.ancestors @> ARRAY[writer.unit_id])
            ), saved AS (
                 UPDATE tasks t SET status = $3, status_reason = $4, evidence_number = $5, evidence_date = $6,
-                       evidence_signer = $7, note = $8, updated_by = $9, submission = $10,
+                       evidence_signer = $7, note = $8, updated_by = old.user_id, submission = $9,
                        review = CASE WHEN t.status = $3 AND t.evidence_number IS NOT DISTINCT FROM $5
                                           AND t.evidence_date IS NOT DISTINCT FROM $6
                                           AND t.evidence_signer IS NOT DISTINCT FROM $7 THEN t.review ELSE 'none' END
@@ -650,17 +678,17 @@ async fn save(
                 RETURNING old.*
            ), history AS (
                 INSERT INTO task_events (task_id, at, user_id, from_status, to_status, note)
-                SELECT id, $11, $9, status, $3, coalesce($4, $8) FROM saved
+                SELECT id, $10, user_id, status, $3, coalesce($4, $8) FROM saved
                  WHERE status IS DISTINCT FROM $3 OR note IS DISTINCT FROM $8
            ), audit AS (
                 INSERT INTO audit_log (at, user_id, session_id, unit_id, action, object_type, object_id,
                                        before, after, client_addr)
-                SELECT $11, $12, $13, s.unit_id, $14, $15, $16,
+                SELECT $10, s.user_id, s.session_id, s.unit_id, $11, $12, $13,
                        jsonb_build_object('status', s.status, 'status_reason', s.status_reason,
                                           'evidence_number', s.evidence_number, 'evidence_date', s.evidence_date,
                                           'evidence_signer', s.evidence_signer, 'note', s.note,
                                           'review', s.review, 'version', s.version),
-                       $17, $18::text::inet
+                       $14, $15::text::inet
                   FROM saved s
            )
            SELECT EXISTS (SELECT FROM saved) AS "saved!""#,
@@ -672,18 +700,19 @@ async fn save(
         evidence_date,
         evidence_signer,
         note,
-        user.id,
         token,
         record.at,
-        record.user_id,
-        record.session_id,
         record.action,
         record.object_type,
         record.object_id,
         record.after,
         record.client_addr,
-        everywhere,
-        under
+        proof.token_hash,
+        proof.idle_since,
+        proof.touched_since,
+        proof.csrf_hash,
+        &roles.without_unit,
+        &roles.with_unit,
     )
     .fetch_one(&state.pool)
     .await?;

@@ -69,6 +69,12 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             guard::layer,
         ))
+        // In front of the guard: a task form that proves its own access is saved without a
+        // session lookup first (see `checklists::fast_save`).
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::checklists::fast_save::layer,
+        ))
         .layer(layers)
         .with_state(state)
 }
