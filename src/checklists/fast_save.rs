@@ -23,17 +23,26 @@ use crate::web::error::error_page;
 const BODY_LIMIT: u64 = 16 * 1024;
 
 pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    match attempt(&state, request).await {
+        Ok(response) => response,
+        Err(request) => next.run(request).await,
+    }
+}
+
+/// The answer to a task form saved in one statement, or the request as it came (its body
+/// intact) when it needs the ordinary way.
+pub async fn attempt(state: &AppState, request: Request) -> Result<Response, Request> {
     let Some(id) = task_update(&request) else {
-        return next.run(request).await;
+        return Err(request);
     };
     let (parts, body) = request.into_parts();
     let Ok(body) = to_bytes(body, BODY_LIMIT as usize).await else {
         // The client sent less than it announced, or went away: there is no form to save.
-        return error_page(StatusCode::BAD_REQUEST);
+        return Ok(error_page(StatusCode::BAD_REQUEST));
     };
-    match save(&state, id, &parts, body.clone()).await {
-        Some(response) => response,
-        None => next.run(Request::from_parts(parts, Body::from(body))).await,
+    match save(state, id, &parts, body.clone()).await {
+        Some(response) => Ok(response),
+        None => Err(Request::from_parts(parts, Body::from(body))),
     }
 }
 

@@ -649,6 +649,7 @@ pub(super) async fn save(
             "evidence_date": evidence_date, "evidence_signer": evidence_signer, "note": note,
         }))
         .row(&Actor::anonymous(client_addr), proof.now);
+    let mut conn = state.writer.take(&state.pool).await?;
     let written = sqlx::query_scalar!(
         r#"WITH writer AS (
                 SELECT s.id AS session_id, s.user_id, w.unit_id
@@ -714,8 +715,9 @@ pub(super) async fn save(
         &roles.without_unit,
         &roles.with_unit,
     )
-    .fetch_one(&state.pool)
+    .fetch_one(&mut *conn)
     .await?;
+    conn.done();
     Ok(written)
 }
 

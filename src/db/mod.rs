@@ -1,6 +1,7 @@
 //! Where the data lives: a PostgreSQL server named by `DATABASE_URL`, or the private cluster.
 
 pub mod cluster;
+pub mod kept;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -10,6 +11,7 @@ use anyhow::Context;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 pub use cluster::Cluster;
+pub use kept::KeptConnection;
 
 /// The application's database inside the private cluster, and the role that owns it.
 pub const PRIVATE_DATABASE: &str = "baucu";
@@ -111,6 +113,7 @@ pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
 fn pool_options() -> PgPoolOptions {
     PgPoolOptions::new()
         .max_connections(16)
+        .max_lifetime(MAX_LIFETIME)
         .acquire_timeout(Duration::from_secs(10))
         // By default every query would first ping its connection: a second round trip for each
         // one, a third of a task update's cost. A connection that has just been used is known to
@@ -129,6 +132,10 @@ fn pool_options() -> PgPoolOptions {
 
 /// A pooled connection idle this long is checked before it is used.
 const PING_AFTER_IDLE: Duration = Duration::from_secs(30);
+
+/// A connection this old is closed when it comes back to the pool, so that no backend grows
+/// for ever (sqlx's default, stated here because the kept connection follows it too).
+const MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
 
 /// Connection options for a database of the private cluster, through its socket.
 pub fn socket_options(cluster: &Cluster, user: &str, database: &str) -> PgConnectOptions {
