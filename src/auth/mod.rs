@@ -146,33 +146,28 @@ pub struct EditingRoles {
 
 impl EditingRoles {
     pub fn of(access: Access) -> EditingRoles {
-        let admitted = || {
+        let codes = |edits: fn(Role) -> bool| {
             Role::ALL
                 .into_iter()
-                .filter(move |role| access.admits(*role))
+                .filter(|&role| access.admits(role) && edits(role))
+                .map(|role| role.code().to_string())
+                .collect()
         };
-        let codes = |roles: Vec<Role>| roles.into_iter().map(|r| r.code().to_string()).collect();
-        let with_unit = admitted()
-            .filter(|&role| {
+        EditingRoles {
+            with_unit: codes(|role| {
                 let scope = Scope {
                     role,
                     unit_ancestors: vec![1],
                 };
                 scope.editable() == Editable::Under(1)
-            })
-            .collect();
-        let without_unit = admitted()
-            .filter(|&role| {
+            }),
+            without_unit: codes(|role| {
                 let scope = Scope {
                     role,
                     unit_ancestors: vec![],
                 };
                 scope.editable() == Editable::Everywhere
-            })
-            .collect();
-        EditingRoles {
-            with_unit: codes(with_unit),
-            without_unit: codes(without_unit),
+            }),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::LazyLock;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -540,6 +541,9 @@ async fn sent_before(state: &AppState, task: i64, token: &str) -> sqlx::Result<b
 /// Who may update a task, checked by the route's layer and again by the statement that saves it.
 pub(super) const UPDATE_ACCESS: Access = Access::Roles(EDITORS);
 
+/// The roles [`UPDATE_ACCESS`] admits, as the statement that saves a task applies them.
+static UPDATE_EDITORS: LazyLock<EditingRoles> = LazyLock::new(|| EditingRoles::of(UPDATE_ACCESS));
+
 async fn update(
     State(state): State<AppState>,
     layout: Layout,
@@ -632,7 +636,7 @@ pub(super) async fn save(
     form: &TaskForm,
     checked: Checked,
 ) -> AppResult<bool> {
-    let roles = EditingRoles::of(UPDATE_ACCESS);
+    let roles = &*UPDATE_EDITORS;
     let Checked {
         status,
         reason,

@@ -9,6 +9,7 @@ use baucu::checklists::fast_save;
 use baucu::db::KeptConnection;
 
 use crate::helpers::{TestApp, location};
+use crate::tasks::written_for;
 
 /// A session opened for a test user, with its cookie token and CSRF token.
 struct Signed {
@@ -64,17 +65,13 @@ async fn version(app: &TestApp, task: i64) -> i32 {
         .unwrap()
 }
 
-/// The task's version, its history rows and its update records.
-async fn written(app: &TestApp, task: i64) -> (i32, i64, i64) {
-    sqlx::query_as(
-        "SELECT (SELECT version FROM tasks WHERE id = $1),
-                (SELECT count(*) FROM task_events WHERE task_id = $1),
-                (SELECT count(*) FROM audit_log WHERE action = 'task.updated' AND object_id = $1)",
-    )
-    .bind(task)
-    .fetch_one(&app.db.pool)
-    .await
-    .unwrap()
+/// Runs one change naming a row by `$1`.
+async fn change(app: &TestApp, sql: &'static str, id: i64) {
+    sqlx::query(sql)
+        .bind(id)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
 }
 
 fn form_body(csrf: &str, version: i32, extra: &[(&str, &str)]) -> String {
@@ -130,7 +127,7 @@ async fn a_task_form_that_passes_every_check_is_saved_in_one_statement() {
     let app = TestApp::seeded().await;
     let officer = session_of(&app, "xa.damha").await;
     let task = commune_task(&app).await;
-    let before = written(&app, task).await;
+    let before = written_for(&app, task).await;
 
     let body = form_body(&officer.csrf, before.0, &[]);
     let response = attempt(&app, task, &officer.token, &body, None)
@@ -140,7 +137,7 @@ async fn a_task_form_that_passes_every_check_is_saved_in_one_statement() {
     assert_eq!(response.headers()["location"], format!("/tasks/{task}"));
     assert_eq!(response.headers()["cache-control"], "no-store");
     assert_eq!(
-        written(&app, task).await,
+        written_for(&app, task).await,
         (before.0 + 1, before.1 + 1, before.2 + 1),
         "the task, its history and its audit record"
     );
@@ -174,7 +171,7 @@ async fn a_task_form_that_passes_every_check_is_saved_in_one_statement() {
             .is_none(),
         "a form sent twice is the ordinary way's to explain"
     );
-    assert_eq!(written(&app, task).await.0, before.0 + 2);
+    assert_eq!(written_for(&app, task).await.0, before.0 + 2);
 }
 
 /// Each thing the guard, the route's rule or the handler would refuse or look at first: the
@@ -246,13 +243,9 @@ async fn a_form_the_statement_cannot_prove_goes_on_unwritten() {
             "UPDATE users SET must_change_password = true WHERE id = (SELECT user_id FROM sessions WHERE id = $1)",
         ),
     ];
-    for (case, change) in session_states {
+    for (case, sql) in session_states {
         let officer = session_of(&app, "xa.damha").await;
-        sqlx::query(change)
-            .bind(officer.session_id)
-            .execute(&app.db.pool)
-            .await
-            .unwrap();
+        change(&app, sql, officer.session_id).await;
         let body = form_body(&officer.csrf, v, &[]);
         assert!(
             attempt(&app, task, &officer.token, &body, None)
@@ -260,14 +253,13 @@ async fn a_form_the_statement_cannot_prove_goes_on_unwritten() {
                 .is_none(),
             "{case}"
         );
-        sqlx::query(
+        change(
+            &app,
             "UPDATE users SET disabled_at = NULL, must_change_password = false
               WHERE id = (SELECT user_id FROM sessions WHERE id = $1)",
+            officer.session_id,
         )
-        .bind(officer.session_id)
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
+        .await;
     }
 
     // Roles and scopes the route's rule and the editing scope refuse.
@@ -286,7 +278,7 @@ async fn a_form_the_statement_cannot_prove_goes_on_unwritten() {
         );
     }
     assert_eq!(
-        written(&app, task).await,
+        written_for(&app, task).await,
         (v, 0, 0),
         "nothing was written in any case"
     );
@@ -361,13 +353,12 @@ async fn the_ordinary_way_answers_what_the_statement_passed_on() {
     assert_eq!(response.status(), 404, "another commune's task");
 
     let idle = session_of(&app, "xa.damha").await;
-    sqlx::query(
+    change(
+        &app,
         "UPDATE sessions SET last_seen_at = last_seen_at - interval '2 hours' WHERE id = $1",
+        idle.session_id,
     )
-    .bind(idle.session_id)
-    .execute(&app.db.pool)
-    .await
-    .unwrap();
+    .await;
     let response = post(idle.token.clone(), form_body(&idle.csrf, v, &[]))
         .await
         .unwrap();
@@ -378,11 +369,12 @@ async fn the_ordinary_way_answers_what_the_statement_passed_on() {
     );
 
     let due = session_of(&app, "xa.damha").await;
-    sqlx::query("UPDATE users SET must_change_password = true WHERE id = $1")
-        .bind(due.user_id)
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
+    change(
+        &app,
+        "UPDATE users SET must_change_password = true WHERE id = $1",
+        due.user_id,
+    )
+    .await;
     let response = post(due.token.clone(), form_body(&due.csrf, v, &[]))
         .await
         .unwrap();
@@ -391,27 +383,31 @@ async fn the_ordinary_way_answers_what_the_statement_passed_on() {
         "/account/password",
         "a new password first"
     );
-    sqlx::query("UPDATE users SET must_change_password = false WHERE id = $1")
-        .bind(due.user_id)
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
-    assert_eq!(written(&app, task).await, (v, 0, 0), "nothing was written");
+    change(
+        &app,
+        "UPDATE users SET must_change_password = false WHERE id = $1",
+        due.user_id,
+    )
+    .await;
+    assert_eq!(
+        written_for(&app, task).await,
+        (v, 0, 0),
+        "nothing was written"
+    );
 
     // A session due a touch is saved by the ordinary way, which touches it.
-    sqlx::query(
+    change(
+        &app,
         "UPDATE sessions SET last_seen_at = last_seen_at - interval '2 minutes' WHERE id = $1",
+        officer.session_id,
     )
-    .bind(officer.session_id)
-    .execute(&app.db.pool)
-    .await
-    .unwrap();
+    .await;
     let response = post(officer.token.clone(), form_body(&officer.csrf, v, &[]))
         .await
         .unwrap();
     assert_eq!(response.status(), 303);
     assert_eq!(location(&response), format!("/tasks/{task}"));
-    assert_eq!(written(&app, task).await, (v + 1, 1, 1));
+    assert_eq!(written_for(&app, task).await, (v + 1, 1, 1));
     let touched: bool =
         sqlx::query_scalar("SELECT last_seen_at >= created_at FROM sessions WHERE id = $1")
             .bind(officer.session_id)

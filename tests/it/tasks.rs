@@ -319,7 +319,7 @@ async fn a_commune_officer_cannot_work_another_communes_task_by_editing_ids() {
 }
 
 /// The task's version, its history rows and its update records.
-async fn written_for(app: &TestApp, task: i64) -> (i32, i64, i64) {
+pub(crate) async fn written_for(app: &TestApp, task: i64) -> (i32, i64, i64) {
     sqlx::query_as(
         "SELECT (SELECT version FROM tasks WHERE id = $1),
                 (SELECT count(*) FROM task_events WHERE task_id = $1),
