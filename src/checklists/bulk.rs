@@ -13,7 +13,8 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::pages::{
-    ALREADY_SENT, Figure, Task, TaskForm, check, commune_tasks, figures, missing, one_time_token,
+    ALREADY_SENT, Figure, Task, TaskForm, check, commune_tasks, figures, missing,
+    needs_figures_looked_at, one_time_token,
 };
 use crate::AppState;
 use crate::audit::{self, Event};
@@ -174,7 +175,7 @@ async fn save(
         row.form = row_form(&fields, row.task.id);
         match check(&row.form, today) {
             Err(message) => row.error = Some(message),
-            Ok(checked) if checked.status == "done" && row.form.confirm_incomplete.is_none() => {
+            Ok(checked) if needs_figures_looked_at(&checked, &row.form) => {
                 if let Some(figure) = row.figure.as_ref().filter(|f| !f.complete) {
                     row.error = Some(format!(
                         "Số liệu chưa đủ ({}); đánh dấu ô xác nhận nếu vẫn ghi \"Đã xong\".",

@@ -12,7 +12,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::pages::{self, TaskForm, check, saved};
+use super::pages::{self, TaskForm, check, needs_figures_looked_at, saved};
 use crate::AppState;
 use crate::auth::csrf;
 use crate::auth::guard::{Cookies, client_addr};
@@ -32,7 +32,7 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
 /// The answer to a task form saved in one statement, or the request as it came (its body
 /// intact) when it needs the ordinary way.
 pub async fn attempt(state: &AppState, request: Request) -> Result<Response, Request> {
-    let Some(id) = task_update(&request) else {
+    let Some(target) = task_update(&request) else {
         return Err(request);
     };
     let (parts, body) = request.into_parts();
@@ -40,15 +40,21 @@ pub async fn attempt(state: &AppState, request: Request) -> Result<Response, Req
         // The client sent less than it announced, or went away: there is no form to save.
         return Ok(error_page(StatusCode::BAD_REQUEST));
     };
-    match save(state, id, &parts, body.clone()).await {
+    match save(state, &target, &parts, body.clone()).await {
         Some(response) => Ok(response),
         None => Err(Request::from_parts(parts, Body::from(body))),
     }
 }
 
-/// The task a request updates, if it is a task form this layer may take: `POST /tasks/{id}`,
-/// urlencoded, of a known small length, from our own pages, with a session cookie.
-fn task_update(request: &Request) -> Option<i64> {
+/// A task form this layer may take: the task it updates and the session cookie's token.
+struct Target {
+    id: i64,
+    token: String,
+}
+
+/// The task form a request carries, if this layer may take it: `POST /tasks/{id}`, urlencoded,
+/// of a known small length, from our own pages, with a session cookie.
+fn task_update(request: &Request) -> Option<Target> {
     if request.method() != Method::POST {
         return None;
     }
@@ -63,21 +69,20 @@ fn task_update(request: &Request) -> Option<i64> {
         .ok()?
         .parse()
         .ok()?;
-    let takes = length <= BODY_LIMIT
-        && csrf::is_form(headers)
-        && csrf::foreign(headers).is_none()
-        && Cookies::from_headers(headers)
-            .get(session::COOKIE)
-            .is_some();
-    takes.then(|| id.parse().ok()).flatten()
+    if length > BODY_LIMIT || !csrf::is_form(headers) || csrf::foreign(headers).is_some() {
+        return None;
+    }
+    Some(Target {
+        id: id.parse().ok()?,
+        token: Cookies::from_headers(headers)
+            .get(session::COOKIE)?
+            .to_string(),
+    })
 }
 
 /// The answer to a form saved in one statement; none when it needs the ordinary way.
-async fn save(state: &AppState, id: i64, parts: &Parts, body: Bytes) -> Option<Response> {
+async fn save(state: &AppState, target: &Target, parts: &Parts, body: Bytes) -> Option<Response> {
     let presented = csrf::field(&body, "csrf")?;
-    let token = Cookies::from_headers(&parts.headers)
-        .get(session::COOKIE)?
-        .to_string();
     // Parsed exactly as the handler parses it.
     let form = Request::builder()
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -87,14 +92,19 @@ async fn save(state: &AppState, id: i64, parts: &Parts, body: Bytes) -> Option<R
     let Form(form) = Form::<TaskForm>::from_request(form, &()).await.ok()?;
     // A refused form, or "done" against figures the handler must look at first, is the handler's.
     let checked = check(&form, state.clock.today()).ok()?;
-    if checked.status == "done" && form.confirm_incomplete.is_none() {
+    if needs_figures_looked_at(&checked, &form) {
         return None;
     }
-    let proof = Proof::new(&token, &presented, state.clock.now(), &state.sessions);
+    let proof = Proof::new(
+        &target.token,
+        &presented,
+        state.clock.now(),
+        &state.sessions,
+    );
     let client = client_addr(&parts.extensions);
-    match pages::save(state, &proof, client, id, &form, checked).await {
+    match pages::save(state, &proof, client, target.id, &form, checked).await {
         Ok(true) => {
-            let mut response = saved(&format!("/tasks/{id}"));
+            let mut response = saved(&format!("/tasks/{}", target.id));
             response
                 .headers_mut()
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -18,8 +18,7 @@ use super::TaskLine;
 use super::deadline::{self, Status, TaskState};
 use crate::AppState;
 use crate::audit::{self, Actor, Event};
-use crate::auth::guard::Cookies;
-use crate::auth::guard::RequestMeta;
+use crate::auth::guard::{Cookies, RequestMeta};
 use crate::auth::routes::{AUDITORS, EDITORS};
 use crate::auth::session::{self, Proof};
 use crate::auth::{Access, CurrentUser, EditingRoles, Role, Routes};
@@ -571,7 +570,7 @@ async fn update(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    if checked.status == "done" && form.confirm_incomplete.is_none() {
+    if needs_figures_looked_at(&checked, &form) {
         let task = editable(&state, &user, id).await?;
         if let Some(figure) = figure(&state, &task).await?
             && !figure.complete
@@ -602,6 +601,11 @@ async fn update(
         return Ok(flash::redirect(&back, ALREADY_SENT));
     }
     Ok(conflict_page(layout, task, &form, back))
+}
+
+/// Marked done without the confirmation the live figures may ask for: they are looked at first.
+pub(super) fn needs_figures_looked_at(checked: &Checked, form: &TaskForm) -> bool {
+    checked.status == "done" && form.confirm_incomplete.is_none()
 }
 
 /// What a saved form is answered.

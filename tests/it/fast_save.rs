@@ -423,9 +423,15 @@ async fn backend(conn: &mut sqlx::PgConnection) -> sqlx::Result<i32> {
         .await
 }
 
-/// Update after update uses the one connection kept aside, while another update at the same time
-/// uses the pool; a connection whose statement failed is not kept; releasing the kept one lets
-/// the pool close.
+/// Idle in the pool, once the returns the pool runs in the background have finished.
+async fn idle_in(pool: &sqlx::PgPool) -> usize {
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    pool.num_idle()
+}
+
+/// Update after update uses the one connection kept aside (it is out of the pool meanwhile),
+/// while another update at the same time uses the pool; a connection whose statement failed is
+/// not kept; releasing the kept one lets the pool close.
 #[tokio::test]
 async fn task_updates_keep_one_connection_warm_and_never_a_failed_one() {
     let db = crate::helpers::TestDatabase::new(crate::helpers::Start::Migrated).await;
@@ -435,6 +441,7 @@ async fn task_updates_keep_one_connection_warm_and_never_a_failed_one() {
     let mut first = kept.take(&pool).await.unwrap();
     let warm = backend(&mut first).await.unwrap();
     first.done();
+    assert_eq!(idle_in(&pool).await, 0, "put aside, not back in the pool");
     let mut again = kept.take(&pool).await.unwrap();
     assert_eq!(backend(&mut again).await.unwrap(), warm, "the same backend");
     let mut meanwhile = kept.take(&pool).await.unwrap();
@@ -442,12 +449,18 @@ async fn task_updates_keep_one_connection_warm_and_never_a_failed_one() {
     assert_ne!(other, warm, "an update at the same time uses the pool");
     meanwhile.done();
     again.done();
+    assert_eq!(
+        idle_in(&pool).await,
+        1,
+        "the second put aside goes back to the pool"
+    );
     let mut next = kept.take(&pool).await.unwrap();
     assert_eq!(
         backend(&mut next).await.unwrap(),
         other,
-        "the first put aside is kept; the second went back to the pool"
+        "the first put aside is the one kept"
     );
+    assert_eq!(idle_in(&pool).await, 1);
     next.done();
 
     // The kept connection's backend goes away: the update on it fails, and the next one works.
@@ -458,16 +471,26 @@ async fn task_updates_keep_one_connection_warm_and_never_a_failed_one() {
         .unwrap();
     assert!(ended);
     let mut dead = kept.take(&pool).await.unwrap();
-    assert!(backend(&mut dead).await.is_err());
+    assert!(
+        backend(&mut dead).await.is_err(),
+        "the kept, dead connection was the one taken"
+    );
     drop(dead);
     let mut fresh = kept.take(&pool).await.unwrap();
     let working = backend(&mut fresh)
         .await
         .expect("a failed connection is not kept");
     assert_ne!(working, other);
+    let idle = idle_in(&pool).await;
     fresh.done();
+    assert_eq!(
+        idle_in(&pool).await,
+        idle,
+        "the working one is kept instead"
+    );
 
     kept.release();
+    assert_eq!(idle_in(&pool).await, idle + 1, "released into the pool");
     tokio::time::timeout(std::time::Duration::from_secs(10), pool.close())
         .await
         .expect("the pool closes once the kept connection is released");
