@@ -78,8 +78,6 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Audit(AuditCommand::Verify) => verify_audit(&database).await,
     };
-    // The pool closes once every connection is back, the one kept for task updates too.
-    state.writer.release();
     let closed = database.close().await;
     outcome.and(closed)
 }

@@ -41,8 +41,6 @@ pub struct AppState {
     pub hasher: Hasher,
     /// Dashboards drawn once and served until the data changes.
     pub dashboards: Arc<dashboards::Caches>,
-    /// The connection task updates keep warm between them (`db::kept`).
-    pub writer: Arc<db::KeptConnection>,
 }
 
 impl AppState {
@@ -55,7 +53,6 @@ impl AppState {
             sessions: Arc::new(sessions),
             hasher: Hasher::new(cores),
             dashboards: Arc::default(),
-            writer: Arc::default(),
         }
     }
 }

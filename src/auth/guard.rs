@@ -1,17 +1,18 @@
-//! The layer every request passes: it finds the signed-in user, checks CSRF on unsafe methods,
-//! refuses a route that declared no access rule, audits denials, and marks private pages no-store.
+//! The one guard every request passes: it finds the signed-in user, checks CSRF on unsafe
+//! methods, applies the route's access rule (refusing a route that declared none) before any
+//! handler runs, audits denials, and marks private pages no-store.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
-use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
 use axum::http::request::Parts;
-use axum::http::{Extensions, HeaderMap, HeaderValue, header};
+use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, FixedOffset};
 
+use super::routes::{self, Lookup, RuleBook};
 use super::{Role, Scope, csrf, session};
 use crate::AppState;
 use crate::audit::{self, Actor};
@@ -93,19 +94,6 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestMeta {
     }
 }
 
-/// Set by the access layer of a route; a response without it came from a route with no rule.
-#[derive(Clone, Default)]
-pub struct RuleChecked(Arc<AtomicBool>);
-
-impl RuleChecked {
-    pub fn mark(&self) {
-        self.0.store(true, Ordering::Relaxed);
-    }
-    fn is_marked(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
-    }
-}
-
 /// Put on a response that refused access, so that the refusal is audited.
 #[derive(Clone, Debug)]
 pub struct Denied {
@@ -115,9 +103,15 @@ pub struct Denied {
 /// The cookie that carries the CSRF token of a visitor not yet signed in (the login form).
 const ANONYMOUS_CSRF_COOKIE: &str = "baucu_csrf";
 
-pub async fn layer(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let checked = RuleChecked::default();
-    request.extensions_mut().insert(checked.clone());
+/// What the guard needs: the application, and the rule of every declared route.
+#[derive(Clone)]
+pub struct Guard {
+    pub state: AppState,
+    pub rules: Arc<RuleBook>,
+}
+
+pub async fn layer(State(guard): State<Guard>, mut request: Request, next: Next) -> Response {
+    let Guard { state, rules } = guard;
     let now = state.clock.now();
     let cookies = Cookies::from_headers(request.headers());
 
@@ -178,17 +172,25 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
         Some(user) => Lang::from_code(&user.language),
         None => Lang::from_code(cookies.get(i18n::COOKIE).unwrap_or_default()),
     };
-    let mut response = i18n::scope(lang, next.run(request)).await;
-
-    // A 405 comes from the router itself (a known path, another method): no handler ran.
-    if !checked.is_marked() && response.status() != axum::http::StatusCode::METHOD_NOT_ALLOWED {
-        tracing::error!(
-            path,
-            "a route without an access rule was reached; refusing it"
-        );
-        response =
-            AppError::Internal(anyhow::anyhow!("route without an access rule")).into_response();
-    }
+    // The route's rule, before any handler runs. A request that matched no route reaches only
+    // the fallback (a 404), which has nothing to protect.
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|matched| rules.lookup(request.method(), matched.as_str()));
+    let refused = match route {
+        None => None,
+        Some(Lookup::Rule(access)) => routes::refusal(access, user.as_ref(), &request),
+        Some(Lookup::OtherMethod) => Some(StatusCode::METHOD_NOT_ALLOWED.into_response()),
+        Some(Lookup::Undeclared) => {
+            tracing::error!(path, "a route without an access rule was reached; refusing it");
+            Some(AppError::Internal(anyhow::anyhow!("route without an access rule")).into_response())
+        }
+    };
+    let mut response = match refused {
+        Some(refusal) => i18n::scope(lang, async { refusal }).await,
+        None => i18n::scope(lang, next.run(request)).await,
+    };
     if let Some(denied) = response.extensions().get::<Denied>().cloned() {
         audit_denial(&state, user.as_ref(), &meta, &denied, &path).await;
     }

@@ -134,44 +134,6 @@ impl Scope {
     }
 }
 
-/// The roles a rule admits that edit, split as [`Scope::editable`] splits them, for a statement
-/// that applies the rule and the user's scope itself (a task update does).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EditingRoles {
-    /// Those who edit their unit and below, when they have a unit.
-    pub with_unit: Vec<String>,
-    /// Those who edit everywhere, when they have none.
-    pub without_unit: Vec<String>,
-}
-
-impl EditingRoles {
-    pub fn of(access: Access) -> EditingRoles {
-        let codes = |edits: fn(Role) -> bool| {
-            Role::ALL
-                .into_iter()
-                .filter(|&role| access.admits(role) && edits(role))
-                .map(|role| role.code().to_string())
-                .collect()
-        };
-        EditingRoles {
-            with_unit: codes(|role| {
-                let scope = Scope {
-                    role,
-                    unit_ancestors: vec![1],
-                };
-                scope.editable() == Editable::Under(1)
-            }),
-            without_unit: codes(|role| {
-                let scope = Scope {
-                    role,
-                    unit_ancestors: vec![],
-                };
-                scope.editable() == Editable::Everywhere
-            }),
-        }
-    }
-}
-
 /// The units a user may edit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Editable {
@@ -198,25 +160,6 @@ mod tests {
             role,
             unit_ancestors: unit.to_vec(),
         }
-    }
-
-    #[test]
-    fn a_statement_that_checks_access_admits_the_editors_the_rule_admits() {
-        let editors = EditingRoles::of(Access::Roles(routes::EDITORS));
-        assert_eq!(
-            editors.with_unit,
-            [
-                "admin",
-                "province_officer",
-                "district_officer",
-                "commune_officer"
-            ]
-        );
-        assert_eq!(editors.without_unit, ["admin"]);
-        let auditors = EditingRoles::of(Access::Roles(routes::AUDITORS));
-        assert_eq!(auditors.with_unit, ["admin", "province_officer"]);
-        let everyone = EditingRoles::of(Access::SignedIn);
-        assert!(!everyone.with_unit.contains(&"steering_member".to_string()));
     }
 
     #[test]

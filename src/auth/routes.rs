@@ -1,16 +1,18 @@
 //! Declaring routes with their access rule. There is no other way to add a route: every module
-//! returns [`Routes`], and the rule is checked by a layer on that very route.
+//! returns [`Routes`], whose rules the guard applies before any handler runs; a route added
+//! around them has no rule and is refused before its handler runs.
 
 use axum::Router;
+use std::collections::HashMap;
+
 use axum::extract::Request;
 use axum::handler::Handler;
 use axum::http::Method;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::MethodRouter;
 
 use super::Role;
-use super::guard::{CurrentUser, RuleChecked};
+use super::guard::CurrentUser;
 use crate::AppState;
 use crate::web::AppError;
 
@@ -91,9 +93,6 @@ impl Routes {
         access: Access,
         route: MethodRouter<AppState>,
     ) -> Routes {
-        let route = route.route_layer(axum::middleware::from_fn(
-            move |request: Request, next: Next| enforce(access, request, next),
-        ));
         self.router = self.router.route(path, route);
         self.table.push(RouteRule {
             method,
@@ -109,35 +108,70 @@ impl Routes {
         self
     }
 
-    /// Every route with its rule, for the access tests.
+    /// Every route with its rule.
     pub fn table(&self) -> &[RouteRule] {
         &self.table
     }
 
-    pub fn into_router(self) -> Router<AppState> {
-        self.router
+    /// The router, and the rules the guard applies to it.
+    pub fn into_parts(self) -> (Router<AppState>, RuleBook) {
+        let rules = self
+            .table
+            .into_iter()
+            .map(|rule| ((rule.method, rule.path), rule.access))
+            .collect();
+        (self.router, RuleBook(rules))
     }
 }
 
-async fn enforce(access: Access, request: Request, next: Next) -> Response {
-    if let Some(checked) = request.extensions().get::<RuleChecked>() {
-        checked.mark();
+/// The rule of every declared route, by method and path pattern, as the guard looks them up.
+#[derive(Default)]
+pub struct RuleBook(HashMap<(Method, &'static str), Access>);
+
+/// What the rule book says of a request's route.
+pub enum Lookup {
+    Rule(Access),
+    /// The path is declared, but not for this method.
+    OtherMethod,
+    /// Nothing declares this route: it was added around the rule book.
+    Undeclared,
+}
+
+impl RuleBook {
+    /// The rule of `method` on the route pattern `path`; HEAD is answered as GET is.
+    pub fn lookup(&self, method: &Method, path: &str) -> Lookup {
+        let method = if method == Method::HEAD {
+            &Method::GET
+        } else {
+            method
+        };
+        if let Some(access) = self.0.get(&(method.clone(), path)) {
+            return Lookup::Rule(*access);
+        }
+        if self.0.keys().any(|(_, declared)| *declared == path) {
+            Lookup::OtherMethod
+        } else {
+            Lookup::Undeclared
+        }
     }
+}
+
+/// The refusal of a request that `access` does not admit, if it does not.
+pub fn refusal(access: Access, user: Option<&CurrentUser>, request: &Request) -> Option<Response> {
     if access == Access::Public {
-        return next.run(request).await;
+        return None;
     }
-    let Some(user) = request.extensions().get::<CurrentUser>().cloned() else {
-        return to_login(&request);
+    let Some(user) = user else {
+        return Some(to_login(request));
     };
     if user.must_change_password && access != Access::PasswordChange {
-        return Redirect::to("/account/password").into_response();
+        return Some(Redirect::to("/account/password").into_response());
     }
     if !access.admits(user.role) {
-        return AppError::Forbidden.into_response();
+        return Some(AppError::Forbidden.into_response());
     }
-    next.run(request).await
+    None
 }
-
 /// Anonymous users go to the login page, which brings them back here afterwards.
 fn to_login(request: &Request) -> Response {
     let back = match (request.method(), request.uri().path_and_query()) {

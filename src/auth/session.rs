@@ -151,41 +151,6 @@ pub async fn lookup(
     }))
 }
 
-/// A session as a statement that checks access itself is given it, so that a write needs no
-/// lookup first: the hash of the cookie's token, the hash of the CSRF token the request carries
-/// (so the database compares hashes and its comparison tells nothing about the secret), and the
-/// bounds `lookup` applies at `now`. The statement also asks that the session need no touch
-/// (seen within `TOUCH_EVERY`): it does not write `last_seen_at`, so a session due one goes the
-/// ordinary way, whose lookup touches it.
-pub struct Proof {
-    pub token_hash: Vec<u8>,
-    pub csrf_hash: Vec<u8>,
-    pub now: DateTime<FixedOffset>,
-    /// The session was seen after this (it is not idle).
-    pub idle_since: DateTime<FixedOffset>,
-    /// The session was seen at or after this (it needs no touch).
-    pub touched_since: DateTime<FixedOffset>,
-}
-
-impl Proof {
-    /// Judged at `now`; on the ordinary path, the `now` the guard's lookup used, so the statement
-    /// holds the session live exactly when the lookup did.
-    pub fn new(
-        token: &str,
-        csrf: &str,
-        now: DateTime<FixedOffset>,
-        settings: &SessionSettings,
-    ) -> Proof {
-        Proof {
-            token_hash: hash_token(token),
-            csrf_hash: hash_token(csrf),
-            now,
-            idle_since: now - delta(settings.idle),
-            touched_since: now - TOUCH_EVERY,
-        }
-    }
-}
-
 /// A new session for a user who just proved who they are; returns its id and token.
 pub async fn create(
     conn: &mut PgConnection,

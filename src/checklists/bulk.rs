@@ -9,15 +9,14 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::pages::{
     ALREADY_SENT, Figure, Task, TaskForm, check, commune_tasks, figures, missing,
-    needs_figures_looked_at, one_time_token,
+    needs_figures_looked_at, one_time_token, writer,
 };
+use super::record;
 use crate::AppState;
-use crate::audit::{self, Event};
 use crate::auth::guard::RequestMeta;
 use crate::auth::routes::EDITORS;
 use crate::auth::{Access, CurrentUser, Routes};
@@ -213,7 +212,6 @@ async fn save(
             .into_response());
     }
 
-    let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
     let back = format!("/units/{level}/{gso_code}/bulk?entry={entry}");
     if !first_submission(
@@ -226,49 +224,16 @@ async fn save(
         return Ok(flash::redirect(&back, ALREADY_SENT));
     }
     let mut conflicts = Vec::new();
+    let writer = writer(&state, &user, &meta);
     for row in rows.iter().filter(|r| r.applied) {
-        let checked = check(&row.form, today).map_err(AppError::BadRequest)?;
-        let saved = sqlx::query!(
-            r#"UPDATE tasks SET status = $3, status_reason = $4, evidence_number = $5, evidence_date = $6,
-                      evidence_signer = $7, note = $8, updated_by = $9, review = 'none'
-                WHERE id = $1 AND version = $2"#,
-            row.task.id,
-            row.form.version,
-            checked.status,
-            checked.reason,
-            checked.evidence_number,
-            checked.evidence_date,
-            checked.evidence_signer,
-            checked.note,
-            user.id
-        )
-        .execute(&mut *tx)
-        .await?;
-        if saved.rows_affected() == 0 {
+        let report = check(&row.form, today).map_err(AppError::BadRequest)?;
+        let change = record::Change::Report {
+            report: &report,
+            submission: None,
+        };
+        if !record::save(&mut tx, &writer, row.task.id, row.form.version, change).await? {
             conflicts.push(row.task.unit_name.clone());
-            continue;
         }
-        sqlx::query!(
-            "INSERT INTO task_events (task_id, at, user_id, from_status, to_status, note) VALUES ($1, $2, $3, $4, $5, $6)",
-            row.task.id,
-            now,
-            user.id,
-            row.task.status,
-            checked.status,
-            checked.reason.clone().or(checked.note.clone())
-        )
-        .execute(&mut *tx)
-        .await?;
-        let event = Event::new("task.updated")
-            .unit(row.task.unit_id)
-            .object("task", row.task.id)
-            .before(serde_json::to_value(&row.task).unwrap_or_default())
-            .after(serde_json::json!({
-                "status": checked.status, "evidence_number": checked.evidence_number,
-                "evidence_date": checked.evidence_date.map(|d: NaiveDate| d.to_string()),
-                "evidence_signer": checked.evidence_signer, "bulk": true,
-            }));
-        audit::record(&mut tx, &user.actor(&meta), now, event).await?;
     }
     if !conflicts.is_empty() {
         // Someone changed these rows meanwhile: write nothing, show the fresh data.

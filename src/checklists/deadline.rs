@@ -39,6 +39,17 @@ impl Status {
             Status::Blocked => "Vướng mắc",
         }
     }
+
+    /// The code the database stores.
+    pub fn code(self) -> &'static str {
+        match self {
+            Status::NotStarted => "not_started",
+            Status::InProgress => "in_progress",
+            Status::Done => "done",
+            Status::NotApplicable => "not_applicable",
+            Status::Blocked => "blocked",
+        }
+    }
 }
 
 /// Where a task stands against its deadline, as of a given day.

@@ -4,8 +4,8 @@ pub mod attachments;
 pub mod bulk;
 pub mod calendar;
 pub mod deadline;
-pub mod fast_save;
 pub mod pages;
+pub mod record;
 
 use chrono::NaiveDate;
 use sqlx::PgPool;

@@ -2,26 +2,23 @@
 //! with evidence, the province's review (approve, return, reopen), and "Việc của tôi".
 
 use std::collections::HashMap;
-use std::net::IpAddr;
-use std::sync::LazyLock;
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
 use super::TaskLine;
+use super::record::{self, Report, Step};
 use super::deadline::{self, Status, TaskState};
 use crate::AppState;
-use crate::audit::{self, Actor, Event};
-use crate::auth::guard::{Cookies, RequestMeta};
+use crate::auth::guard::RequestMeta;
 use crate::auth::routes::{AUDITORS, EDITORS};
-use crate::auth::session::{self, Proof};
-use crate::auth::{Access, CurrentUser, EditingRoles, Role, Routes};
+use crate::auth::{Access, CurrentUser, Role, Routes};
 use crate::clock::vietnam;
 use crate::web::conflict::{self, Field};
 use crate::web::{AppError, AppResult, flash, form, format, layout::Layout};
@@ -29,7 +26,7 @@ use crate::web::{AppError, AppResult, flash, form, format, layout::Layout};
 pub fn routes() -> Routes {
     Routes::new()
         .get("/tasks/{id}", Access::SignedIn, show)
-        .post("/tasks/{id}", UPDATE_ACCESS, update)
+        .post("/tasks/{id}", Access::Roles(EDITORS), update)
         .post("/tasks/{id}/approve", Access::Roles(AUDITORS), approve)
         .post("/tasks/{id}/return", Access::Roles(AUDITORS), send_back)
         .post("/tasks/{id}/reopen", Access::Roles(EDITORS), reopen)
@@ -65,6 +62,17 @@ pub struct Task {
 }
 
 impl Task {
+    /// What the task records now, as a change would write it.
+    pub fn report(&self) -> Report {
+        Report {
+            status: Status::parse(&self.status).map_or("not_started", Status::code),
+            reason: self.status_reason.clone(),
+            evidence_number: self.evidence_number.clone(),
+            evidence_date: self.evidence_date,
+            evidence_signer: self.evidence_signer.clone(),
+            note: self.note.clone(),
+        }
+    }
     pub fn status_label(&self) -> &'static str {
         deadline::status_label(&self.status)
     }
@@ -452,20 +460,9 @@ async fn show(
     render(&state, layout, &user, task, None, None, false).await
 }
 
-/// The form's fields, checked against the rules of their status.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Checked {
-    pub status: &'static str,
-    pub reason: Option<String>,
-    pub evidence_number: Option<String>,
-    pub evidence_date: Option<NaiveDate>,
-    pub evidence_signer: Option<String>,
-    pub note: Option<String>,
-}
-
 /// Done needs a dated, numbered, signed document not dated after today; not applicable and
 /// blocked need a reason.
-pub fn check(form: &TaskForm, today: NaiveDate) -> Result<Checked, String> {
+pub fn check(form: &TaskForm, today: NaiveDate) -> Result<Report, String> {
     let status = Status::parse(&form.status).ok_or("Trạng thái không hợp lệ.")?;
     let reason = form::text(&form.status_reason);
     let evidence_number = form::text(&form.evidence_number);
@@ -493,18 +490,11 @@ pub fn check(form: &TaskForm, today: NaiveDate) -> Result<Checked, String> {
         }
         _ => {}
     }
-    let code = match status {
-        Status::NotStarted => "not_started",
-        Status::InProgress => "in_progress",
-        Status::Done => "done",
-        Status::NotApplicable => "not_applicable",
-        Status::Blocked => "blocked",
-    };
     let reason = matches!(status, Status::NotApplicable | Status::Blocked)
         .then_some(reason)
         .flatten();
-    Ok(Checked {
-        status: code,
+    Ok(Report {
+        status: status.code(),
         reason,
         evidence_number,
         evidence_date,
@@ -537,18 +527,11 @@ async fn sent_before(state: &AppState, task: i64, token: &str) -> sqlx::Result<b
     .await
 }
 
-/// Who may update a task, checked by the route's layer and again by the statement that saves it.
-pub(super) const UPDATE_ACCESS: Access = Access::Roles(EDITORS);
-
-/// The roles [`UPDATE_ACCESS`] admits, as the statement that saves a task applies them.
-static UPDATE_EDITORS: LazyLock<EditingRoles> = LazyLock::new(|| EditingRoles::of(UPDATE_ACCESS));
-
 async fn update(
     State(state): State<AppState>,
     layout: Layout,
     user: CurrentUser,
     meta: RequestMeta,
-    headers: HeaderMap,
     Path(id): Path<i64>,
     Form(form): Form<TaskForm>,
 ) -> AppResult<Response> {
@@ -583,16 +566,15 @@ async fn update(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     }
-    // The guard found the session by this cookie and checked the form against the session's CSRF
-    // token, at `meta.now`: the statement proves the same.
-    let token = Cookies::from_headers(&headers)
-        .get(session::COOKIE)
-        .unwrap_or_default()
-        .to_string();
-    let proof = Proof::new(&token, &user.csrf_token, meta.now, &state.sessions);
-    if save(&state, &proof, meta.client_addr, id, &form, checked).await? {
+    let change = record::Change::Report {
+        report: &checked,
+        submission: one_time_token(&form.submission),
+    };
+    let mut conn = state.pool.acquire().await?;
+    if record::save(&mut conn, &writer(&state, &user, &meta), id, form.version, change).await? {
         return Ok(saved(&back));
     }
+    drop(conn);
     // Nothing was written. The task as it is now says why: missing or out of scope (an error), or
     // at another version than the form was drawn from, because the form was sent before (and
     // saved) or someone saved in between.
@@ -604,7 +586,7 @@ async fn update(
 }
 
 /// Marked done without the confirmation the live figures may ask for: they are looked at first.
-pub(super) fn needs_figures_looked_at(checked: &Checked, form: &TaskForm) -> bool {
+pub(super) fn needs_figures_looked_at(checked: &Report, form: &TaskForm) -> bool {
     checked.status == "done" && form.confirm_incomplete.is_none()
 }
 
@@ -622,111 +604,15 @@ async fn editable(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<Ta
     Ok(task)
 }
 
-/// Writes a checked form in one statement (one round trip, one implicit transaction), without
-/// reading the session or the task first. The statement finds the writer by `proof` and applies
-/// what the guard and the route's rule would: the session live and needing no touch, its CSRF
-/// token the one presented, the account enabled and not waiting for a new password, a role that
-/// [`UPDATE_ACCESS`] admits, and the task within that user's editing scope. It writes the task
-/// with the form's one-time token, its history when its status or note changes, and the audit
-/// record with the task's recorded fields before and after. Nothing is written, and false
-/// returned, unless all of that holds, the task exists in force, and it is still at the version
-/// the form was drawn from (so a form sent twice saves once). A changed report goes back to the
-/// province for review.
-pub(super) async fn save(
-    state: &AppState,
-    proof: &Proof,
-    client_addr: Option<IpAddr>,
-    id: i64,
-    form: &TaskForm,
-    checked: Checked,
-) -> AppResult<bool> {
-    let roles = &*UPDATE_EDITORS;
-    let Checked {
-        status,
-        reason,
-        evidence_number,
-        evidence_date,
-        evidence_signer,
-        note,
-    } = checked;
-    let token = one_time_token(&form.submission);
-    let record = Event::new("task.updated")
-        .object("task", id)
-        .after(serde_json::json!({
-            "status": status, "status_reason": reason, "evidence_number": evidence_number,
-            "evidence_date": evidence_date, "evidence_signer": evidence_signer, "note": note,
-        }))
-        .row(&Actor::anonymous(client_addr), proof.now);
-    let mut conn = state.writer.take(&state.pool).await?;
-    let written = sqlx::query_scalar!(
-        r#"WITH writer AS (
-                SELECT s.id AS session_id, s.user_id, w.unit_id
-                  FROM sessions s
-                  JOIN users w ON w.id = s.user_id
-                 WHERE s.token_hash = $16 AND s.ended_at IS NULL AND s.expires_at > $10
-                   AND s.last_seen_at > $17 AND s.last_seen_at >= $18
-                   AND sha256(convert_to(s.csrf_token, 'UTF8')) = $19
-                   AND w.disabled_at IS NULL AND NOT w.must_change_password
-                   AND w.role = ANY (CASE WHEN w.unit_id IS NULL THEN $20::text[] ELSE $21::text[] END)
-           ), old AS (
-                SELECT t.id, t.unit_id, t.status, t.status_reason, t.evidence_number, t.evidence_date,
-                       t.evidence_signer, t.note, t.review, t.version, writer.user_id, writer.session_id
-                  FROM writer, tasks t
-                  JOIN calendar_entries c ON c.id = t.calendar_entry_id
-                  JOIN units u ON u.id = t.unit_id
-                 WHERE t.id = $1 AND t.version = $2 AND c.retired_at IS NULL
-                   AND (writer.unit_id IS NULL OR u.ancestors @> ARRAY[writer.unit_id])
-           ), saved AS (
-                UPDATE tasks t SET status = $3, status_reason = $4, evidence_number = $5, evidence_date = $6,
-                       evidence_signer = $7, note = $8, updated_by = old.user_id, submission = $9,
-                       review = CASE WHEN t.status = $3 AND t.evidence_number IS NOT DISTINCT FROM $5
-                                          AND t.evidence_date IS NOT DISTINCT FROM $6
-                                          AND t.evidence_signer IS NOT DISTINCT FROM $7 THEN t.review ELSE 'none' END
-                  FROM old
-                 WHERE t.id = old.id AND t.version = $2
-                RETURNING old.*
-           ), history AS (
-                INSERT INTO task_events (task_id, at, user_id, from_status, to_status, note)
-                SELECT id, $10, user_id, status, $3, coalesce($4, $8) FROM saved
-                 WHERE status IS DISTINCT FROM $3 OR note IS DISTINCT FROM $8
-           ), audit AS (
-                INSERT INTO audit_log (at, user_id, session_id, unit_id, action, object_type, object_id,
-                                       before, after, client_addr)
-                SELECT $10, s.user_id, s.session_id, s.unit_id, $11, $12, $13,
-                       jsonb_build_object('status', s.status, 'status_reason', s.status_reason,
-                                          'evidence_number', s.evidence_number, 'evidence_date', s.evidence_date,
-                                          'evidence_signer', s.evidence_signer, 'note', s.note,
-                                          'review', s.review, 'version', s.version),
-                       $14, $15::text::inet
-                  FROM saved s
-           )
-           SELECT EXISTS (SELECT FROM saved) AS "saved!""#,
-        id,
-        form.version,
-        status,
-        reason,
-        evidence_number,
-        evidence_date,
-        evidence_signer,
-        note,
-        token,
-        record.at,
-        record.action,
-        record.object_type,
-        record.object_id,
-        record.after,
-        record.client_addr,
-        proof.token_hash,
-        proof.idle_since,
-        proof.touched_since,
-        proof.csrf_hash,
-        &roles.without_unit,
-        &roles.with_unit,
-    )
-    .fetch_one(&mut *conn)
-    .await?;
-    conn.done();
-    Ok(written)
+/// The signed-in user as the writer of a change now.
+pub(super) fn writer(state: &AppState, user: &CurrentUser, meta: &RequestMeta) -> record::Writer {
+    record::Writer {
+        user_id: user.id,
+        session_id: Some(user.session_id),
+        client_addr: meta.client_addr,
+        at: state.clock.now(),
+        editable: user.scope.editable(),
+    }
 }
 
 /// The page shown when the task changed since the form was drawn: the stored values beside the
@@ -792,13 +678,13 @@ async fn review(
     user: &CurrentUser,
     meta: &RequestMeta,
     id: i64,
-    action: &'static str,
+    step: Step,
     comment: Option<String>,
 ) -> AppResult<Response> {
     let task = load(state, user, id).await?;
     let back = format!("/tasks/{id}");
-    let allowed = match action {
-        "task.reopened" => user.scope.can_edit(&task.unit_ancestors),
+    let allowed = match step {
+        Step::Reopen => user.scope.can_edit(&task.unit_ancestors),
         _ => can_review(user, &task),
     };
     if !allowed {
@@ -810,52 +696,27 @@ async fn review(
             "Chỉ duyệt, trả lại hoặc mở lại công việc đã xong.",
         ));
     }
-    if action != "task.approved" && comment.is_none() {
+    if step != Step::Approve && comment.is_none() {
         return Ok(flash::redirect(&back, "Cần ghi lý do."));
     }
-    let now = state.clock.now();
-    let mut tx = state.pool.begin().await?;
-    let (status, review, message) = match action {
-        "task.approved" => ("done", "approved", "Đã duyệt."),
-        "task.returned" => ("in_progress", "returned", "Đã trả lại cho đơn vị."),
-        _ => ("in_progress", "none", "Đã mở lại công việc."),
+    let current = task.report();
+    let change = record::Change::Review {
+        step,
+        comment: comment.as_deref(),
+        current: &current,
     };
-    sqlx::query!(
-        "UPDATE tasks SET status = $2, review = $3, review_comment = $4, reviewed_by = $5, reviewed_at = $6 WHERE id = $1",
-        id,
-        status,
-        review,
-        comment,
-        user.id,
-        now
-    )
-    .execute(&mut *tx)
-    .await?;
-    let label = match action {
-        "task.approved" => "Tỉnh duyệt",
-        "task.returned" => "Tỉnh trả lại",
-        _ => "Mở lại",
+    let mut conn = state.pool.acquire().await?;
+    if !record::save(&mut conn, &writer(state, user, meta), id, task.version, change).await? {
+        return Ok(flash::redirect(
+            &back,
+            "Công việc vừa được người khác cập nhật; xem lại rồi thử lại.",
+        ));
+    }
+    let message = match step {
+        Step::Approve => "Đã duyệt.",
+        Step::Return => "Đã trả lại cho đơn vị.",
+        Step::Reopen => "Đã mở lại công việc.",
     };
-    let note = Some(match &comment {
-        Some(comment) => format!("{label}: {comment}"),
-        None => label.to_string(),
-    });
-    sqlx::query!(
-        "INSERT INTO task_events (task_id, at, user_id, from_status, to_status, note) VALUES ($1, $2, $3, 'done', $4, $5)",
-        id,
-        now,
-        user.id,
-        status,
-        note
-    )
-    .execute(&mut *tx)
-    .await?;
-    let event = Event::new(action)
-        .unit(task.unit_id)
-        .object("task", id)
-        .after(serde_json::json!({ "comment": comment }));
-    audit::record(&mut tx, &user.actor(meta), now, event).await?;
-    tx.commit().await?;
     Ok(flash::redirect(&back, message))
 }
 
@@ -865,7 +726,7 @@ async fn approve(
     meta: RequestMeta,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    review(&state, &user, &meta, id, "task.approved", None).await
+    review(&state, &user, &meta, id, Step::Approve, None).await
 }
 
 async fn send_back(
@@ -880,7 +741,7 @@ async fn send_back(
         &user,
         &meta,
         id,
-        "task.returned",
+        Step::Return,
         form::text(&form.comment),
     )
     .await
@@ -898,7 +759,7 @@ async fn reopen(
         &user,
         &meta,
         id,
-        "task.reopened",
+        Step::Reopen,
         form::text(&form.comment),
     )
     .await

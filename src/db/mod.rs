@@ -1,7 +1,6 @@
 //! Where the data lives: a PostgreSQL server named by `DATABASE_URL`, or the private cluster.
 
 pub mod cluster;
-pub mod kept;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -11,7 +10,6 @@ use anyhow::Context;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 pub use cluster::Cluster;
-pub use kept::KeptConnection;
 
 /// The application's database inside the private cluster, and the role that owns it.
 pub const PRIVATE_DATABASE: &str = "baucu";
@@ -134,7 +132,7 @@ fn pool_options() -> PgPoolOptions {
 const PING_AFTER_IDLE: Duration = Duration::from_secs(30);
 
 /// A connection this old is closed when it comes back to the pool, so that no backend grows
-/// for ever (sqlx's default, stated here because the kept connection follows it too).
+/// for ever (sqlx's default, stated here to be seen).
 const MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
 
 /// Connection options for a database of the private cluster, through its socket.

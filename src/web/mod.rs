@@ -25,7 +25,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::AppState;
-use crate::auth::guard::{self, RuleChecked};
+use crate::auth::guard::{self, Guard};
 use crate::auth::{Access, Routes};
 pub use error::{AppError, AppResult};
 
@@ -62,19 +62,14 @@ pub fn router(state: AppState) -> Router {
             StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(30),
         ));
-    routes()
-        .into_router()
+    let (router, rules) = routes().into_parts();
+    let guard = Guard {
+        state: state.clone(),
+        rules: std::sync::Arc::new(rules),
+    };
+    router
         .fallback(not_found)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            guard::layer,
-        ))
-        // In front of the guard: a task form that proves its own access is saved without a
-        // session lookup first (see `checklists::fast_save`).
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            crate::checklists::fast_save::layer,
-        ))
+        .layer(axum::middleware::from_fn_with_state(guard, guard::layer))
         .layer(layers)
         .with_state(state)
 }
@@ -134,11 +129,8 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// An unknown address: nothing behind it to protect, so it counts as checked.
-async fn not_found(request: Request) -> AppError {
-    if let Some(checked) = request.extensions().get::<RuleChecked>() {
-        checked.mark();
-    }
+/// An unknown address: nothing behind it to protect.
+async fn not_found() -> AppError {
     AppError::NotFound
 }
 

@@ -247,24 +247,57 @@ async fn pages_link_only_to_units_the_user_may_open() {
     );
 }
 
-#[tokio::test]
-async fn a_route_without_an_access_rule_is_refused() {
-    // Built by hand around the guard, as a careless change might: the guard fails closed.
-    let app = TestApp::seeded().await;
-    let state = app.state.clone();
-    let router = axum::Router::new()
-        .route("/unguarded", axum::routing::get(|| async { "secret" }))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            baucu::auth::guard::layer,
-        ))
-        .with_state(state);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    let response = reqwest::get(format!("http://{address}/unguarded"))
+/// Marks the admin account, as a route that writes would.
+async fn write_something(
+    axum::extract::State(state): axum::extract::State<baucu::AppState>,
+) -> &'static str {
+    sqlx::query("UPDATE users SET full_name = 'written by an unguarded route' WHERE username = 'admin'")
+        .execute(&state.pool)
         .await
         .unwrap();
+    "secret"
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_route_without_an_access_rule_cannot_read_or_write() {
+    // Added by hand beside the declared routes, as a careless change might: the guard refuses it
+    // before its handler runs, for a signed-in administrator with a valid CSRF token too.
+    let app = TestApp::seeded().await;
+    let state = app.state.clone();
+    let (routes, rules) = baucu::web::routes().into_parts();
+    let router = routes
+        .route(
+            "/unguarded",
+            axum::routing::get(write_something).post(write_something),
+        )
+        .layer(axum::middleware::from_fn_with_state(
+            baucu::auth::guard::Guard {
+                state: state.clone(),
+                rules: std::sync::Arc::new(rules),
+            },
+            baucu::auth::guard::layer,
+        ))
+        .with_state(state)
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let mut browser = app.other_browser();
+    browser.address = address;
+    assert_eq!(browser.login("admin", crate::helpers::PASSWORD).await.status(), 303);
+
+    let response = browser.submit("/unguarded", &[]).await;
     assert_eq!(response.status(), 500);
     assert!(!response.text().await.unwrap().contains("secret"));
+    let response = browser.get("/unguarded").await;
+    assert_eq!(response.status(), 500);
+    let written: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM users WHERE full_name = 'written by an unguarded route'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(written, 0, "the handler never ran");
+    // The declared routes around it still work.
+    assert_eq!(browser.page("/me").await.0, 200);
 }

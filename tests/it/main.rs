@@ -9,7 +9,6 @@ mod auth;
 mod browser;
 mod constituencies;
 mod dashboards;
-mod fast_save;
 mod imports;
 mod language;
 mod launcher;
