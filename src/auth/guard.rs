@@ -10,13 +10,12 @@ use axum::http::request::Parts;
 use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, Utc};
 
 use super::routes::{self, Lookup, RuleBook};
 use super::{Role, Scope, csrf, session};
 use crate::AppState;
 use crate::audit::{self, Actor};
-use crate::elections::Election;
 use crate::i18n::{self, Lang};
 use crate::web::{AppError, flash};
 
@@ -32,15 +31,9 @@ pub struct CurrentUser {
     pub csrf_token: String,
     pub must_change_password: bool,
     pub language: String,
-    /// The election being worked on, read in the same query as the session.
-    pub election: Option<Election>,
 }
 
 impl CurrentUser {
-    /// The election being worked on, as read with the session; none yet is a page not found.
-    pub fn election(&self) -> Result<Election, AppError> {
-        self.election.clone().ok_or(AppError::NotFound)
-    }
 
     /// Who did something, for the audit log.
     pub fn actor(&self, meta: &RequestMeta) -> Actor {
@@ -80,6 +73,9 @@ pub struct RequestMeta {
     pub flash: Option<String>,
     /// The moment the session was judged at.
     pub now: DateTime<FixedOffset>,
+    /// When this browser last changed something (`CHANGED_COOKIE`), so that views kept for a
+    /// few seconds are not shown to it older than its own change.
+    pub last_change: Option<DateTime<Utc>>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for RequestMeta {
@@ -99,6 +95,10 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestMeta {
 pub struct Denied {
     pub reason: &'static str,
 }
+
+/// The cookie that says when this browser last changed something: set on every unsafe request
+/// that succeeded, kept as long as a view may be served old.
+const CHANGED_COOKIE: &str = "baucu_changed";
 
 /// The cookie that carries the CSRF token of a visitor not yet signed in (the login form).
 const ANONYMOUS_CSRF_COOKIE: &str = "baucu_csrf";
@@ -147,7 +147,12 @@ pub async fn layer(State(guard): State<Guard>, mut request: Request, next: Next)
             .map(flash::decode)
             .filter(|m| !m.is_empty()),
         now,
+        last_change: cookies
+            .get(CHANGED_COOKIE)
+            .and_then(|millis| millis.parse().ok())
+            .and_then(DateTime::from_timestamp_millis),
     };
+    let unsafe_method = csrf::is_unsafe(request.method());
     request.extensions_mut().insert(meta.clone());
     if let Some(user) = &user {
         request.extensions_mut().insert(user.clone());
@@ -194,6 +199,7 @@ pub async fn layer(State(guard): State<Guard>, mut request: Request, next: Next)
     if let Some(denied) = response.extensions().get::<Denied>().cloned() {
         audit_denial(&state, user.as_ref(), &meta, &denied, &path).await;
     }
+    let status = response.status();
     let headers = response.headers_mut();
     if user.is_some() && !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -205,6 +211,16 @@ pub async fn layer(State(guard): State<Guard>, mut request: Request, next: Next)
         .any(|c| c.as_bytes().starts_with(flash::COOKIE.as_bytes()));
     if meta.flash.is_some() && !sets_flash {
         headers.append(header::SET_COOKIE, flash::cleared());
+    }
+    if unsafe_method && user.is_some() && status.is_redirection() {
+        // A change is answered with a redirect; its time, taken after it committed.
+        let changed = format!(
+            "{CHANGED_COOKIE}={}; Max-Age=60",
+            state.clock.now().timestamp_millis()
+        );
+        if let Ok(value) = HeaderValue::from_str(&session::cookie_attributes(&changed, &state.sessions)) {
+            headers.append(header::SET_COOKIE, value);
+        }
     }
     if let Some(token) = new_anonymous_token
         && let Ok(value) = HeaderValue::from_str(&session::cookie(

@@ -10,8 +10,6 @@ use sqlx::{PgConnection, PgPool};
 
 use super::guard::CurrentUser;
 use super::{Role, Scope};
-use crate::db::DataVersion;
-use crate::elections::Election;
 
 pub const COOKIE: &str = "baucu_session";
 
@@ -56,12 +54,18 @@ fn delta(duration: Duration) -> TimeDelta {
 
 /// The `Set-Cookie` value that carries a session token.
 pub fn cookie(name: &str, token: &str, settings: &SessionSettings) -> String {
+    cookie_attributes(&format!("{name}={token}"), settings)
+}
+
+/// A cookie (`name=value`, perhaps with attributes of its own) with the attributes every cookie
+/// of the site carries.
+pub fn cookie_attributes(cookie: &str, settings: &SessionSettings) -> String {
     let secure = if settings.secure_cookies {
         "; Secure"
     } else {
         ""
     };
-    format!("{name}={token}; Path=/; HttpOnly; SameSite=Lax{secure}")
+    format!("{cookie}; Path=/; HttpOnly; SameSite=Lax{secure}")
 }
 
 /// The `Set-Cookie` value that removes a cookie.
@@ -86,14 +90,10 @@ pub async fn lookup(
     let Some(row) = sqlx::query!(
         r#"SELECT s.id AS session_id, s.csrf_token, s.last_seen_at,
                   u.id AS user_id, u.username, u.full_name, u.role, u.must_change_password, u.language,
-                  coalesce(su.ancestors, '{}') AS "unit_ancestors!",
-                  e.id AS "election_id?", e.name AS "election_name?", e.election_day AS "election_day?",
-                  e.unit_id AS "election_unit_id?", e.data_next_xid AS "data_next_xid?",
-                  e.data_running_xids AS "data_running_xids?"
+                  coalesce(su.ancestors, '{}') AS "unit_ancestors!"
              FROM sessions s
              JOIN users u ON u.id = s.user_id
              LEFT JOIN units su ON su.id = u.unit_id
-             LEFT JOIN current_election e ON true
             WHERE s.token_hash = $1 AND s.ended_at IS NULL AND s.expires_at > $2
               AND s.last_seen_at > $3 AND u.disabled_at IS NULL"#,
         hash_token(token),
@@ -130,24 +130,6 @@ pub async fn lookup(
         csrf_token: row.csrf_token,
         must_change_password: row.must_change_password,
         language: row.language,
-        election: match (
-            row.election_id,
-            row.election_name,
-            row.election_day,
-            row.election_unit_id,
-        ) {
-            (Some(id), Some(name), Some(election_day), Some(unit_id)) => Some(Election {
-                id,
-                name,
-                election_day,
-                unit_id,
-                data_version: DataVersion {
-                    next_xid: row.data_next_xid.unwrap_or_default(),
-                    running: row.data_running_xids.unwrap_or_default(),
-                },
-            }),
-            _ => None,
-        },
     }))
 }
 

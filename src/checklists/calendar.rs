@@ -108,7 +108,7 @@ async fn planned_entry(
     user: &CurrentUser,
     id: i64,
 ) -> AppResult<(Election, String, i32)> {
-    let election = user.election()?;
+    let election = crate::elections::required(&state.pool).await?;
     if !plans(user, &election) {
         return Err(AppError::Forbidden);
     }
@@ -219,7 +219,7 @@ async fn add(
     meta: RequestMeta,
     FormWithLists(form): FormWithLists<AddForm>,
 ) -> AppResult<Response> {
-    let election = user.election()?;
+    let election = crate::elections::required(&state.pool).await?;
     if !plans(&user, &election) {
         return Err(AppError::Forbidden);
     }

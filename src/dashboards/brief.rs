@@ -79,7 +79,7 @@ struct BriefPage {
 }
 
 async fn build(state: &AppState, user: &CurrentUser) -> AppResult<(i64, i64, BriefContent)> {
-    let election = user.election()?;
+    let election = crate::elections::required(&state.pool).await?;
     let root = root_of(state, user, &election, "").await?;
     let today = state.clock.today();
     let dashboard = compute(state, &election, root.clone(), &Filter::default()).await?;

@@ -1,66 +1,104 @@
-//! Dashboards drawn once and served many times. A page is kept with the data version it was drawn
-//! at (`Election::data_version`, the snapshot of the request that asked for it) and the instant its
-//! content would next change on its own (a unit falling quiet); a request whose version the kept
-//! one does not cover (it may see a change the page lacks), or past that instant, draws it again. Requests arriving while a page is drawn wait for that one drawing instead of
-//! each starting their own. Pages least recently used go first when the cache outgrows its budget.
+//! Views drawn once and served to many for a few seconds.
+//!
+//! Each kept view remembers when it was drawn. A request gets it while it is *fresh*: younger
+//! than the request's limit (a few seconds for a dashboard), before the instant its content would
+//! change on its own (a unit falling quiet), and drawn after the viewer's own last change, so
+//! that people see at once what they have just saved. A view that is no longer fresh is redrawn
+//! by one request; the requests that come meanwhile get the kept copy (which says when it was
+//! drawn), unless it predates their own last change, in which case they wait for a drawing that
+//! started after it. With nothing kept, requests wait for one shared drawing. A failed drawing
+//! is not kept. Least recently used views go first when the cache outgrows its budget.
+//!
+//! Nothing here knows about the database: freshness is a matter of time, so a write anywhere in
+//! the country costs no drawing until the limit passes, and reading pages costs no write.
 
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use tokio::sync::OnceCell;
-
-use crate::db::DataVersion;
 
 /// Something kept in the cache, with what it costs in memory.
 pub trait Weight {
     fn bytes(&self) -> usize;
 }
 
-/// The version of the data a value was drawn from.
-pub trait Version: Clone {
-    /// Whether a value drawn at `self` holds for a request at `other`.
-    fn covers(&self, other: &Self) -> bool;
-}
-
-/// A count that grows with every change.
-impl Version for i64 {
-    fn covers(&self, other: &i64) -> bool {
-        self >= other
-    }
-}
-
-impl Version for DataVersion {
-    fn covers(&self, other: &DataVersion) -> bool {
-        DataVersion::covers(self, other)
-    }
-}
-
-/// A drawn value and until when it holds.
+/// A drawn value, when it was drawn and until when it holds.
 pub struct Drawn<V> {
     pub value: V,
+    /// When its drawing started: it shows every change committed before this.
+    pub drawn_at: DateTime<Utc>,
     /// The first instant at which the value would be drawn differently with the same data.
     pub valid_until: Option<DateTime<Utc>>,
 }
 
-struct Slot<V, N> {
-    version: N,
-    cell: Arc<OnceCell<Arc<Drawn<V>>>>,
+/// What a request accepts.
+#[derive(Clone, Copy, Debug)]
+pub struct Wanted {
+    pub now: DateTime<Utc>,
+    /// How old a kept value may be.
+    pub max_age: TimeDelta,
+    /// The viewer's own last change: a value drawn before it will not do.
+    pub drawn_after: Option<DateTime<Utc>>,
+}
+
+impl Wanted {
+    /// Whether `drawn` may be served as it is.
+    pub fn is_fresh<V>(&self, drawn: &Drawn<V>) -> bool {
+        self.now - drawn.drawn_at < self.max_age
+            && drawn.valid_until.is_none_or(|until| self.now < until)
+            && self.shows_own_changes(drawn.drawn_at)
+    }
+
+    /// Whether a value drawn (or being drawn) since `drawn_at` shows the viewer's own changes.
+    pub fn shows_own_changes(&self, drawn_at: DateTime<Utc>) -> bool {
+        self.drawn_after.is_none_or(|change| drawn_at > change)
+    }
+}
+
+type Pending<V> = Arc<OnceCell<Arc<Drawn<V>>>>;
+
+struct Slot<V> {
+    kept: Option<Arc<Drawn<V>>>,
+    /// A drawing under way, and when it started.
+    drawing: Option<(DateTime<Utc>, Pending<V>)>,
     last_used: u64,
 }
 
-pub struct Cache<K, V, N> {
-    slots: Mutex<Slots<K, V, N>>,
+pub struct Cache<K, V> {
+    slots: Mutex<Slots<K, V>>,
     budget_bytes: usize,
 }
 
-struct Slots<K, V, N> {
-    map: HashMap<K, Slot<V, N>>,
+struct Slots<K, V> {
+    map: HashMap<K, Slot<V>>,
     tick: u64,
 }
 
-impl<K: Eq + Hash + Clone, V: Weight, N: Version> Cache<K, V, N> {
+/// A request's part in a drawing, ended when the request is.
+struct Finishing<'a, K: Eq + Hash + Clone, V: Weight> {
+    cache: &'a Cache<K, V>,
+    key: K,
+    pending: Pending<V>,
+    drawn: Option<Arc<Drawn<V>>>,
+}
+
+impl<K: Eq + Hash + Clone, V: Weight> Drop for Finishing<'_, K, V> {
+    fn drop(&mut self) {
+        self.cache
+            .finish(&self.key, &self.pending, self.drawn.as_ref());
+    }
+}
+
+/// What one request does.
+enum Plan<V> {
+    Serve(Arc<Drawn<V>>),
+    /// Wait for a drawing, or make it.
+    Wait(Pending<V>),
+}
+
+impl<K: Eq + Hash + Clone, V: Weight> Cache<K, V> {
     pub fn new(budget_bytes: usize) -> Self {
         Cache {
             slots: Mutex::new(Slots {
@@ -71,79 +109,127 @@ impl<K: Eq + Hash + Clone, V: Weight, N: Version> Cache<K, V, N> {
         }
     }
 
-    /// The value for `key` drawn at a version covering `version` and still valid at `now`, drawing it with
-    /// `draw` when there is none. A failed drawing is not kept: the next request tries again.
-    pub async fn get<E, F>(
-        &self,
-        key: K,
-        version: N,
-        now: DateTime<Utc>,
-        draw: F,
-    ) -> Result<Arc<Drawn<V>>, E>
+    /// The value for `key` as `wanted` accepts it, drawing it with `draw` when needed; a drawing
+    /// gives the value and the instant it stops holding, if it knows one.
+    pub async fn get<E, F>(&self, key: K, wanted: Wanted, draw: F) -> Result<Arc<Drawn<V>>, E>
     where
-        F: Future<Output = Result<Drawn<V>, E>>,
+        F: Future<Output = Result<(V, Option<DateTime<Utc>>), E>>,
     {
-        let cell = self.cell_for(key, version, now);
-        cell.get_or_try_init(|| async { draw.await.map(Arc::new) })
+        let pending = match self.plan(&key, wanted) {
+            Plan::Serve(drawn) => return Ok(drawn),
+            Plan::Wait(pending) => pending,
+        };
+        // Ends the drawing however this request ends, even dropped half-way.
+        let mut finishing = Finishing {
+            cache: self,
+            key,
+            pending,
+            drawn: None,
+        };
+        let drawn = finishing
+            .pending
+            .clone()
+            .get_or_try_init(|| async {
+                let (value, valid_until) = draw.await?;
+                Ok(Arc::new(Drawn {
+                    value,
+                    drawn_at: wanted.now,
+                    valid_until,
+                }))
+            })
             .await
-            .cloned()
+            .cloned();
+        finishing.drawn = drawn.as_ref().ok().cloned();
+        drawn
     }
 
-    fn cell_for(&self, key: K, version: N, now: DateTime<Utc>) -> Arc<OnceCell<Arc<Drawn<V>>>> {
+    fn plan(&self, key: &K, wanted: Wanted) -> Plan<V> {
         let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
         slots.tick += 1;
         let tick = slots.tick;
-        if let Some(slot) = slots.map.get_mut(&key) {
-            let fresh = match slot.cell.get() {
-                Some(drawn) => drawn.valid_until.is_none_or(|until| now < until),
-                None => true, // being drawn now
-            };
-            if slot.version.covers(&version) && fresh {
-                slot.last_used = tick;
-                return slot.cell.clone();
+        let slot = slots.map.entry(key.clone()).or_insert_with(|| Slot {
+            kept: None,
+            drawing: None,
+            last_used: tick,
+        });
+        slot.last_used = tick;
+        if let Some(kept) = &slot.kept {
+            if wanted.is_fresh(kept) {
+                return Plan::Serve(kept.clone());
+            }
+            // Stale only by age: served while someone else redraws it.
+            if slot.drawing.is_some() && wanted.shows_own_changes(kept.drawn_at) {
+                return Plan::Serve(kept.clone());
             }
         }
-        let cell = Arc::new(OnceCell::new());
-        slots.map.insert(
-            key,
-            Slot {
-                version,
-                cell: cell.clone(),
-                last_used: tick,
-            },
-        );
-        self.evict(&mut slots);
-        cell
+        if let Some((started, pending)) = &slot.drawing
+            && wanted.shows_own_changes(*started)
+        {
+            return Plan::Wait(pending.clone());
+        }
+        let pending = Pending::default();
+        slot.drawing = Some((wanted.now, pending.clone()));
+        Plan::Wait(pending)
     }
 
-    /// Drops the least recently used values until what is drawn fits the budget.
-    fn evict(&self, slots: &mut Slots<K, V, N>) {
-        loop {
-            let used: usize = slots
-                .map
-                .values()
-                .filter_map(|slot| slot.cell.get())
-                .map(|drawn| drawn.value.bytes())
-                .sum();
-            if used <= self.budget_bytes {
-                return;
-            }
+    /// Keeps what a drawing produced (unless something newer is kept) and ends it.
+    fn finish(&self, key: &K, pending: &Pending<V>, drawn: Option<&Arc<Drawn<V>>>) {
+        let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(slot) = slots.map.get_mut(key) else {
+            return;
+        };
+        if let Some(drawn) = drawn
+            && slot
+                .kept
+                .as_ref()
+                .is_none_or(|kept| kept.drawn_at <= drawn.drawn_at)
+        {
+            slot.kept = Some(drawn.clone());
+        }
+        if slot
+            .drawing
+            .as_ref()
+            .is_some_and(|(_, current)| Arc::ptr_eq(current, pending))
+        {
+            slot.drawing = None;
+        }
+        if slot.kept.is_none() && slot.drawing.is_none() {
+            slots.map.remove(key);
+        }
+        self.evict(&mut slots);
+    }
+
+    /// Drops the least recently used values until what is kept fits the budget.
+    fn evict(&self, slots: &mut Slots<K, V>) {
+        let weight = |slot: &Slot<V>| slot.kept.as_ref().map_or(0, |d| d.value.bytes());
+        let mut used: usize = slots.map.values().map(weight).sum();
+        while used > self.budget_bytes {
             let Some(oldest) = slots
                 .map
                 .iter()
-                .filter(|(_, slot)| slot.cell.initialized())
+                .filter(|(_, slot)| slot.kept.is_some() && slot.drawing.is_none())
                 .min_by_key(|(_, slot)| slot.last_used)
                 .map(|(key, _)| key.clone())
             else {
                 return;
             };
-            slots.map.remove(&oldest);
+            if let Some(slot) = slots.map.remove(&oldest) {
+                used -= weight(&slot);
+            }
         }
     }
 
-    #[cfg(test)]
-    fn len(&self) -> usize {
-        self.slots.lock().unwrap().map.len()
+    /// How many views are kept or being drawn.
+    pub fn len(&self) -> usize {
+        self.slots
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .map
+            .len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -162,46 +248,100 @@ mod tests {
         DateTime::from_timestamp(seconds, 0).unwrap()
     }
 
-    async fn draw(
-        drawings: &AtomicUsize,
-        text: &str,
-        until: Option<i64>,
-    ) -> Result<Drawn<String>, ()> {
+    fn wanted(now: i64, own_change: Option<i64>) -> Wanted {
+        Wanted {
+            now: at(now),
+            max_age: TimeDelta::seconds(5),
+            drawn_after: own_change.map(at),
+        }
+    }
+
+    async fn draw(drawings: &AtomicUsize, text: &str) -> Result<(String, Option<DateTime<Utc>>), ()> {
         drawings.fetch_add(1, Ordering::SeqCst);
-        Ok(Drawn {
-            value: text.to_string(),
-            valid_until: until.map(at),
-        })
+        Ok((text.to_string(), None))
+    }
+
+    async fn value(text: &str) -> Result<(String, Option<DateTime<Utc>>), ()> {
+        Ok((text.to_string(), None))
     }
 
     #[tokio::test]
-    async fn a_value_is_drawn_again_only_for_a_newer_version_or_past_its_time() {
+    async fn a_value_is_served_until_it_is_too_old_or_older_than_the_viewers_change() {
         let cache = Cache::new(1_000);
         let drawings = AtomicUsize::new(0);
-        let get =
-            |version, now, text| cache.get("k", version, at(now), draw(&drawings, text, Some(100)));
-        assert_eq!(get(1, 0, "a").await.unwrap().value, "a");
+        let get = |now, own, text| cache.get("k", wanted(now, own), draw(&drawings, text));
+        assert_eq!(get(0, None, "a").await.unwrap().value, "a");
+        assert_eq!(get(4, None, "b").await.unwrap().value, "a", "still fresh");
         assert_eq!(
-            get(1, 50, "b").await.unwrap().value,
+            get(4, Some(-1), "b").await.unwrap().value,
             "a",
-            "same version, still valid"
+            "drawn after the viewer's change"
         );
         assert_eq!(
-            get(0, 50, "b").await.unwrap().value,
-            "a",
-            "an older version reads the newer value"
-        );
-        assert_eq!(
-            get(2, 50, "c").await.unwrap().value,
+            get(4, Some(2), "c").await.unwrap().value,
             "c",
-            "a newer version draws again"
+            "the viewer changed something since: drawn again at once"
+        );
+        assert_eq!(get(8, None, "d").await.unwrap().value, "c", "4 s old");
+        assert_eq!(get(9, None, "e").await.unwrap().value, "e", "5 s old");
+        assert_eq!(drawings.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn a_value_past_its_own_time_is_drawn_again() {
+        let cache = Cache::new(1_000);
+        let until = |text: &'static str| async move { Ok::<_, ()>((text.to_string(), Some(at(2)))) };
+        let first = cache.get(1, wanted(0, None), until("a")).await;
+        assert_eq!(first.unwrap().value, "a");
+        assert_eq!(
+            cache.get(1, wanted(1, None), until("b")).await.unwrap().value,
+            "a"
         );
         assert_eq!(
-            get(2, 100, "d").await.unwrap().value,
-            "d",
-            "past its time it is drawn again"
+            cache.get(1, wanted(2, None), until("c")).await.unwrap().value,
+            "c",
+            "a unit fell quiet"
         );
-        assert_eq!(drawings.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn while_one_request_redraws_the_others_get_the_kept_copy() {
+        let cache = Arc::new(Cache::new(1_000));
+        cache
+            .get(1, wanted(0, None), value("old"))
+            .await
+            .unwrap();
+        let (release, wait) = tokio::sync::oneshot::channel::<()>();
+        let redrawing = {
+            let cache = cache.clone();
+            tokio::spawn(async move {
+                cache
+                    .get(1, wanted(10, None), async {
+                        wait.await.unwrap();
+                        value("new").await
+                    })
+                    .await
+                    .unwrap()
+                    .value
+                    .clone()
+            })
+        };
+        tokio::task::yield_now().await;
+        while cache.slots.lock().unwrap().map[&1].drawing.is_none() {
+            tokio::task::yield_now().await;
+        }
+        let meanwhile = cache
+            .get(1, wanted(11, None), value("never"))
+            .await
+            .unwrap();
+        assert_eq!(meanwhile.value, "old", "no second drawing, no waiting");
+        release.send(()).unwrap();
+        assert_eq!(redrawing.await.unwrap(), "new");
+        let after = cache
+            .get(1, wanted(12, None), value("never"))
+            .await
+            .unwrap();
+        assert_eq!(after.value, "new");
     }
 
     #[tokio::test]
@@ -211,14 +351,11 @@ mod tests {
         let slow = || async {
             drawings.fetch_add(1, Ordering::SeqCst);
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-            Ok::<_, ()>(Drawn {
-                value: "page".to_string(),
-                valid_until: None,
-            })
+            value("page").await
         };
         let (a, b) = tokio::join!(
-            cache.get(1, 1, at(0), slow()),
-            cache.get(1, 1, at(0), slow())
+            cache.get(1, wanted(0, None), slow()),
+            cache.get(1, wanted(0, None), slow())
         );
         assert_eq!(
             (a.unwrap().value.as_str(), b.unwrap().value.as_str()),
@@ -229,69 +366,31 @@ mod tests {
 
     #[tokio::test]
     async fn a_failed_drawing_is_not_kept() {
-        let cache: Cache<i32, String, i64> = Cache::new(1_000);
+        let cache: Cache<i32, String> = Cache::new(1_000);
         assert!(
             cache
-                .get(1, 1, at(0), async { Err::<Drawn<String>, _>("down") })
+                .get(1, wanted(0, None), async { Err::<(String, _), _>("down") })
                 .await
                 .is_err()
         );
+        assert!(cache.is_empty(), "no slot left behind");
         let drawings = AtomicUsize::new(0);
-        assert_eq!(
-            cache
-                .get(1, 1, at(0), draw(&drawings, "up", None))
-                .await
-                .unwrap()
-                .value,
-            "up"
-        );
+        let up = cache.get(1, wanted(0, None), draw(&drawings, "up")).await;
+        assert_eq!(up.unwrap().value, "up");
     }
 
     #[tokio::test]
     async fn the_least_recently_used_go_when_over_budget() {
         let cache = Cache::new(10);
         let drawings = AtomicUsize::new(0);
-        cache
-            .get(1, 1, at(0), draw(&drawings, "aaaa", None))
-            .await
-            .unwrap();
-        cache
-            .get(2, 1, at(0), draw(&drawings, "bbbb", None))
-            .await
-            .unwrap();
-        cache
-            .get(1, 1, at(0), draw(&drawings, "x", None))
-            .await
-            .unwrap(); // 1 used again
-        cache
-            .get(3, 1, at(0), draw(&drawings, "cccc", None))
-            .await
-            .unwrap();
-        assert_eq!(
-            cache.len(),
-            3,
-            "eviction happens when the next slot is made"
-        );
-        cache
-            .get(4, 1, at(0), draw(&drawings, "dddd", None))
-            .await
-            .unwrap();
-        assert_eq!(
-            cache
-                .get(1, 1, at(0), draw(&drawings, "new", None))
-                .await
-                .unwrap()
-                .value,
-            "aaaa"
-        );
-        assert_eq!(
-            cache
-                .get(2, 1, at(0), draw(&drawings, "new", None))
-                .await
-                .unwrap()
-                .value,
-            "new",
-            "2 was evicted"
-        );
+        let get = |key, text| cache.get(key, wanted(0, None), draw(&drawings, text));
+        get(1, "aaaa").await.unwrap();
+        get(2, "bbbb").await.unwrap();
+        get(1, "x").await.unwrap(); // 1 used again
+        get(3, "cccc").await.unwrap();
+        get(4, "dddd").await.unwrap();
+        assert_eq!(get(1, "new").await.unwrap().value, "aaaa");
+        assert_eq!(get(2, "new").await.unwrap().value, "new", "2 was evicted");
+        assert!(cache.len() <= 3);
     }
 }

@@ -15,23 +15,24 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::HeaderMap;
+use axum::http::header::{CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, VARY};
 use axum::response::{IntoResponse, Redirect, Response};
 use bytes::Bytes;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::auth::guard::RequestMeta;
 use crate::auth::{Access, CurrentUser, Routes};
 use crate::checklists::TaskLine;
 use crate::checklists::deadline::{self, TaskState};
 use crate::clock::vietnam;
-use crate::db::DataVersion;
 use crate::elections::Election;
 use crate::i18n::Lang;
 use crate::units::{self, Reach, UnitDetail};
 use crate::web::export::{self, Cell, Table};
-use crate::web::{AppError, AppResult, format, layout::Layout};
+use crate::web::{self, AppError, AppResult, format, layout::Layout};
 
 /// A unit with no change for this long while it has open tasks is "quiet".
 pub const QUIET_AFTER_DAYS: i64 = 7;
@@ -212,7 +213,13 @@ struct DashboardPage<'a> {
 const CONTENT_SLOT: &str = "<!-- dashboard content -->";
 
 impl DashboardPage<'_> {
-    fn around(layout: Layout, root_name: &str, content: Bytes) -> AppResult<Response> {
+    /// The page around kept content: compressed as kept when the browser takes gzip.
+    fn around(
+        layout: Layout,
+        root_name: &str,
+        content: &DrawnDashboard,
+        gzip: bool,
+    ) -> AppResult<Response> {
         let page = DashboardPage {
             layout,
             root_name,
@@ -223,18 +230,22 @@ impl DashboardPage<'_> {
         let (head, tail) = page
             .split_once(CONTENT_SLOT)
             .ok_or_else(|| anyhow::anyhow!("the dashboard layout lost its content slot"))?;
-        let length = head.len() + content.len() + tail.len();
+        let html = (CONTENT_TYPE, "text/html; charset=utf-8");
+        // Caches between here and the browser must keep the two encodings apart.
+        let vary = (VARY, "accept-encoding");
+        if gzip {
+            let body = web::gzip::page(head.as_bytes(), &content.compressed, tail.as_bytes());
+            return Ok(([html, vary, (CONTENT_ENCODING, "gzip")], body).into_response());
+        }
+        let length = head.len() + content.content.len() + tail.len();
         let parts = [
             Bytes::copy_from_slice(head.as_bytes()),
-            content,
+            content.content.clone(),
             Bytes::copy_from_slice(tail.as_bytes()),
         ];
         let body = Body::from_stream(futures_util::stream::iter(parts.map(Ok::<_, Infallible>)));
         Ok((
-            [
-                (CONTENT_TYPE, "text/html; charset=utf-8".to_string()),
-                (CONTENT_LENGTH, length.to_string()),
-            ],
+            [html, vary, (CONTENT_LENGTH, &length.to_string())],
             body,
         )
             .into_response())
@@ -250,30 +261,49 @@ struct DashboardContent<'a> {
     dashboard: &'a Dashboard,
     days_left: i64,
     chart_svg: String,
+    /// When the figures were read, "hh:mm:ss" in Vietnam time.
+    drawn_at: String,
 }
 
-/// What one view of the dashboard looks like, in one language, on one day.
+/// What one view of the dashboard looks like, in one language, on one day. Every part is one
+/// of a few known values or an existing unit, so the views that can be kept are bounded.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct ViewKey {
     election_id: i64,
-    /// The filter's unit, or the viewer's own unit when it names none.
-    unit: String,
-    kind: String,
-    level: String,
-    sort: String,
+    root_id: i64,
+    kind: &'static str,
+    level: &'static str,
+    sort: &'static str,
     lang: Lang,
     today: NaiveDate,
 }
 
-/// A drawn dashboard, kept in `AppState::dashboards`.
+/// `value` if it is one of `known`, else the first (the default).
+fn known(value: &str, known: &[&'static str]) -> &'static str {
+    known.iter().find(|k| **k == value).unwrap_or(&known[0])
+}
+
+impl Filter {
+    /// The filter with every choice one the page offers, the unit named as resolved.
+    fn normalised(&self, root: &UnitDetail) -> Filter {
+        Filter {
+            unit: format!("{}:{}", root.level, root.gso_code),
+            kind: known(&self.kind, &["", "legal", "administrative"]).to_string(),
+            level: known(&self.level, &["", "province", "district", "commune"]).to_string(),
+            sort: known(&self.sort, &["", "name", "done", "overdue", "activity"]).to_string(),
+        }
+    }
+}
+
+/// A drawn dashboard, kept in `AppState::dashboards`: its content as sent, plain and compressed.
 pub struct DrawnDashboard {
-    root: UnitDetail,
     content: Bytes,
+    compressed: web::gzip::Compressed,
 }
 
 impl cache::Weight for DrawnDashboard {
     fn bytes(&self) -> usize {
-        self.content.len()
+        self.content.len() + self.compressed.bytes()
     }
 }
 
@@ -292,10 +322,14 @@ impl cache::Weight for ViolationCounts {
 /// Memory for drawn dashboards: a national overview is about half a megabyte.
 pub const DASHBOARD_CACHE_BYTES: usize = 64 << 20;
 
+/// How old a dashboard may be when served; the page says when its figures were read.
+pub const DASHBOARD_FRESH_FOR: TimeDelta = TimeDelta::seconds(5);
+
 /// The dashboards' caches, one per application.
 pub struct Caches {
-    pub pages: cache::Cache<ViewKey, DrawnDashboard, DataVersion>,
-    pub violations: cache::Cache<(i64, i64, NaiveDate), ViolationCounts, i64>,
+    pub pages: cache::Cache<ViewKey, DrawnDashboard>,
+    /// Keyed by the structure's generation too, so a structural change starts a new count.
+    pub violations: cache::Cache<(i64, i64, NaiveDate, i64), ViolationCounts>,
 }
 
 impl Default for Caches {
@@ -362,80 +396,67 @@ async fn dashboard(
     State(state): State<AppState>,
     layout: Layout,
     user: CurrentUser,
+    meta: RequestMeta,
+    headers: HeaderMap,
     Query(filter): Query<Filter>,
 ) -> AppResult<Response> {
-    let election = user.election()?;
-    let today = state.clock.today();
-    let now = state.clock.now().to_utc();
-    let key = ViewKey {
-        election_id: election.id,
-        unit: match filter.unit.as_str() {
-            "" => format!("own:{}", user.scope.unit_id().unwrap_or(election.unit_id)),
-            unit => unit.to_string(),
-        },
-        kind: filter.kind.clone(),
-        level: filter.level.clone(),
-        sort: filter.sort.clone(),
-        lang: layout.lang,
-        today,
-    };
-    let drawn = state
-        .dashboards
-        .pages
-        .get(
-            key,
-            election.data_version.clone(),
-            now,
-            draw(&state, &layout, &user, &election, &filter),
-        )
-        .await?;
-    let root = &drawn.value.root;
-    // Drawn for whoever asked first: this viewer must be allowed the unit too.
-    if !user.scope.covers(&root.ancestors) {
-        return Err(AppError::OutOfScope);
-    }
+    let election = layout.election.clone().ok_or(AppError::NotFound)?;
+    // The unit first: one that does not exist, or is out of scope, is a 404 with nothing drawn.
+    let root = root_of(&state, &user, &election, &filter.unit).await?;
     // A commune has no units below it: its dashboard is its own page.
     if root.level == "commune" {
         return Ok(Redirect::to(&units::path(&root.level, root.gso_code)).into_response());
     }
-    DashboardPage::around(layout, &root.name, drawn.value.content.clone())
+    let filter = filter.normalised(&root);
+    let today = state.clock.today();
+    let key = ViewKey {
+        election_id: election.id,
+        root_id: root.id,
+        kind: known(&filter.kind, &["", "legal", "administrative"]),
+        level: known(&filter.level, &["", "province", "district", "commune"]),
+        sort: known(&filter.sort, &["", "name", "done", "overdue", "activity"]),
+        lang: layout.lang,
+        today,
+    };
+    let wanted = cache::Wanted {
+        now: state.clock.now().to_utc(),
+        max_age: DASHBOARD_FRESH_FOR,
+        drawn_after: meta.last_change,
+    };
+    let drawn = state
+        .dashboards
+        .pages
+        .get(key, wanted, draw(&state, &layout, &election, &root, &filter, wanted.now))
+        .await?;
+    let gzip = web::gzip::accepted(&headers);
+    DashboardPage::around(layout, &root.name, &drawn.value, gzip)
 }
 
 /// Draws a dashboard's content, valid until a unit on it falls quiet.
 async fn draw(
     state: &AppState,
     layout: &Layout,
-    user: &CurrentUser,
     election: &Election,
+    root: &UnitDetail,
     filter: &Filter,
-) -> AppResult<cache::Drawn<DrawnDashboard>> {
-    let root = root_of(state, user, election, &filter.unit).await?;
-    if root.level == "commune" {
-        return Ok(cache::Drawn {
-            value: DrawnDashboard {
-                root,
-                content: Bytes::new(),
-            },
-            valid_until: None,
-        });
-    }
-    let dashboard = compute(state, election, root, filter).await?;
+    now: DateTime<Utc>,
+) -> AppResult<(DrawnDashboard, Option<DateTime<Utc>>)> {
+    let dashboard = compute(state, election, root.clone(), filter).await?;
     let content = DashboardContent {
         layout,
         filter,
         days_left: (election.election_day - state.clock.today()).num_days(),
         chart_svg: chart::svg(&dashboard.chart),
         dashboard: &dashboard,
+        drawn_at: now.with_timezone(&vietnam()).format("%H:%M:%S").to_string(),
     }
     .render()
     .map_err(anyhow::Error::from)?;
-    Ok(cache::Drawn {
-        valid_until: dashboard.next_quiet,
-        value: DrawnDashboard {
-            root: dashboard.root,
-            content: Bytes::from(content),
-        },
-    })
+    let drawn = DrawnDashboard {
+        compressed: web::gzip::Compressed::new(content.as_bytes()),
+        content: Bytes::from(content),
+    };
+    Ok((drawn, dashboard.next_quiet))
 }
 
 /// The dashboard's unit table as XLSX or CSV, with the same filter.
@@ -445,7 +466,7 @@ async fn download(
     Path(file): Path<String>,
     Query(filter): Query<Filter>,
 ) -> AppResult<Response> {
-    let election = user.election()?;
+    let election = crate::elections::required(&state.pool).await?;
     let root = root_of(&state, &user, &election, &filter.unit).await?;
     let dashboard = compute(&state, &election, root, &filter).await?;
     let mut rows: Vec<Vec<Cell>> = dashboard
@@ -723,7 +744,7 @@ async fn violation_counts(
     root_id: i64,
 ) -> AppResult<std::sync::Arc<cache::Drawn<ViolationCounts>>> {
     let today = state.clock.today();
-    let version = sqlx::query_scalar!("SELECT generation FROM structure_generation")
+    let generation = sqlx::query_scalar!("SELECT generation FROM structure_generation")
         .fetch_one(&state.pool)
         .await?;
     let count = async {
@@ -738,18 +759,16 @@ async fn violation_counts(
                 *counts.under.entry(*unit).or_default() += 1;
             }
         }
-        Ok::<_, AppError>(cache::Drawn {
-            value: counts,
-            valid_until: None,
-        })
+        Ok::<_, AppError>((counts, None))
     };
-    let key = (election.id, root_id, today);
-    let now = state.clock.now().to_utc();
-    state
-        .dashboards
-        .violations
-        .get(key, version, now, count)
-        .await
+    let wanted = cache::Wanted {
+        now: state.clock.now().to_utc(),
+        // Held while the structure's generation is the same; the key moves with it.
+        max_age: TimeDelta::MAX,
+        drawn_after: None,
+    };
+    let key = (election.id, root_id, today, generation);
+    state.dashboards.violations.get(key, wanted, count).await
 }
 
 #[derive(Deserialize, Default)]
@@ -779,7 +798,7 @@ async fn listed(
     user: &CurrentUser,
     query: &TaskListQuery,
 ) -> AppResult<(UnitDetail, Vec<TaskLine>)> {
-    let election = user.election()?;
+    let election = crate::elections::required(&state.pool).await?;
     let root = root_of(state, user, &election, &query.unit).await?;
     let today = state.clock.today();
     let mut tasks = sqlx::query_as!(

@@ -8,7 +8,6 @@ use sqlx::PgPool;
 
 use crate::AppState;
 use crate::auth::{Access, Routes};
-use crate::db::DataVersion;
 use crate::web::{AppResult, format, layout::Layout};
 
 pub fn routes() -> Routes {
@@ -22,9 +21,6 @@ pub struct Election {
     pub name: String,
     pub election_day: NaiveDate,
     pub unit_id: i64,
-    /// The version of all the data when the election was read: what the dashboards' cache checks
-    /// its pages against.
-    pub data_version: DataVersion,
 }
 
 impl Election {
@@ -35,23 +31,18 @@ impl Election {
 
 /// The election the application is working on: the one with the latest election day.
 pub async fn current(pool: &PgPool) -> sqlx::Result<Option<Election>> {
-    let row = sqlx::query!(
-        r#"SELECT id AS "id!", name AS "name!", election_day AS "election_day!", unit_id AS "unit_id!",
-                  data_next_xid AS "data_next_xid!", data_running_xids AS "data_running_xids!"
+    sqlx::query_as!(
+        Election,
+        r#"SELECT id AS "id!", name AS "name!", election_day AS "election_day!", unit_id AS "unit_id!"
              FROM current_election"#
     )
     .fetch_optional(pool)
-    .await?;
-    Ok(row.map(|row| Election {
-        id: row.id,
-        name: row.name,
-        election_day: row.election_day,
-        unit_id: row.unit_id,
-        data_version: DataVersion {
-            next_xid: row.data_next_xid,
-            running: row.data_running_xids,
-        },
-    }))
+    .await
+}
+
+/// The election being worked on; none yet is a page not found.
+pub async fn required(pool: &PgPool) -> Result<Election, crate::web::AppError> {
+    current(pool).await?.ok_or(crate::web::AppError::NotFound)
 }
 
 /// The Vietnamese name of a race kind.

@@ -188,7 +188,7 @@ async fn upload(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    let election = user.election()?;
+    let election = crate::elections::required(&state.pool).await?;
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
     let outcome = match apply(&mut tx, election.id, &plan).await? {

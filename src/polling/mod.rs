@@ -161,7 +161,7 @@ async fn create(
         Ok(fields) => fields,
         Err(message) => return Ok(flash::redirect(&back, &message)),
     };
-    let Some(election) = user.election.clone() else {
+    let Some(election) = crate::elections::current(&state.pool).await? else {
         return Ok(flash::redirect(&back, "Chưa có cuộc bầu cử nào."));
     };
     let now = state.clock.now();

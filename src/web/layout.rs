@@ -121,7 +121,10 @@ impl FromRequestParts<AppState> for Layout {
             .unwrap_or_default();
         let user = parts.extensions.get::<CurrentUser>().cloned();
         // The election banner is for signed-in users; the login page shows only the product.
-        let election = user.as_ref().and_then(|u| u.election.clone());
+        let election = match &user {
+            Some(_) => crate::elections::current(&state.pool).await?,
+            None => None,
+        };
         Ok(Layout {
             election,
             today: Some(state.clock.today()),

@@ -6,6 +6,7 @@ pub mod export;
 pub mod flash;
 pub mod form;
 pub mod format;
+pub mod gzip;
 pub mod layout;
 pub mod static_files;
 
