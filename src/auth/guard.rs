@@ -34,7 +34,6 @@ pub struct CurrentUser {
 }
 
 impl CurrentUser {
-
     /// Who did something, for the audit log.
     pub fn actor(&self, meta: &RequestMeta) -> Actor {
         Actor {
@@ -188,8 +187,13 @@ pub async fn layer(State(guard): State<Guard>, mut request: Request, next: Next)
         Some(Lookup::Rule(access)) => routes::refusal(access, user.as_ref(), &request),
         Some(Lookup::OtherMethod) => Some(StatusCode::METHOD_NOT_ALLOWED.into_response()),
         Some(Lookup::Undeclared) => {
-            tracing::error!(path, "a route without an access rule was reached; refusing it");
-            Some(AppError::Internal(anyhow::anyhow!("route without an access rule")).into_response())
+            tracing::error!(
+                path,
+                "a route without an access rule was reached; refusing it"
+            );
+            Some(
+                AppError::Internal(anyhow::anyhow!("route without an access rule")).into_response(),
+            )
         }
     };
     let mut response = match refused {
@@ -218,7 +222,9 @@ pub async fn layer(State(guard): State<Guard>, mut request: Request, next: Next)
             "{CHANGED_COOKIE}={}; Max-Age=60",
             state.clock.now().timestamp_millis()
         );
-        if let Ok(value) = HeaderValue::from_str(&session::cookie_attributes(&changed, &state.sessions)) {
+        if let Ok(value) =
+            HeaderValue::from_str(&session::cookie_attributes(&changed, &state.sessions))
+        {
             headers.append(header::SET_COOKIE, value);
         }
     }

@@ -13,8 +13,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
 use super::TaskLine;
-use super::record::{self, Report, Step};
 use super::deadline::{self, Status, TaskState};
+use super::record::{self, Report, Step};
 use crate::AppState;
 use crate::auth::guard::RequestMeta;
 use crate::auth::routes::{AUDITORS, EDITORS};
@@ -571,7 +571,15 @@ async fn update(
         submission: one_time_token(&form.submission),
     };
     let mut conn = state.pool.acquire().await?;
-    if record::save(&mut conn, &writer(&state, &user, &meta), id, form.version, change).await? {
+    if record::save(
+        &mut conn,
+        &writer(&state, &user, &meta),
+        id,
+        form.version,
+        change,
+    )
+    .await?
+    {
         return Ok(saved(&back));
     }
     drop(conn);
@@ -706,7 +714,15 @@ async fn review(
         current: &current,
     };
     let mut conn = state.pool.acquire().await?;
-    if !record::save(&mut conn, &writer(state, user, meta), id, task.version, change).await? {
+    if !record::save(
+        &mut conn,
+        &writer(state, user, meta),
+        id,
+        task.version,
+        change,
+    )
+    .await?
+    {
         return Ok(flash::redirect(
             &back,
             "Công việc vừa được người khác cập nhật; xem lại rồi thử lại.",

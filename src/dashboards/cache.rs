@@ -256,7 +256,10 @@ mod tests {
         }
     }
 
-    async fn draw(drawings: &AtomicUsize, text: &str) -> Result<(String, Option<DateTime<Utc>>), ()> {
+    async fn draw(
+        drawings: &AtomicUsize,
+        text: &str,
+    ) -> Result<(String, Option<DateTime<Utc>>), ()> {
         drawings.fetch_add(1, Ordering::SeqCst);
         Ok((text.to_string(), None))
     }
@@ -290,15 +293,24 @@ mod tests {
     #[tokio::test]
     async fn a_value_past_its_own_time_is_drawn_again() {
         let cache = Cache::new(1_000);
-        let until = |text: &'static str| async move { Ok::<_, ()>((text.to_string(), Some(at(2)))) };
+        let until =
+            |text: &'static str| async move { Ok::<_, ()>((text.to_string(), Some(at(2)))) };
         let first = cache.get(1, wanted(0, None), until("a")).await;
         assert_eq!(first.unwrap().value, "a");
         assert_eq!(
-            cache.get(1, wanted(1, None), until("b")).await.unwrap().value,
+            cache
+                .get(1, wanted(1, None), until("b"))
+                .await
+                .unwrap()
+                .value,
             "a"
         );
         assert_eq!(
-            cache.get(1, wanted(2, None), until("c")).await.unwrap().value,
+            cache
+                .get(1, wanted(2, None), until("c"))
+                .await
+                .unwrap()
+                .value,
             "c",
             "a unit fell quiet"
         );
@@ -307,10 +319,7 @@ mod tests {
     #[tokio::test]
     async fn while_one_request_redraws_the_others_get_the_kept_copy() {
         let cache = Arc::new(Cache::new(1_000));
-        cache
-            .get(1, wanted(0, None), value("old"))
-            .await
-            .unwrap();
+        cache.get(1, wanted(0, None), value("old")).await.unwrap();
         let (release, wait) = tokio::sync::oneshot::channel::<()>();
         let redrawing = {
             let cache = cache.clone();

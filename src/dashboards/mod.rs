@@ -244,11 +244,7 @@ impl DashboardPage<'_> {
             Bytes::copy_from_slice(tail.as_bytes()),
         ];
         let body = Body::from_stream(futures_util::stream::iter(parts.map(Ok::<_, Infallible>)));
-        Ok((
-            [html, vary, (CONTENT_LENGTH, &length.to_string())],
-            body,
-        )
-            .into_response())
+        Ok(([html, vary, (CONTENT_LENGTH, &length.to_string())], body).into_response())
     }
 }
 
@@ -426,7 +422,11 @@ async fn dashboard(
     let drawn = state
         .dashboards
         .pages
-        .get(key, wanted, draw(&state, &layout, &election, &root, &filter, wanted.now))
+        .get(
+            key,
+            wanted,
+            draw(&state, &layout, &election, &root, &filter, wanted.now),
+        )
         .await?;
     let gzip = web::gzip::accepted(&headers);
     DashboardPage::around(layout, &root.name, &drawn.value, gzip)
@@ -697,12 +697,14 @@ async fn rollup_counts(
     Ok(sqlx::query_as!(
         RollupCount,
         r#"SELECT r.unit_id AS subtree, c.code, r.task_level, (e.election_day - c.offset_days) AS "deadline!",
-                  r.status, r.done_on, r.tasks
+                  r.status, r.done_on, sum(r.tasks)::int AS "tasks!"
              FROM task_rollup r
              JOIN calendar_entries c ON c.id = r.calendar_entry_id
              JOIN elections e ON e.id = c.election_id
-            WHERE r.unit_id = ANY($2) AND r.tasks > 0 AND c.election_id = $1 AND c.retired_at IS NULL
-              AND ($3 = '' OR c.kind = $3) AND ($4 = '' OR r.task_level = $4)"#,
+            WHERE r.unit_id = ANY($2) AND c.election_id = $1 AND c.retired_at IS NULL
+              AND ($3 = '' OR c.kind = $3) AND ($4 = '' OR r.task_level = $4)
+            GROUP BY r.unit_id, c.code, r.task_level, e.election_day, c.offset_days, r.status, r.done_on
+           HAVING sum(r.tasks) > 0"#,
         election.id,
         subtrees,
         filter.kind,

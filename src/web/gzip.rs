@@ -94,7 +94,8 @@ pub fn accepted(headers: &HeaderMap) -> bool {
         .any(|coding| {
             let mut parts = coding.split(';').map(str::trim);
             let name = parts.next().unwrap_or_default();
-            let refused = parts.any(|p| p.replace(' ', "") == "q=0" || p.replace(' ', "") == "q=0.0");
+            let refused =
+                parts.any(|p| p.replace(' ', "") == "q=0" || p.replace(' ', "") == "q=0.0");
             (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
         })
 }
@@ -114,7 +115,9 @@ mod tests {
 
     #[test]
     fn a_kept_middle_between_fresh_parts_is_one_valid_gzip_member() {
-        let middle: String = (0..20_000).map(|i| format!("<tr><td>{i}</td></tr>")).collect();
+        let middle: String = (0..20_000)
+            .map(|i| format!("<tr><td>{i}</td></tr>"))
+            .collect();
         let kept = Compressed::new(middle.as_bytes());
         assert!(kept.bytes() < middle.len() / 4, "it is compressed");
         for (head, tail) in [("<html>người dùng A", "</html>"), ("", ""), ("x", "")] {
@@ -127,7 +130,9 @@ mod tests {
     fn the_empty_page_and_incompressible_bytes_survive() {
         let kept = Compressed::new(b"");
         assert_eq!(gunzip(&page(b"", &kept, b"")), "");
-        let noise: Vec<u8> = (0..100_000u32).map(|i| (i.wrapping_mul(2654435761) >> 24) as u8).collect();
+        let noise: Vec<u8> = (0..100_000u32)
+            .map(|i| (i.wrapping_mul(2654435761) >> 24) as u8)
+            .collect();
         let noise: String = noise.iter().map(|b| char::from(b'a' + b % 26)).collect();
         let kept = Compressed::new(noise.as_bytes());
         assert_eq!(gunzip(&page(b"a", &kept, b"b")), format!("a{noise}b"));

@@ -251,10 +251,12 @@ async fn pages_link_only_to_units_the_user_may_open() {
 async fn write_something(
     axum::extract::State(state): axum::extract::State<baucu::AppState>,
 ) -> &'static str {
-    sqlx::query("UPDATE users SET full_name = 'written by an unguarded route' WHERE username = 'admin'")
-        .execute(&state.pool)
-        .await
-        .unwrap();
+    sqlx::query(
+        "UPDATE users SET full_name = 'written by an unguarded route' WHERE username = 'admin'",
+    )
+    .execute(&state.pool)
+    .await
+    .unwrap();
     "secret"
 }
 
@@ -284,7 +286,13 @@ async fn a_route_without_an_access_rule_cannot_read_or_write() {
     tokio::spawn(async move { axum::serve(listener, router).await });
     let mut browser = app.other_browser();
     browser.address = address;
-    assert_eq!(browser.login("admin", crate::helpers::PASSWORD).await.status(), 303);
+    assert_eq!(
+        browser
+            .login("admin", crate::helpers::PASSWORD)
+            .await
+            .status(),
+        303
+    );
 
     let response = browser.submit("/unguarded", &[]).await;
     assert_eq!(response.status(), 500);

@@ -161,3 +161,86 @@ async fn the_brief_prints_saves_and_says_what_changed() {
     );
     assert_eq!(steering.submit("/brief", &[]).await.status(), 403);
 }
+
+/// The first task of Huyện Đầm Hà, which its district officer may record.
+async fn dam_ha_task(app: &TestApp) -> i64 {
+    sqlx::query_scalar(
+        "SELECT t.id FROM tasks t JOIN units u ON u.id = t.unit_id
+          WHERE u.level = 'district' AND u.gso_code = 200 AND t.status <> 'done' ORDER BY t.id LIMIT 1",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap()
+}
+
+/// When the figures of a dashboard page were read, as it says.
+fn shown_at(page: &str) -> String {
+    let at = page
+        .find("Số liệu lúc ")
+        .expect("the page says when its figures were read");
+    page[at..at + "Số liệu lúc 00:00:00".len()].to_string()
+}
+
+#[tokio::test]
+async fn a_kept_dashboard_is_served_for_a_few_seconds_except_to_whoever_just_changed_something() {
+    let app = TestApp::seeded().await;
+    let province = app.as_user("tinh").await;
+    let district = app.as_user("huyen").await;
+    let (_, first) = province.page("/dashboard?unit=district:200").await;
+    let drawn = shown_at(&first);
+
+    let task = dam_ha_task(&app).await;
+    let saved = crate::tasks::record(&district, task, &[("status", "in_progress")]).await;
+    assert_eq!(saved.status(), 303);
+    // The writer's own view is drawn after their change.
+    let (_, own) = district.page("/dashboard").await;
+    assert!(own.contains("Số liệu lúc "));
+    // Someone else is served the kept page, which says when it was drawn, until it is too old.
+    let (_, kept) = province.page("/dashboard?unit=district:200").await;
+    assert_eq!(shown_at(&kept), drawn, "served as kept");
+    assert_eq!(kept.len(), first.len());
+    app.state
+        .clock
+        .advance(baucu::dashboards::DASHBOARD_FRESH_FOR.to_std().unwrap());
+    let (_, later) = province.page("/dashboard?unit=district:200").await;
+    assert_ne!(shown_at(&later), drawn, "drawn again once too old");
+}
+
+#[tokio::test]
+async fn a_dashboard_is_sent_compressed_as_kept_to_a_browser_that_takes_gzip() {
+    use std::io::Read;
+    let app = TestApp::signed_in("tinh").await;
+    let plain = app.get("/dashboard").await;
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain = plain.text().await.unwrap();
+    let gzipped = app
+        .client
+        .get(format!("{}/dashboard", app.address))
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+    assert_eq!(gzipped.headers()["vary"], "accept-encoding");
+    let bytes = gzipped.bytes().await.unwrap();
+    assert!(bytes.len() * 4 < plain.len(), "compressed");
+    let mut unzipped = String::new();
+    flate2::read::GzDecoder::new(&bytes[..])
+        .read_to_string(&mut unzipped)
+        .unwrap();
+    assert_eq!(unzipped, plain, "the same page, user and token included");
+}
+
+#[tokio::test]
+async fn a_dashboard_of_a_unit_that_does_not_exist_is_a_404_that_keeps_nothing() {
+    let app = TestApp::signed_in("admin").await;
+    assert_eq!(app.page("/dashboard").await.0, 200);
+    let kept = app.state.dashboards.pages.len();
+    for unit in ["province:99", "district:99999", "nowhere:1", "province:abc"] {
+        let (status, _) = app.page(&format!("/dashboard?unit={unit}")).await;
+        assert_eq!(status, 404, "{unit}");
+    }
+    // Filters the page does not offer fall back to its defaults: the same view.
+    assert_eq!(app.page("/dashboard?sort=x&kind=y&level=z").await.0, 200);
+    assert_eq!(app.state.dashboards.pages.len(), kept, "no slot was made");
+}
