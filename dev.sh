@@ -3,7 +3,7 @@
 #
 #   ./dev.sh run [baucu arguments]   build and run the application (serve by default)
 #   ./dev.sh test                    install what is missing, then run every check and test
-#   ./dev.sh sqlx-prepare            regenerate .sqlx/ after changing a query or a migration
+#   ./dev.sh sqlx-prepare            regenerate .sqlx/ and migrations/schema.sql after changing a query or a migration
 #   ./dev.sh bench                   the national-scale benchmark (bench/run.sh), results in bench/RESULTS.md
 #
 # Each installs what it needs from the distribution's packages when it is missing.
@@ -73,11 +73,20 @@ start_scratch_database() {
   (cd / && "${run_as[@]}" "$bin/pg_ctl" -D "$dir/pg" -l "$dir/pg/server.log" -w \
     -o "-c listen_addresses='' -c unix_socket_directories='$dir'" start >/dev/null)
   "$bin/psql" -qX -h "$dir" -U postgres -c "CREATE DATABASE baucu" >/dev/null
-  for migration in migrations/*.sql; do
+  for migration in migrations/[0-9]*_*.sql; do
     "$bin/psql" -qX -h "$dir" -U postgres -d baucu -v ON_ERROR_STOP=1 -f "$migration" >/dev/null
   done
   SCRATCH_URL="postgres://postgres@localhost/baucu?host=$dir"
   SCRATCH_DIR="$dir"
+}
+
+# The schema of the scratch database as one file to read: its dump, without the lines that
+# change from run to run or from one PostgreSQL release to the next.
+dump_schema() {
+  echo "-- The current schema, generated from the migrations by ./dev.sh (sqlx-prepare regenerates it,"
+  echo "-- test fails while it is stale). Read it here; change the schema with a new migration."
+  "$(pg_bindir)/pg_dump" --schema-only --no-owner --no-privileges -h "$SCRATCH_DIR" -U postgres baucu |
+    grep -v -e '^-- Dumped from' -e '^-- Dumped by' -e '^\\restrict' -e '^\\unrestrict' -e '^SET transaction_timeout'
 }
 
 # Compiles every target with the queries checked against the scratch database, writing their
@@ -103,6 +112,12 @@ case "${1:-}" in
     cargo fmt --check
     echo "== cargo clippy (queries checked against the migrated schema)"
     start_scratch_database
+    # The committed snapshot of the schema is regenerated from the migrations; a stale one fails.
+    dump_schema >"$SCRATCH_DIR/schema.sql"
+    if ! cmp -s migrations/schema.sql "$SCRATCH_DIR/schema.sql"; then
+      cp "$SCRATCH_DIR/schema.sql" migrations/schema.sql
+      die "migrations/schema.sql did not match the migrations: it has been regenerated; review and commit it."
+    fi
     compile_with_live_queries "$SCRATCH_DIR/sqlx" cargo clippy --all-targets --quiet -- -D warnings
     if ! diff -rq .sqlx "$SCRATCH_DIR/sqlx" >/dev/null; then
       diff -rq .sqlx "$SCRATCH_DIR/sqlx" >&2 || true
@@ -114,6 +129,7 @@ case "${1:-}" in
   sqlx-prepare)
     ensure_postgres
     start_scratch_database
+    dump_schema >migrations/schema.sql
     rm -rf .sqlx
     compile_with_live_queries "$PWD/.sqlx" cargo check --all-targets --quiet
     echo "dev.sh: .sqlx/ regenerated ($(ls .sqlx | wc -l) queries)"

@@ -1,0 +1,2382 @@
+-- The current schema, generated from the migrations by ./dev.sh (sqlx-prepare regenerates it,
+-- test fails while it is stale). Read it here; change the schema with a new migration.
+--
+-- PostgreSQL database dump
+--
+
+
+
+SET statement_timeout = 0;
+SET lock_timeout = 0;
+SET idle_in_transaction_session_timeout = 0;
+SET client_encoding = 'UTF8';
+SET standard_conforming_strings = on;
+SELECT pg_catalog.set_config('search_path', '', false);
+SET check_function_bodies = false;
+SET xmloption = content;
+SET client_min_messages = warning;
+SET row_security = off;
+
+--
+-- Name: pg_trgm; Type: EXTENSION; Schema: -; Owner: -
+--
+
+CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
+
+
+--
+-- Name: EXTENSION pg_trgm; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON EXTENSION pg_trgm IS 'text similarity measurement and index searching based on trigrams';
+
+
+--
+-- Name: unaccent; Type: EXTENSION; Schema: -; Owner: -
+--
+
+CREATE EXTENSION IF NOT EXISTS unaccent WITH SCHEMA public;
+
+
+--
+-- Name: EXTENSION unaccent; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON EXTENSION unaccent IS 'text search dictionary that removes accents';
+
+
+--
+-- Name: task_rollup_change; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.task_rollup_change AS (
+	calendar_entry_id bigint,
+	unit_id bigint,
+	status text,
+	done_on date,
+	delta integer
+);
+
+
+--
+-- Name: audit_action_is_structural(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.audit_action_is_structural(action text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    RETURN ((action !~~ 'task.%'::text) AND (action !~~ 'attachment.%'::text) AND (action !~~ 'user.%'::text) AND (action !~~ 'login%'::text) AND (action <> ALL (ARRAY['logout'::text, 'access.denied'::text, 'brief.saved'::text])));
+
+
+--
+-- Name: audit_action_is_work(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.audit_action_is_work(action text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    RETURN ((action !~~ 'login%'::text) AND (action <> ALL (ARRAY['logout'::text, 'access.denied'::text])));
+
+
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
+
+--
+-- Name: audit_log; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.audit_log (
+    id bigint NOT NULL,
+    at timestamp with time zone DEFAULT now() NOT NULL,
+    user_id bigint,
+    session_id bigint,
+    unit_id bigint,
+    action text NOT NULL,
+    object_type text,
+    object_id bigint,
+    before jsonb,
+    after jsonb,
+    client_addr inet,
+    prev_hash bytea,
+    hash bytea,
+    CONSTRAINT audit_log_action_check CHECK ((action <> ''::text))
+);
+
+
+--
+-- Name: audit_log_hash(public.audit_log); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.audit_log_hash(r public.audit_log) RETURNS bytea
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN sha256(convert_to((jsonb_build_array(encode((r).prev_hash, 'hex'::text), (r).id, ((EXTRACT(epoch FROM (r).at) * (1000000)::numeric))::bigint, (r).user_id, (r).session_id, (r).unit_id, (r).action, (r).object_type, (r).object_id, (r).before, (r).after, host((r).client_addr)))::text, 'UTF8'::name));
+
+
+--
+-- Name: audit_log_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.audit_log_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: audit_log_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.audit_log_id_seq OWNED BY public.audit_log.id;
+
+
+--
+-- Name: audit_log_last_number(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.audit_log_last_number() RETURNS bigint
+    LANGUAGE sql
+    RETURN (SELECT CASE WHEN audit_log_id_seq.is_called THEN audit_log_id_seq.last_value ELSE (audit_log_id_seq.last_value - 1) END AS "case" FROM public.audit_log_id_seq);
+
+
+--
+-- Name: audit_log_number(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.audit_log_number() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    -- The transaction takes its own id before the record takes its number: once every
+    -- transaction that was running when a number was handed out has ended, no smaller number can
+    -- still appear (see `audit_seal`).
+    PERFORM pg_current_xact_id();
+    NEW.id := nextval('audit_log_id_seq');
+    NEW.prev_hash := NULL;
+    -- The sealer takes a record's own hash only from records written before this migration; one
+    -- handed in with a new record is not kept.
+    NEW.hash := NULL;
+    -- The setting is local to the transaction (and to a savepoint rolled back with it).
+    IF audit_action_is_structural(NEW.action)
+       AND current_setting('baucu.structure_changed', true) IS DISTINCT FROM 'yes' THEN
+        UPDATE structure_generation SET generation = generation + 1;
+        PERFORM set_config('baucu.structure_changed', 'yes', true);
+    END IF;
+    RETURN NEW;
+END $$;
+
+
+--
+-- Name: audit_log_refuse_change(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.audit_log_refuse_change() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    RAISE EXCEPTION 'the audit log is append-only' USING ERRCODE = 'insufficient_privilege';
+END $$;
+
+
+--
+-- Name: audit_seal(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.audit_seal() RETURNS bigint
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    mark audit_seal_mark%ROWTYPE;
+    handed_out bigint;
+    sealed bigint := 0;
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('baucu.audit_seal'));
+    SELECT * INTO mark FROM audit_seal_mark;
+    IF FOUND AND pg_snapshot_xmin(pg_current_snapshot()) >= mark.after_xid THEN
+        sealed := audit_seal_upto(mark.upto_id);
+    END IF;
+    -- The number first, the snapshot in a later statement: every transaction that had taken a
+    -- number by then already had its own id, below the snapshot's next one.
+    handed_out := audit_log_last_number();
+    IF mark.upto_id IS DISTINCT FROM handed_out THEN
+        INSERT INTO audit_seal_mark AS m (upto_id, after_xid)
+        VALUES (handed_out, pg_snapshot_xmax(pg_current_snapshot()))
+            ON CONFLICT (only_row) DO UPDATE SET upto_id = excluded.upto_id, after_xid = excluded.after_xid;
+    END IF;
+    RETURN sealed;
+END $$;
+
+
+--
+-- Name: audit_seal_upto(bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.audit_seal_upto(upto bigint) RETURNS bigint
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    last_sealed bigint;
+    chain bytea;
+    r record;
+    ids bigint[] := '{}';
+    hashes bytea[] := '{}';
+    seals bytea[] := '{}';
+BEGIN
+    SELECT audit_id, seal INTO last_sealed, chain FROM audit_seal ORDER BY audit_id DESC LIMIT 1;
+    last_sealed := coalesce(last_sealed, 0);
+    IF upto <= last_sealed THEN
+        RETURN 0;
+    END IF;
+    -- Each seal needs the one before, so they are worked out in order, then written at once.
+    FOR r IN SELECT a.id, coalesce(a.hash, audit_log_hash(a)) AS hash FROM audit_log a
+              WHERE a.id > last_sealed AND a.id <= upto ORDER BY a.id LOOP
+        chain := sha256(coalesce(chain, '') || r.hash);
+        ids := ids || r.id;
+        hashes := hashes || r.hash;
+        seals := seals || chain;
+    END LOOP;
+    INSERT INTO audit_seal (audit_id, hash, seal) SELECT * FROM unnest(ids, hashes, seals);
+    INSERT INTO unit_activity AS a (unit_id, last_at)
+    SELECT ancestor, max(l.last_at)
+      FROM (SELECT user_id, max(at) AS last_at FROM audit_log
+             WHERE id > last_sealed AND id <= upto AND audit_action_is_work(action)
+             GROUP BY user_id) AS l
+      JOIN users w ON w.id = l.user_id JOIN units u ON u.id = w.unit_id
+     CROSS JOIN unnest(u.ancestors) AS ancestor
+     GROUP BY ancestor
+     ORDER BY ancestor
+        ON CONFLICT (unit_id) DO UPDATE SET last_at = excluded.last_at WHERE a.last_at < excluded.last_at;
+    RETURN cardinality(ids);
+END $$;
+
+
+--
+-- Name: bump_version(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.bump_version() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    NEW.version := OLD.version + 1;
+    NEW.updated_at := now();
+    RETURN NEW;
+END $$;
+
+
+--
+-- Name: calendar_entries_keep_legal(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.calendar_entries_keep_legal() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF OLD.kind = 'legal' AND (NEW.offset_days <> OLD.offset_days OR NEW.kind <> OLD.kind
+                               OR NEW.retired_at IS NOT NULL) THEN
+        RAISE EXCEPTION 'a legal deadline cannot be moved or retired'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'calendar_entries_legal_fixed';
+    END IF;
+    RETURN NEW;
+END $$;
+
+
+--
+-- Name: count_votes_check(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.count_votes_check() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NEW.votes > (SELECT ballots_valid FROM count_minutes WHERE id = NEW.minutes_id) THEN
+        RAISE EXCEPTION 'a candidate cannot have more votes than there are valid ballots'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'count_votes_within_valid';
+    END IF;
+    RETURN NEW;
+END $$;
+
+
+--
+-- Name: search_key(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.search_key(text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN lower(public.unaccent('public.unaccent'::regdictionary, $1));
+
+
+--
+-- Name: task_rollup_add(public.task_rollup_change[]); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.task_rollup_add(changes public.task_rollup_change[]) RETURNS void
+    LANGUAGE sql
+    AS $$
+    INSERT INTO task_rollup AS r (unit_id, calendar_entry_id, task_level, status, done_on, slot, tasks)
+    SELECT a.unit_id, c.calendar_entry_id, u.level, c.status, c.done_on,
+           CASE WHEN a.depth <= 2 THEN pg_backend_pid() % 8 ELSE 0 END, sum(c.delta)
+      FROM unnest(changes) AS c
+      JOIN calendar_entries e ON e.id = c.calendar_entry_id
+      JOIN units u ON u.id = c.unit_id
+     CROSS JOIN unnest(u.ancestors) WITH ORDINALITY AS a(unit_id, depth)
+     GROUP BY 1, 2, 3, 4, 5, 6
+    HAVING sum(c.delta) <> 0
+     ORDER BY 1, 2, 3, 4, 5, 6
+        ON CONFLICT (unit_id, calendar_entry_id, task_level, status, done_on, slot)
+        DO UPDATE SET tasks = r.tasks + excluded.tasks
+$$;
+
+
+--
+-- Name: tasks; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.tasks (
+    id bigint NOT NULL,
+    calendar_entry_id bigint NOT NULL,
+    unit_id bigint NOT NULL,
+    status text DEFAULT 'not_started'::text NOT NULL,
+    status_reason text,
+    evidence_number text,
+    evidence_date date,
+    evidence_signer text,
+    note text,
+    review text DEFAULT 'none'::text NOT NULL,
+    review_comment text,
+    reviewed_by bigint,
+    reviewed_at timestamp with time zone,
+    updated_by bigint,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    submission text,
+    CONSTRAINT tasks_check CHECK (((status <> 'done'::text) OR (evidence_date IS NOT NULL))),
+    CONSTRAINT tasks_check1 CHECK (((status <> ALL (ARRAY['not_applicable'::text, 'blocked'::text])) OR (COALESCE(status_reason, ''::text) <> ''::text))),
+    CONSTRAINT tasks_review_check CHECK ((review = ANY (ARRAY['none'::text, 'approved'::text, 'returned'::text]))),
+    CONSTRAINT tasks_status_check CHECK ((status = ANY (ARRAY['not_started'::text, 'in_progress'::text, 'done'::text, 'not_applicable'::text, 'blocked'::text])))
+);
+
+
+--
+-- Name: task_rollup_change(public.tasks, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.task_rollup_change(t public.tasks, delta integer) RETURNS public.task_rollup_change
+    LANGUAGE sql IMMUTABLE
+    RETURN ROW((t).calendar_entry_id, (t).unit_id, (t).status, CASE WHEN ((t).status = 'done'::text) THEN (t).evidence_date ELSE NULL::date END, delta);
+
+
+--
+-- Name: task_rollup_deleted(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.task_rollup_deleted() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    PERFORM task_rollup_add(ARRAY(SELECT task_rollup_change(o, -1) FROM old_rows o));
+    RETURN NULL;
+END $$;
+
+
+--
+-- Name: task_rollup_inserted(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.task_rollup_inserted() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    PERFORM task_rollup_add(ARRAY(SELECT task_rollup_change(n, 1) FROM new_rows n));
+    RETURN NULL;
+END $$;
+
+
+--
+-- Name: task_rollup_moved(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.task_rollup_moved() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF task_rollup_change(OLD, 1) IS DISTINCT FROM task_rollup_change(NEW, 1) THEN
+        PERFORM task_rollup_add(ARRAY[task_rollup_change(OLD, -1), task_rollup_change(NEW, 1)]);
+    END IF;
+    RETURN NULL;
+END $$;
+
+
+--
+-- Name: task_rollup_rebuild(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.task_rollup_rebuild() RETURNS void
+    LANGUAGE sql
+    AS $$
+    DELETE FROM task_rollup;
+    SELECT task_rollup_add(ARRAY(SELECT task_rollup_change(t, 1) FROM tasks t));
+$$;
+
+
+--
+-- Name: task_rollup_units_moved(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.task_rollup_units_moved() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    PERFORM task_rollup_rebuild();
+    RETURN NULL;
+END $$;
+
+
+--
+-- Name: units_check_parent(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.units_check_parent() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NEW.parent_id IS NOT NULL AND (
+        SELECT pl.depth FROM units p JOIN unit_levels pl ON pl.code = p.level WHERE p.id = NEW.parent_id
+    ) >= (SELECT depth FROM unit_levels WHERE code = NEW.level) THEN
+        RAISE EXCEPTION 'a unit''s parent must be of a higher level' USING ERRCODE = 'check_violation',
+            CONSTRAINT = 'units_parent_level';
+    END IF;
+    RETURN NEW;
+END $$;
+
+
+--
+-- Name: units_move_descendants(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.units_move_descendants() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    UPDATE units
+       SET ancestors = NEW.ancestors || ancestors[array_position(ancestors, NEW.id) + 1:]
+     WHERE ancestors @> ARRAY[NEW.id] AND id <> NEW.id;
+    RETURN NULL;
+END $$;
+
+
+--
+-- Name: units_set_ancestors(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.units_set_ancestors() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    NEW.ancestors := coalesce((SELECT ancestors FROM units WHERE id = NEW.parent_id), '{}') || NEW.id;
+    RETURN NEW;
+END $$;
+
+
+--
+-- Name: audit_seal; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.audit_seal (
+    audit_id bigint NOT NULL,
+    seal bytea NOT NULL,
+    hash bytea
+);
+
+
+--
+-- Name: audit_seal_mark; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.audit_seal_mark (
+    only_row boolean DEFAULT true NOT NULL,
+    upto_id bigint NOT NULL,
+    after_xid xid8 NOT NULL,
+    CONSTRAINT audit_seal_mark_only_row_check CHECK (only_row)
+);
+
+
+--
+-- Name: bodies; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.bodies (
+    id bigint NOT NULL,
+    election_id bigint NOT NULL,
+    kind text NOT NULL,
+    unit_id bigint NOT NULL,
+    race_id bigint,
+    constituency_id bigint,
+    polling_area_id bigint,
+    name text NOT NULL COLLATE pg_catalog."vi-VN-x-icu",
+    decision_number text,
+    decision_date date,
+    decision_signer text,
+    reported_member_count integer,
+    dissolved_at date,
+    dissolution_reason text,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT bodies_check CHECK (((kind = 'election_board'::text) = ((constituency_id IS NOT NULL) AND (race_id IS NOT NULL)))),
+    CONSTRAINT bodies_check1 CHECK (((kind = 'polling_group'::text) = (polling_area_id IS NOT NULL))),
+    CONSTRAINT bodies_check2 CHECK (((kind = 'election_board'::text) OR (race_id IS NULL))),
+    CONSTRAINT bodies_check3 CHECK (((dissolved_at IS NULL) = (dissolution_reason IS NULL))),
+    CONSTRAINT bodies_name_check CHECK ((name <> ''::text)),
+    CONSTRAINT bodies_reported_member_count_check CHECK ((reported_member_count >= 0))
+);
+
+
+--
+-- Name: bodies_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.bodies ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.bodies_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: body_kinds; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.body_kinds (
+    code text NOT NULL,
+    name_vi text NOT NULL,
+    name_en text NOT NULL
+);
+
+
+--
+-- Name: body_members; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.body_members (
+    id bigint NOT NULL,
+    body_id bigint NOT NULL,
+    full_name text NOT NULL COLLATE pg_catalog."vi-VN-x-icu",
+    role text NOT NULL,
+    "position" text,
+    phone text,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT body_members_full_name_check CHECK ((full_name <> ''::text)),
+    CONSTRAINT body_members_role_check CHECK ((role = ANY (ARRAY['chair'::text, 'deputy'::text, 'secretary'::text, 'member'::text])))
+);
+
+
+--
+-- Name: body_members_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.body_members ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.body_members_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: body_size_rules; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.body_size_rules (
+    id bigint NOT NULL,
+    body_kind text NOT NULL,
+    level text,
+    race_kind text,
+    armed_forces boolean,
+    min_members integer NOT NULL,
+    max_members integer NOT NULL,
+    CONSTRAINT body_size_rules_check CHECK ((max_members >= min_members)),
+    CONSTRAINT body_size_rules_min_members_check CHECK ((min_members > 0)),
+    CONSTRAINT body_size_rules_race_kind_check CHECK ((race_kind = ANY (ARRAY['na'::text, 'province_council'::text, 'district_council'::text, 'commune_council'::text])))
+);
+
+
+--
+-- Name: body_size_rules_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.body_size_rules ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.body_size_rules_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: briefs; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.briefs (
+    id bigint NOT NULL,
+    election_id bigint NOT NULL,
+    unit_id bigint NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by bigint NOT NULL,
+    content jsonb NOT NULL
+);
+
+
+--
+-- Name: briefs_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.briefs ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.briefs_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: calendar_entries; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.calendar_entries (
+    id bigint NOT NULL,
+    election_id bigint NOT NULL,
+    code text NOT NULL,
+    offset_days integer NOT NULL,
+    kind text NOT NULL,
+    levels text[] NOT NULL,
+    title_vi text NOT NULL,
+    title_en text NOT NULL,
+    owner_unit_id bigint,
+    retired_at timestamp with time zone,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT calendar_entries_check CHECK (((kind = 'administrative'::text) OR (owner_unit_id IS NULL))),
+    CONSTRAINT calendar_entries_code_check CHECK ((code ~ '^[a-z0-9_]+$'::text)),
+    CONSTRAINT calendar_entries_kind_check CHECK ((kind = ANY (ARRAY['legal'::text, 'administrative'::text]))),
+    CONSTRAINT calendar_entries_levels_check CHECK ((cardinality(levels) > 0)),
+    CONSTRAINT calendar_entries_title_en_check CHECK ((title_en <> ''::text)),
+    CONSTRAINT calendar_entries_title_vi_check CHECK ((title_vi <> ''::text))
+);
+
+
+--
+-- Name: calendar_entries_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.calendar_entries ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.calendar_entries_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: candidates; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.candidates (
+    id bigint NOT NULL,
+    constituency_id bigint NOT NULL,
+    full_name text NOT NULL COLLATE pg_catalog."vi-VN-x-icu",
+    birth_date date NOT NULL,
+    stage text DEFAULT 'nominated'::text NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT candidates_full_name_check CHECK ((full_name <> ''::text)),
+    CONSTRAINT candidates_stage_check CHECK ((stage = ANY (ARRAY['nominated'::text, 'preliminary'::text, 'qualified'::text, 'official'::text, 'withdrawn'::text])))
+);
+
+
+--
+-- Name: candidates_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.candidates ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.candidates_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: constituencies; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.constituencies (
+    id bigint NOT NULL,
+    council_id bigint NOT NULL,
+    race_id bigint NOT NULL,
+    number integer NOT NULL,
+    name text NOT NULL COLLATE pg_catalog."vi-VN-x-icu",
+    seats integer NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT constituencies_name_check CHECK ((name <> ''::text)),
+    CONSTRAINT constituencies_number_check CHECK ((number > 0)),
+    CONSTRAINT constituencies_seats_check CHECK ((seats > 0))
+);
+
+
+--
+-- Name: constituencies_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.constituencies ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.constituencies_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: constituency_units; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.constituency_units (
+    constituency_id bigint NOT NULL,
+    race_id bigint NOT NULL,
+    unit_id bigint NOT NULL
+);
+
+
+--
+-- Name: councils; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.councils (
+    id bigint NOT NULL,
+    race_id bigint NOT NULL,
+    unit_id bigint NOT NULL,
+    seats_total integer,
+    seats_total_reason text,
+    version integer DEFAULT 1 NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT councils_seats_total_check CHECK ((seats_total > 0))
+);
+
+
+--
+-- Name: councils_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.councils ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.councils_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: count_minutes; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.count_minutes (
+    id bigint NOT NULL,
+    polling_area_id bigint NOT NULL,
+    constituency_id bigint NOT NULL,
+    round smallint DEFAULT 1 NOT NULL,
+    voters_on_list integer NOT NULL,
+    voters_voted integer NOT NULL,
+    ballots_issued integer NOT NULL,
+    ballots_received integer NOT NULL,
+    ballots_valid integer NOT NULL,
+    ballots_invalid integer NOT NULL,
+    complaints text,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT count_minutes_ballots_invalid_check CHECK ((ballots_invalid >= 0)),
+    CONSTRAINT count_minutes_ballots_issued_check CHECK ((ballots_issued >= 0)),
+    CONSTRAINT count_minutes_ballots_received_check CHECK ((ballots_received >= 0)),
+    CONSTRAINT count_minutes_ballots_valid_check CHECK ((ballots_valid >= 0)),
+    CONSTRAINT count_minutes_check CHECK ((ballots_received <= ballots_issued)),
+    CONSTRAINT count_minutes_check1 CHECK (((ballots_valid + ballots_invalid) = ballots_received)),
+    CONSTRAINT count_minutes_check2 CHECK ((voters_voted <= voters_on_list)),
+    CONSTRAINT count_minutes_round_check CHECK ((round >= 1)),
+    CONSTRAINT count_minutes_voters_on_list_check CHECK ((voters_on_list >= 0)),
+    CONSTRAINT count_minutes_voters_voted_check CHECK ((voters_voted >= 0))
+);
+
+
+--
+-- Name: count_minutes_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.count_minutes ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.count_minutes_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: count_votes; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.count_votes (
+    minutes_id bigint NOT NULL,
+    candidate_id bigint NOT NULL,
+    votes integer NOT NULL,
+    CONSTRAINT count_votes_votes_check CHECK ((votes >= 0))
+);
+
+
+--
+-- Name: elections; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.elections (
+    id bigint NOT NULL,
+    name text NOT NULL,
+    election_day date NOT NULL,
+    unit_id bigint NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT elections_name_check CHECK ((name <> ''::text))
+);
+
+
+--
+-- Name: current_election; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.current_election AS
+ SELECT e.id,
+    e.name,
+    e.election_day,
+    e.unit_id
+   FROM public.elections e
+  ORDER BY e.election_day DESC, e.id DESC
+ LIMIT 1;
+
+
+--
+-- Name: elections_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.elections ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.elections_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: form_submissions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.form_submissions (
+    token text NOT NULL,
+    user_id bigint NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: installation; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.installation (
+    key text NOT NULL,
+    value text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: login_throttle; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.login_throttle (
+    key text NOT NULL,
+    failures integer NOT NULL,
+    last_failure_at timestamp with time zone NOT NULL,
+    next_allowed_at timestamp with time zone NOT NULL,
+    CONSTRAINT login_throttle_failures_check CHECK ((failures > 0))
+);
+
+
+--
+-- Name: polling_areas; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.polling_areas (
+    id bigint NOT NULL,
+    election_id bigint NOT NULL,
+    commune_id bigint NOT NULL,
+    unit_level text DEFAULT 'commune'::text NOT NULL,
+    number integer NOT NULL,
+    name text NOT NULL COLLATE pg_catalog."vi-VN-x-icu",
+    address text,
+    voters integer NOT NULL,
+    kind text DEFAULT 'ordinary'::text NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT polling_areas_kind_check CHECK ((kind = ANY (ARRAY['ordinary'::text, 'hospital_care_home'::text, 'armed_forces'::text, 'detention'::text, 'remote'::text]))),
+    CONSTRAINT polling_areas_name_check CHECK ((name <> ''::text)),
+    CONSTRAINT polling_areas_number_check CHECK ((number > 0)),
+    CONSTRAINT polling_areas_unit_level_check CHECK ((unit_level = 'commune'::text)),
+    CONSTRAINT polling_areas_voters_check CHECK ((voters >= 0))
+);
+
+
+--
+-- Name: polling_areas_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.polling_areas ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.polling_areas_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: races; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.races (
+    id bigint NOT NULL,
+    election_id bigint NOT NULL,
+    kind text NOT NULL,
+    council_level text,
+    max_seats_per_constituency smallint NOT NULL,
+    CONSTRAINT races_check CHECK (((kind = 'na'::text) = (council_level IS NULL))),
+    CONSTRAINT races_kind_check CHECK ((kind = ANY (ARRAY['na'::text, 'province_council'::text, 'district_council'::text, 'commune_council'::text]))),
+    CONSTRAINT races_max_seats_per_constituency_check CHECK ((max_seats_per_constituency > 0))
+);
+
+
+--
+-- Name: races_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.races ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.races_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: sessions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.sessions (
+    id bigint NOT NULL,
+    token_hash bytea NOT NULL,
+    user_id bigint NOT NULL,
+    csrf_token text NOT NULL,
+    client_addr inet,
+    user_agent text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_seen_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    ended_at timestamp with time zone
+);
+
+
+--
+-- Name: sessions_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.sessions ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.sessions_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: structure_generation; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.structure_generation (
+    only_row boolean DEFAULT true NOT NULL,
+    generation bigint NOT NULL,
+    CONSTRAINT structure_generation_only_row_check CHECK (only_row)
+);
+
+
+--
+-- Name: task_attachments; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.task_attachments (
+    id bigint NOT NULL,
+    task_id bigint NOT NULL,
+    file_name text NOT NULL,
+    content_type text NOT NULL,
+    size_bytes integer NOT NULL,
+    content bytea NOT NULL,
+    uploaded_by bigint,
+    uploaded_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT task_attachments_content_type_check CHECK ((content_type = ANY (ARRAY['application/pdf'::text, 'image/jpeg'::text, 'image/png'::text]))),
+    CONSTRAINT task_attachments_file_name_check CHECK ((file_name <> ''::text)),
+    CONSTRAINT task_attachments_size_bytes_check CHECK (((size_bytes > 0) AND (size_bytes <= 10485760)))
+);
+
+
+--
+-- Name: task_attachments_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.task_attachments ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.task_attachments_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: task_events; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.task_events (
+    id bigint NOT NULL,
+    task_id bigint NOT NULL,
+    at timestamp with time zone DEFAULT now() NOT NULL,
+    user_id bigint,
+    from_status text,
+    to_status text NOT NULL,
+    note text
+);
+
+
+--
+-- Name: task_events_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.task_events ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.task_events_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: task_rollup; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.task_rollup (
+    unit_id bigint NOT NULL,
+    calendar_entry_id bigint NOT NULL,
+    task_level text NOT NULL,
+    status text NOT NULL,
+    done_on date,
+    tasks integer NOT NULL,
+    slot smallint DEFAULT 0 NOT NULL
+);
+
+
+--
+-- Name: tasks_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.tasks ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.tasks_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: unit_activity; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.unit_activity (
+    unit_id bigint NOT NULL,
+    last_at timestamp with time zone NOT NULL
+);
+
+
+--
+-- Name: unit_levels; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.unit_levels (
+    code text NOT NULL,
+    depth smallint NOT NULL,
+    name_vi text NOT NULL,
+    name_en text NOT NULL,
+    CONSTRAINT unit_levels_depth_check CHECK ((depth >= 0))
+);
+
+
+--
+-- Name: units; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.units (
+    id bigint NOT NULL,
+    level text NOT NULL,
+    division_type text NOT NULL,
+    gso_code integer NOT NULL,
+    name text NOT NULL COLLATE pg_catalog."vi-VN-x-icu",
+    parent_id bigint,
+    population integer,
+    voters integer,
+    terrain text DEFAULT 'ordinary'::text NOT NULL,
+    valid_from date NOT NULL,
+    valid_to date,
+    ancestors bigint[] DEFAULT '{}'::bigint[] NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT units_check CHECK ((valid_to > valid_from)),
+    CONSTRAINT units_check1 CHECK ((parent_id <> id)),
+    CONSTRAINT units_division_type_check CHECK ((division_type <> ''::text)),
+    CONSTRAINT units_gso_code_check CHECK ((gso_code > 0)),
+    CONSTRAINT units_name_check CHECK ((name <> ''::text)),
+    CONSTRAINT units_population_check CHECK ((population >= 0)),
+    CONSTRAINT units_terrain_check CHECK ((terrain = ANY (ARRAY['ordinary'::text, 'mountainous'::text, 'island'::text]))),
+    CONSTRAINT units_voters_check CHECK ((voters >= 0))
+);
+
+
+--
+-- Name: units_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.units ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.units_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: users; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.users (
+    id bigint NOT NULL,
+    username text NOT NULL,
+    full_name text NOT NULL COLLATE pg_catalog."vi-VN-x-icu",
+    role text NOT NULL,
+    unit_id bigint,
+    phone text,
+    email text,
+    password_hash text NOT NULL,
+    must_change_password boolean DEFAULT false NOT NULL,
+    language text DEFAULT 'vi'::text NOT NULL,
+    disabled_at timestamp with time zone,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT users_check CHECK (((role = 'admin'::text) = (unit_id IS NULL))),
+    CONSTRAINT users_full_name_check CHECK ((full_name <> ''::text)),
+    CONSTRAINT users_language_check CHECK ((language = ANY (ARRAY['vi'::text, 'en'::text]))),
+    CONSTRAINT users_role_check CHECK ((role = ANY (ARRAY['admin'::text, 'province_officer'::text, 'steering_member'::text, 'district_officer'::text, 'commune_officer'::text]))),
+    CONSTRAINT users_username_check CHECK ((username ~ '^[a-z0-9._-]{3,64}$'::text))
+);
+
+
+--
+-- Name: users_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.users ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.users_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: audit_log audit_log_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.audit_log
+    ADD CONSTRAINT audit_log_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: audit_seal_mark audit_seal_mark_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.audit_seal_mark
+    ADD CONSTRAINT audit_seal_mark_pkey PRIMARY KEY (only_row);
+
+
+--
+-- Name: audit_seal audit_seal_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.audit_seal
+    ADD CONSTRAINT audit_seal_pkey PRIMARY KEY (audit_id);
+
+
+--
+-- Name: bodies bodies_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.bodies
+    ADD CONSTRAINT bodies_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: bodies bodies_polling_area_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.bodies
+    ADD CONSTRAINT bodies_polling_area_id_key UNIQUE (polling_area_id);
+
+
+--
+-- Name: body_kinds body_kinds_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.body_kinds
+    ADD CONSTRAINT body_kinds_pkey PRIMARY KEY (code);
+
+
+--
+-- Name: body_members body_members_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.body_members
+    ADD CONSTRAINT body_members_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: body_size_rules body_size_rules_body_kind_level_race_kind_armed_forces_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.body_size_rules
+    ADD CONSTRAINT body_size_rules_body_kind_level_race_kind_armed_forces_key UNIQUE NULLS NOT DISTINCT (body_kind, level, race_kind, armed_forces);
+
+
+--
+-- Name: body_size_rules body_size_rules_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.body_size_rules
+    ADD CONSTRAINT body_size_rules_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: briefs briefs_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.briefs
+    ADD CONSTRAINT briefs_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: calendar_entries calendar_entries_election_id_code_owner_unit_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.calendar_entries
+    ADD CONSTRAINT calendar_entries_election_id_code_owner_unit_id_key UNIQUE NULLS NOT DISTINCT (election_id, code, owner_unit_id);
+
+
+--
+-- Name: calendar_entries calendar_entries_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.calendar_entries
+    ADD CONSTRAINT calendar_entries_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: candidates candidates_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.candidates
+    ADD CONSTRAINT candidates_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: constituencies constituencies_council_id_number_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.constituencies
+    ADD CONSTRAINT constituencies_council_id_number_key UNIQUE (council_id, number);
+
+
+--
+-- Name: constituencies constituencies_id_race_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.constituencies
+    ADD CONSTRAINT constituencies_id_race_id_key UNIQUE (id, race_id);
+
+
+--
+-- Name: constituencies constituencies_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.constituencies
+    ADD CONSTRAINT constituencies_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: constituency_units constituency_units_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.constituency_units
+    ADD CONSTRAINT constituency_units_pkey PRIMARY KEY (constituency_id, unit_id);
+
+
+--
+-- Name: constituency_units constituency_units_race_id_unit_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.constituency_units
+    ADD CONSTRAINT constituency_units_race_id_unit_id_key UNIQUE (race_id, unit_id);
+
+
+--
+-- Name: councils councils_id_race_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.councils
+    ADD CONSTRAINT councils_id_race_id_key UNIQUE (id, race_id);
+
+
+--
+-- Name: councils councils_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.councils
+    ADD CONSTRAINT councils_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: councils councils_race_id_unit_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.councils
+    ADD CONSTRAINT councils_race_id_unit_id_key UNIQUE (race_id, unit_id);
+
+
+--
+-- Name: count_minutes count_minutes_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.count_minutes
+    ADD CONSTRAINT count_minutes_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: count_minutes count_minutes_polling_area_id_constituency_id_round_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.count_minutes
+    ADD CONSTRAINT count_minutes_polling_area_id_constituency_id_round_key UNIQUE (polling_area_id, constituency_id, round);
+
+
+--
+-- Name: count_votes count_votes_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.count_votes
+    ADD CONSTRAINT count_votes_pkey PRIMARY KEY (minutes_id, candidate_id);
+
+
+--
+-- Name: elections elections_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.elections
+    ADD CONSTRAINT elections_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: elections elections_unit_id_election_day_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.elections
+    ADD CONSTRAINT elections_unit_id_election_day_key UNIQUE (unit_id, election_day);
+
+
+--
+-- Name: form_submissions form_submissions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.form_submissions
+    ADD CONSTRAINT form_submissions_pkey PRIMARY KEY (token);
+
+
+--
+-- Name: installation installation_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.installation
+    ADD CONSTRAINT installation_pkey PRIMARY KEY (key);
+
+
+--
+-- Name: login_throttle login_throttle_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.login_throttle
+    ADD CONSTRAINT login_throttle_pkey PRIMARY KEY (key);
+
+
+--
+-- Name: polling_areas polling_areas_election_id_commune_id_number_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.polling_areas
+    ADD CONSTRAINT polling_areas_election_id_commune_id_number_key UNIQUE (election_id, commune_id, number);
+
+
+--
+-- Name: polling_areas polling_areas_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.polling_areas
+    ADD CONSTRAINT polling_areas_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: races races_election_id_kind_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.races
+    ADD CONSTRAINT races_election_id_kind_key UNIQUE (election_id, kind);
+
+
+--
+-- Name: races races_id_election_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.races
+    ADD CONSTRAINT races_id_election_id_key UNIQUE (id, election_id);
+
+
+--
+-- Name: races races_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.races
+    ADD CONSTRAINT races_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: sessions sessions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sessions
+    ADD CONSTRAINT sessions_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: sessions sessions_token_hash_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sessions
+    ADD CONSTRAINT sessions_token_hash_key UNIQUE (token_hash);
+
+
+--
+-- Name: structure_generation structure_generation_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.structure_generation
+    ADD CONSTRAINT structure_generation_pkey PRIMARY KEY (only_row);
+
+
+--
+-- Name: task_attachments task_attachments_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.task_attachments
+    ADD CONSTRAINT task_attachments_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: task_events task_events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.task_events
+    ADD CONSTRAINT task_events_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: task_rollup task_rollup_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.task_rollup
+    ADD CONSTRAINT task_rollup_key UNIQUE NULLS NOT DISTINCT (unit_id, calendar_entry_id, task_level, status, done_on, slot);
+
+
+--
+-- Name: tasks tasks_calendar_entry_id_unit_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.tasks
+    ADD CONSTRAINT tasks_calendar_entry_id_unit_id_key UNIQUE (calendar_entry_id, unit_id);
+
+
+--
+-- Name: tasks tasks_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.tasks
+    ADD CONSTRAINT tasks_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: unit_activity unit_activity_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.unit_activity
+    ADD CONSTRAINT unit_activity_pkey PRIMARY KEY (unit_id);
+
+
+--
+-- Name: unit_levels unit_levels_depth_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.unit_levels
+    ADD CONSTRAINT unit_levels_depth_key UNIQUE (depth);
+
+
+--
+-- Name: unit_levels unit_levels_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.unit_levels
+    ADD CONSTRAINT unit_levels_pkey PRIMARY KEY (code);
+
+
+--
+-- Name: units units_id_level_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.units
+    ADD CONSTRAINT units_id_level_key UNIQUE (id, level);
+
+
+--
+-- Name: units units_level_gso_code_valid_from_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.units
+    ADD CONSTRAINT units_level_gso_code_valid_from_key UNIQUE (level, gso_code, valid_from);
+
+
+--
+-- Name: units units_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.units
+    ADD CONSTRAINT units_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: users users_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.users
+    ADD CONSTRAINT users_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: users users_username_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.users
+    ADD CONSTRAINT users_username_key UNIQUE (username);
+
+
+--
+-- Name: audit_log_action; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX audit_log_action ON public.audit_log USING btree (action, id);
+
+
+--
+-- Name: audit_log_at; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX audit_log_at ON public.audit_log USING btree (at);
+
+
+--
+-- Name: audit_log_unit; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX audit_log_unit ON public.audit_log USING btree (unit_id, id);
+
+
+--
+-- Name: audit_log_user; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX audit_log_user ON public.audit_log USING btree (user_id, id);
+
+
+--
+-- Name: bodies_one_per_constituency; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX bodies_one_per_constituency ON public.bodies USING btree (constituency_id) WHERE (dissolved_at IS NULL);
+
+
+--
+-- Name: bodies_one_per_unit; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX bodies_one_per_unit ON public.bodies USING btree (election_id, kind, unit_id) WHERE ((kind = ANY (ARRAY['steering_committee'::text, 'election_committee'::text])) AND (dissolved_at IS NULL));
+
+
+--
+-- Name: bodies_search; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX bodies_search ON public.bodies USING gin (public.search_key(name) public.gin_trgm_ops);
+
+
+--
+-- Name: bodies_unit; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX bodies_unit ON public.bodies USING btree (unit_id, kind);
+
+
+--
+-- Name: body_members_body; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX body_members_body ON public.body_members USING btree (body_id);
+
+
+--
+-- Name: body_members_one_chair; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX body_members_one_chair ON public.body_members USING btree (body_id) WHERE (role = 'chair'::text);
+
+
+--
+-- Name: body_members_search; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX body_members_search ON public.body_members USING gin (public.search_key(full_name) public.gin_trgm_ops);
+
+
+--
+-- Name: briefs_unit; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX briefs_unit ON public.briefs USING btree (unit_id, created_at);
+
+
+--
+-- Name: candidates_constituency; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX candidates_constituency ON public.candidates USING btree (constituency_id);
+
+
+--
+-- Name: constituency_units_unit; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX constituency_units_unit ON public.constituency_units USING btree (unit_id);
+
+
+--
+-- Name: councils_unit; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX councils_unit ON public.councils USING btree (unit_id);
+
+
+--
+-- Name: polling_areas_commune; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX polling_areas_commune ON public.polling_areas USING btree (commune_id);
+
+
+--
+-- Name: sessions_user; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX sessions_user ON public.sessions USING btree (user_id) WHERE (ended_at IS NULL);
+
+
+--
+-- Name: task_attachments_task; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX task_attachments_task ON public.task_attachments USING btree (task_id);
+
+
+--
+-- Name: task_events_task; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX task_events_task ON public.task_events USING btree (task_id, at);
+
+
+--
+-- Name: tasks_unit; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX tasks_unit ON public.tasks USING btree (unit_id, calendar_entry_id) INCLUDE (status, evidence_date);
+
+
+--
+-- Name: units_ancestors; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX units_ancestors ON public.units USING gin (ancestors);
+
+
+--
+-- Name: units_current_code; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX units_current_code ON public.units USING btree (level, gso_code) WHERE (valid_to IS NULL);
+
+
+--
+-- Name: units_parent; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX units_parent ON public.units USING btree (parent_id, name);
+
+
+--
+-- Name: units_search; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX units_search ON public.units USING gin (public.search_key(name) public.gin_trgm_ops);
+
+
+--
+-- Name: users_unit; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX users_unit ON public.users USING btree (unit_id);
+
+
+--
+-- Name: audit_log audit_log_append_only; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_log_append_only BEFORE DELETE OR UPDATE OR TRUNCATE ON public.audit_log FOR EACH STATEMENT EXECUTE FUNCTION public.audit_log_refuse_change();
+
+
+--
+-- Name: audit_log audit_log_number; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_log_number BEFORE INSERT ON public.audit_log FOR EACH ROW EXECUTE FUNCTION public.audit_log_number();
+
+
+--
+-- Name: audit_seal audit_seal_append_only; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_seal_append_only BEFORE DELETE OR UPDATE OR TRUNCATE ON public.audit_seal FOR EACH STATEMENT EXECUTE FUNCTION public.audit_log_refuse_change();
+
+
+--
+-- Name: bodies bodies_version; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER bodies_version BEFORE UPDATE ON public.bodies FOR EACH ROW EXECUTE FUNCTION public.bump_version();
+
+
+--
+-- Name: body_members body_members_version; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER body_members_version BEFORE UPDATE ON public.body_members FOR EACH ROW EXECUTE FUNCTION public.bump_version();
+
+
+--
+-- Name: calendar_entries calendar_entries_legal_fixed; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER calendar_entries_legal_fixed BEFORE UPDATE ON public.calendar_entries FOR EACH ROW EXECUTE FUNCTION public.calendar_entries_keep_legal();
+
+
+--
+-- Name: calendar_entries calendar_entries_version; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER calendar_entries_version BEFORE UPDATE ON public.calendar_entries FOR EACH ROW EXECUTE FUNCTION public.bump_version();
+
+
+--
+-- Name: candidates candidates_version; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER candidates_version BEFORE UPDATE ON public.candidates FOR EACH ROW EXECUTE FUNCTION public.bump_version();
+
+
+--
+-- Name: constituencies constituencies_version; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER constituencies_version BEFORE UPDATE ON public.constituencies FOR EACH ROW EXECUTE FUNCTION public.bump_version();
+
+
+--
+-- Name: councils councils_version; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER councils_version BEFORE UPDATE ON public.councils FOR EACH ROW EXECUTE FUNCTION public.bump_version();
+
+
+--
+-- Name: count_minutes count_minutes_version; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER count_minutes_version BEFORE UPDATE ON public.count_minutes FOR EACH ROW EXECUTE FUNCTION public.bump_version();
+
+
+--
+-- Name: count_votes count_votes_within_valid; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER count_votes_within_valid BEFORE INSERT OR UPDATE ON public.count_votes FOR EACH ROW EXECUTE FUNCTION public.count_votes_check();
+
+
+--
+-- Name: elections elections_version; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER elections_version BEFORE UPDATE ON public.elections FOR EACH ROW EXECUTE FUNCTION public.bump_version();
+
+
+--
+-- Name: polling_areas polling_areas_version; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER polling_areas_version BEFORE UPDATE ON public.polling_areas FOR EACH ROW EXECUTE FUNCTION public.bump_version();
+
+
+--
+-- Name: tasks task_rollup_deleted; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER task_rollup_deleted AFTER DELETE ON public.tasks REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.task_rollup_deleted();
+
+
+--
+-- Name: tasks task_rollup_inserted; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER task_rollup_inserted AFTER INSERT ON public.tasks REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.task_rollup_inserted();
+
+
+--
+-- Name: tasks task_rollup_moved; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER task_rollup_moved AFTER UPDATE ON public.tasks FOR EACH ROW WHEN (((old.calendar_entry_id IS DISTINCT FROM new.calendar_entry_id) OR (old.unit_id IS DISTINCT FROM new.unit_id) OR (old.status IS DISTINCT FROM new.status) OR (old.evidence_date IS DISTINCT FROM new.evidence_date))) EXECUTE FUNCTION public.task_rollup_moved();
+
+
+--
+-- Name: units task_rollup_units_moved; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER task_rollup_units_moved AFTER UPDATE OF parent_id, ancestors, level ON public.units FOR EACH STATEMENT EXECUTE FUNCTION public.task_rollup_units_moved();
+
+
+--
+-- Name: tasks tasks_version; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER tasks_version BEFORE UPDATE ON public.tasks FOR EACH ROW EXECUTE FUNCTION public.bump_version();
+
+
+--
+-- Name: units units_ancestors; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER units_ancestors BEFORE INSERT OR UPDATE OF parent_id ON public.units FOR EACH ROW EXECUTE FUNCTION public.units_set_ancestors();
+
+
+--
+-- Name: units units_move_descendants; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER units_move_descendants AFTER UPDATE OF parent_id ON public.units FOR EACH ROW WHEN ((old.parent_id IS DISTINCT FROM new.parent_id)) EXECUTE FUNCTION public.units_move_descendants();
+
+
+--
+-- Name: units units_parent_level; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER units_parent_level BEFORE INSERT OR UPDATE OF parent_id, level ON public.units FOR EACH ROW EXECUTE FUNCTION public.units_check_parent();
+
+
+--
+-- Name: units units_version; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER units_version BEFORE UPDATE ON public.units FOR EACH ROW EXECUTE FUNCTION public.bump_version();
+
+
+--
+-- Name: users users_version; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER users_version BEFORE UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION public.bump_version();
+
+
+--
+-- Name: audit_log audit_log_session_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.audit_log
+    ADD CONSTRAINT audit_log_session_id_fkey FOREIGN KEY (session_id) REFERENCES public.sessions(id);
+
+
+--
+-- Name: audit_log audit_log_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.audit_log
+    ADD CONSTRAINT audit_log_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES public.units(id);
+
+
+--
+-- Name: audit_log audit_log_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.audit_log
+    ADD CONSTRAINT audit_log_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id);
+
+
+--
+-- Name: bodies bodies_constituency_id_race_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.bodies
+    ADD CONSTRAINT bodies_constituency_id_race_id_fkey FOREIGN KEY (constituency_id, race_id) REFERENCES public.constituencies(id, race_id) ON DELETE CASCADE;
+
+
+--
+-- Name: bodies bodies_election_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.bodies
+    ADD CONSTRAINT bodies_election_id_fkey FOREIGN KEY (election_id) REFERENCES public.elections(id) ON DELETE CASCADE;
+
+
+--
+-- Name: bodies bodies_kind_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.bodies
+    ADD CONSTRAINT bodies_kind_fkey FOREIGN KEY (kind) REFERENCES public.body_kinds(code);
+
+
+--
+-- Name: bodies bodies_polling_area_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.bodies
+    ADD CONSTRAINT bodies_polling_area_id_fkey FOREIGN KEY (polling_area_id) REFERENCES public.polling_areas(id) ON DELETE CASCADE;
+
+
+--
+-- Name: bodies bodies_race_id_election_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.bodies
+    ADD CONSTRAINT bodies_race_id_election_id_fkey FOREIGN KEY (race_id, election_id) REFERENCES public.races(id, election_id);
+
+
+--
+-- Name: bodies bodies_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.bodies
+    ADD CONSTRAINT bodies_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES public.units(id);
+
+
+--
+-- Name: body_members body_members_body_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.body_members
+    ADD CONSTRAINT body_members_body_id_fkey FOREIGN KEY (body_id) REFERENCES public.bodies(id) ON DELETE CASCADE;
+
+
+--
+-- Name: body_size_rules body_size_rules_body_kind_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.body_size_rules
+    ADD CONSTRAINT body_size_rules_body_kind_fkey FOREIGN KEY (body_kind) REFERENCES public.body_kinds(code);
+
+
+--
+-- Name: body_size_rules body_size_rules_level_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.body_size_rules
+    ADD CONSTRAINT body_size_rules_level_fkey FOREIGN KEY (level) REFERENCES public.unit_levels(code);
+
+
+--
+-- Name: briefs briefs_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.briefs
+    ADD CONSTRAINT briefs_created_by_fkey FOREIGN KEY (created_by) REFERENCES public.users(id);
+
+
+--
+-- Name: briefs briefs_election_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.briefs
+    ADD CONSTRAINT briefs_election_id_fkey FOREIGN KEY (election_id) REFERENCES public.elections(id) ON DELETE CASCADE;
+
+
+--
+-- Name: briefs briefs_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.briefs
+    ADD CONSTRAINT briefs_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES public.units(id);
+
+
+--
+-- Name: calendar_entries calendar_entries_election_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.calendar_entries
+    ADD CONSTRAINT calendar_entries_election_id_fkey FOREIGN KEY (election_id) REFERENCES public.elections(id) ON DELETE CASCADE;
+
+
+--
+-- Name: calendar_entries calendar_entries_owner_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.calendar_entries
+    ADD CONSTRAINT calendar_entries_owner_unit_id_fkey FOREIGN KEY (owner_unit_id) REFERENCES public.units(id);
+
+
+--
+-- Name: candidates candidates_constituency_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.candidates
+    ADD CONSTRAINT candidates_constituency_id_fkey FOREIGN KEY (constituency_id) REFERENCES public.constituencies(id) ON DELETE CASCADE;
+
+
+--
+-- Name: constituencies constituencies_council_id_race_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.constituencies
+    ADD CONSTRAINT constituencies_council_id_race_id_fkey FOREIGN KEY (council_id, race_id) REFERENCES public.councils(id, race_id) ON DELETE CASCADE;
+
+
+--
+-- Name: constituency_units constituency_units_constituency_id_race_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.constituency_units
+    ADD CONSTRAINT constituency_units_constituency_id_race_id_fkey FOREIGN KEY (constituency_id, race_id) REFERENCES public.constituencies(id, race_id) ON DELETE CASCADE;
+
+
+--
+-- Name: constituency_units constituency_units_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.constituency_units
+    ADD CONSTRAINT constituency_units_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES public.units(id);
+
+
+--
+-- Name: councils councils_race_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.councils
+    ADD CONSTRAINT councils_race_id_fkey FOREIGN KEY (race_id) REFERENCES public.races(id) ON DELETE CASCADE;
+
+
+--
+-- Name: councils councils_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.councils
+    ADD CONSTRAINT councils_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES public.units(id);
+
+
+--
+-- Name: count_minutes count_minutes_constituency_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.count_minutes
+    ADD CONSTRAINT count_minutes_constituency_id_fkey FOREIGN KEY (constituency_id) REFERENCES public.constituencies(id) ON DELETE CASCADE;
+
+
+--
+-- Name: count_minutes count_minutes_polling_area_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.count_minutes
+    ADD CONSTRAINT count_minutes_polling_area_id_fkey FOREIGN KEY (polling_area_id) REFERENCES public.polling_areas(id) ON DELETE CASCADE;
+
+
+--
+-- Name: count_votes count_votes_candidate_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.count_votes
+    ADD CONSTRAINT count_votes_candidate_id_fkey FOREIGN KEY (candidate_id) REFERENCES public.candidates(id);
+
+
+--
+-- Name: count_votes count_votes_minutes_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.count_votes
+    ADD CONSTRAINT count_votes_minutes_id_fkey FOREIGN KEY (minutes_id) REFERENCES public.count_minutes(id) ON DELETE CASCADE;
+
+
+--
+-- Name: elections elections_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.elections
+    ADD CONSTRAINT elections_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES public.units(id);
+
+
+--
+-- Name: form_submissions form_submissions_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.form_submissions
+    ADD CONSTRAINT form_submissions_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
+-- Name: polling_areas polling_areas_commune_id_unit_level_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.polling_areas
+    ADD CONSTRAINT polling_areas_commune_id_unit_level_fkey FOREIGN KEY (commune_id, unit_level) REFERENCES public.units(id, level);
+
+
+--
+-- Name: polling_areas polling_areas_election_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.polling_areas
+    ADD CONSTRAINT polling_areas_election_id_fkey FOREIGN KEY (election_id) REFERENCES public.elections(id) ON DELETE CASCADE;
+
+
+--
+-- Name: races races_council_level_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.races
+    ADD CONSTRAINT races_council_level_fkey FOREIGN KEY (council_level) REFERENCES public.unit_levels(code);
+
+
+--
+-- Name: races races_election_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.races
+    ADD CONSTRAINT races_election_id_fkey FOREIGN KEY (election_id) REFERENCES public.elections(id) ON DELETE CASCADE;
+
+
+--
+-- Name: sessions sessions_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sessions
+    ADD CONSTRAINT sessions_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
+-- Name: task_attachments task_attachments_task_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.task_attachments
+    ADD CONSTRAINT task_attachments_task_id_fkey FOREIGN KEY (task_id) REFERENCES public.tasks(id) ON DELETE CASCADE;
+
+
+--
+-- Name: task_attachments task_attachments_uploaded_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.task_attachments
+    ADD CONSTRAINT task_attachments_uploaded_by_fkey FOREIGN KEY (uploaded_by) REFERENCES public.users(id);
+
+
+--
+-- Name: task_events task_events_task_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.task_events
+    ADD CONSTRAINT task_events_task_id_fkey FOREIGN KEY (task_id) REFERENCES public.tasks(id) ON DELETE CASCADE;
+
+
+--
+-- Name: task_events task_events_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.task_events
+    ADD CONSTRAINT task_events_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id);
+
+
+--
+-- Name: task_rollup task_rollup_calendar_entry_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.task_rollup
+    ADD CONSTRAINT task_rollup_calendar_entry_id_fkey FOREIGN KEY (calendar_entry_id) REFERENCES public.calendar_entries(id) ON DELETE CASCADE;
+
+
+--
+-- Name: task_rollup task_rollup_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.task_rollup
+    ADD CONSTRAINT task_rollup_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES public.units(id) ON DELETE CASCADE;
+
+
+--
+-- Name: tasks tasks_calendar_entry_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.tasks
+    ADD CONSTRAINT tasks_calendar_entry_id_fkey FOREIGN KEY (calendar_entry_id) REFERENCES public.calendar_entries(id) ON DELETE CASCADE;
+
+
+--
+-- Name: tasks tasks_reviewed_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.tasks
+    ADD CONSTRAINT tasks_reviewed_by_fkey FOREIGN KEY (reviewed_by) REFERENCES public.users(id);
+
+
+--
+-- Name: tasks tasks_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.tasks
+    ADD CONSTRAINT tasks_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES public.units(id);
+
+
+--
+-- Name: tasks tasks_updated_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.tasks
+    ADD CONSTRAINT tasks_updated_by_fkey FOREIGN KEY (updated_by) REFERENCES public.users(id);
+
+
+--
+-- Name: unit_activity unit_activity_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.unit_activity
+    ADD CONSTRAINT unit_activity_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES public.units(id) ON DELETE CASCADE;
+
+
+--
+-- Name: units units_level_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.units
+    ADD CONSTRAINT units_level_fkey FOREIGN KEY (level) REFERENCES public.unit_levels(code);
+
+
+--
+-- Name: units units_parent_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.units
+    ADD CONSTRAINT units_parent_id_fkey FOREIGN KEY (parent_id) REFERENCES public.units(id);
+
+
+--
+-- Name: users users_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.users
+    ADD CONSTRAINT users_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES public.units(id);
+
+
+--
+-- PostgreSQL database dump complete
+--
+
+
