@@ -136,7 +136,7 @@ case "${1:-}" in
     ;;
   bench)
     ensure_postgres
-    for tool in wrk curl; do
+    for tool in wrk curl python3; do
       command -v "$tool" >/dev/null 2>&1 || install_packages "$tool"
     done
     PG_BINDIR=$(pg_bindir) exec bench/run.sh

@@ -69,7 +69,7 @@ login() {
   csrf=$(curl -s -b "$cookie" "$ADDRESS/my-work" | grep -o 'name="csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"//')
   echo "$cookie $csrf"
 }
-read -r ADMIN_COOKIE _ <<<"$(login bench.admin)"
+read -r ADMIN_COOKIE ADMIN_CSRF <<<"$(login bench.admin)"
 read -r TINH_COOKIE _ <<<"$(login bench.tinh)"
 read -r BCD_COOKIE _ <<<"$(login bench.bcd)"
 read -r HUYEN_COOKIE HUYEN_CSRF <<<"$(login bench.huyen)"
@@ -83,6 +83,8 @@ measure() {
   [ "$connections" -lt 2 ] && threads=1
   [ -n "$cookie" ] && args+=(-H "Cookie: $cookie")
   [ -n "$script" ] && args+=(-s "$script")
+  # Browsers ask for gzip; the mixed phase does too.
+  [ -n "${GZIP:-}" ] && args+=(-H "Accept-Encoding: gzip")
   # wrk counts a redirect as a success: a page that sends a signed-out user to /login would be
   # measured as if it were drawn. Every page measured must answer 200 first.
   if [ -z "$script" ]; then
@@ -96,7 +98,7 @@ measure() {
   p50=$(awk '$1 == "50.000%" || $1 == "50%" { print $2 }' "$WORK/wrk.out")
   p99=$(awk '$1 == "99.000%" || $1 == "99%" { print $2 }' "$WORK/wrk.out")
   errors=$(awk '/Non-2xx or 3xx/ { n += $5 } /Socket errors/ { gsub(",", ""); n += $4 + $6 + $8 + $10 } END { print n + 0 }' "$WORK/wrk.out")
-  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$connections" "$rps" "$p50" "$p99" "$errors" >>"$RESULTS"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$connections" "$rps" "$p50" "$p99" "$errors" >>"${RESULTS_TO:-$RESULTS}"
   echo "   $name c=$connections: $rps req/s, p50 $p50, p99 $p99, errors $errors"
   grep RECORDED "$WORK/wrk.out" | awk '{ print $2 }' >"$WORK/recorded" || true
 }
@@ -109,6 +111,7 @@ list_tasks() {
 }
 export BENCH_TASKS=$WORK/tasks.csv BENCH_CSRF=$HUYEN_CSRF BENCH_COOKIE=$HUYEN_COOKIE BENCH_ORIGIN=$ADDRESS
 entry=$(sql "SELECT code FROM calendar_entries ORDER BY offset_days DESC LIMIT 1 OFFSET 3")
+entry_for_list=$entry
 
 echo "== pgbench database"
 sql "CREATE DATABASE pgbench" >/dev/null 2>&1 || true
@@ -153,6 +156,63 @@ for c in 1 16 64; do
   echo "   pgbench c=$c: $tps tps"
 done
 
+# The mixed phase: pages read at 16 connections, asking for gzip as browsers do, while a paced
+# writer changes the status of tasks across the country at 0, 50 and 200 updates a second, and
+# once more at 200 with every update on one calendar entry (the day a deadline falls).
+MIXED=$WORK/mixed.tsv
+WRITER=$WORK/writer.tsv
+export BENCH_HOST=127.0.0.1 BENCH_PORT=$PORT
+busiest_entry=$(sql "SELECT c.code FROM tasks t JOIN calendar_entries c ON c.id = t.calendar_entry_id
+                      GROUP BY c.code ORDER BY count(*) DESC, c.code LIMIT 1")
+writer_tasks() { # file [entry]
+  local where="true"
+  [ -n "${2:-}" ] && where="c.code = '$2'"
+  sql "SELECT t.id || ',' || t.version || ',' || t.status FROM tasks t JOIN calendar_entries c ON c.id = t.calendar_entry_id
+        WHERE $where AND t.status IN ('not_started', 'in_progress') ORDER BY random() LIMIT 20000" >"$1"
+}
+pages_in_mixed=6
+for phase in "0" "50" "200" "200 $busiest_entry"; do
+  read -r rate entry <<<"$phase"
+  label="$rate/s"; [ -n "${entry:-}" ] && label="$rate/s, one entry"
+  echo "== mixed: pages while $label task updates stream in"
+  writer_pid=""
+  if [ "$rate" -gt 0 ]; then
+    writer_tasks "$WORK/writer-tasks.csv" "${entry:-}"
+    BENCH_COOKIE=$ADMIN_COOKIE BENCH_CSRF=$ADMIN_CSRF python3 bench/writer.py "$rate" $((SECONDS_EACH * pages_in_mixed + 2)) \
+      "$WORK/writer-tasks.csv" >"$WORK/writer.out" &
+    writer_pid=$!
+    sleep 1
+  fi
+  RESULTS_TO=$WORK/phase.tsv; : >"$RESULTS_TO"; export RESULTS_TO
+  GZIP=1 measure "Trang tối thiểu có đăng nhập (/me)" 16 /me "$ADMIN_COOKIE"
+  GZIP=1 measure "Tổng quan toàn quốc" 16 /dashboard "$ADMIN_COOKIE"
+  GZIP=1 measure "Tổng hợp tỉnh lớn nhất (ban chỉ đạo)" 16 /dashboard "$BCD_COOKIE"
+  GZIP=1 measure "Tổng hợp huyện" 16 /dashboard "$HUYEN_COOKIE"
+  GZIP=1 measure "Việc của tôi (xã)" 16 /my-work "$XA_COOKIE"
+  GZIP=1 measure "Danh sách công việc" 16 "/tasks?unit=district:$district&entry=$entry_for_list" "$TINH_COOKIE"
+  unset RESULTS_TO
+  sed "s|^|$label\t|" "$WORK/phase.tsv" >>"$MIXED"
+  if [ -n "$writer_pid" ]; then
+    wait "$writer_pid"
+    printf '%s\t%s\n' "$label" "$(cat "$WORK/writer.out")" >>"$WRITER"
+    echo "   writer: $(cat "$WORK/writer.out")"
+  fi
+done
+
+# The drawing time of each dashboard on a miss: a request that says its browser has just changed
+# something is drawn afresh for it (the median of five).
+DRAWS=$WORK/draws.tsv
+draw_time() { # name cookie
+  local times=()
+  for _ in 1 2 3 4 5; do
+    times+=("$(curl -s -o /dev/null -w '%{time_total}' -H "Cookie: $2; baucu_changed=$(date +%s%3N)" "$ADDRESS/dashboard")")
+  done
+  printf '%s\t%s\n' "$1" "$(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p | awk '{ printf "%.1f ms", $1 * 1000 }')" >>"$DRAWS"
+}
+draw_time "Tổng quan toàn quốc" "$ADMIN_COOKIE"
+draw_time "Tổng hợp tỉnh lớn nhất" "$BCD_COOKIE"
+draw_time "Tổng hợp huyện" "$HUYEN_COOKIE"
+
 updates_after=$(sql "SELECT count(*) FROM audit_log WHERE action = 'task.updated'")
 events=$((updates_after - updates_before))
 moved=$(($(sql "$district_versions") - versions_before))
@@ -186,5 +246,31 @@ echo "== results"
         printf "| %s | %s | %s | %s | %s | %s | %s |\n", name[i], c[i], rps[i], p50[i], p99[i], err[i], ratio
       }
     }' <(sort -s -t$'\t' -k2,2n "$RESULTS")
+  echo
+  echo "## Pages while task updates stream in"
+  echo
+  echo "16 connections per page, asking for gzip; the paced writer (\`bench/writer.py\`, 4 connections, as the"
+  echo "administrator) changes the status of random tasks across the country, or of tasks of the calendar entry"
+  echo "with the most tasks (\`$busiest_entry\`). Dashboards are kept for up to 5 s."
+  echo
+  echo "| Updates | Page | Requests/s | p50 | p99 | Errors | Ratio to /me |"
+  echo "|---|---|---:|---:|---:|---:|---:|"
+  awk -F'\t' '
+    { phase[NR] = $1; name[NR] = $2; rps[NR] = $4; p50[NR] = $5; p99[NR] = $6; err[NR] = $7 }
+    $2 ~ /\/me/ { me[$1] = $4 }
+    END {
+      for (i = 1; i <= NR; i++) {
+        ratio = (name[i] !~ /\/me/ && me[phase[i]] > 0) ? sprintf("%.2f", rps[i] / me[phase[i]]) : ""
+        printf "| %s | %s | %s | %s | %s | %s | %s |\n", phase[i], name[i], rps[i], p50[i], p99[i], err[i], ratio
+      }
+    }' "$MIXED"
+  echo
+  echo "| Writer | Sent | Recorded (303) | Other answers | Achieved updates/s | p50 | p99 |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
+  awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s ms | %s ms |\n", $1, $2, $3, $4, $5, $6, $7 }' "$WRITER"
+  echo
+  echo "| Dashboard drawn on a miss | Time (median of 5, with the request) |"
+  echo "|---|---:|"
+  awk -F'\t' '{ printf "| %s | %s |\n", $1, $2 }' "$DRAWS"
 } >bench/RESULTS.md
 cat bench/RESULTS.md
