@@ -16,6 +16,7 @@ pub mod dashboards;
 pub mod db;
 pub mod elections;
 pub mod exports;
+pub mod format;
 pub mod i18n;
 pub mod imports;
 pub mod polling;

@@ -7,7 +7,7 @@ pub mod pages;
 use chrono::NaiveDate;
 use sqlx::PgPool;
 
-use crate::web::format;
+use crate::format;
 
 /// A body with what its checks need: its members, its legal range, its decision.
 #[derive(Clone, Debug)]

@@ -11,11 +11,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::figures::{Figure, figures, missing};
 use super::pages::{
-    ALREADY_SENT, Figure, Task, TaskForm, check, commune_tasks, figures, missing,
-    needs_figures_looked_at, one_time_token, writer,
+    ALREADY_SENT, TaskForm, check, needs_figures_looked_at, one_time_token, writer,
 };
 use super::record;
+use super::tasks::{self, Task};
 use crate::AppState;
 use crate::auth::guard::RequestMeta;
 use crate::auth::routes::EDITORS;
@@ -78,9 +79,17 @@ async fn rows(
     entry: &str,
 ) -> AppResult<Vec<Row>> {
     // Every row is a commune below the district the user may edit: read in two queries, not per row.
-    let tasks = commune_tasks(state, unit.id, entry).await?;
+    let tasks = tasks::of_communes(&state.pool, unit.id, entry).await?;
     let election_id = tasks.first().map_or(0, |t| t.election_id);
-    let mut figures = figures(state, election_id, entry, unit.id, false).await?;
+    let mut figures = figures(
+        &state.pool,
+        state.clock.today(),
+        election_id,
+        entry,
+        unit.id,
+        false,
+    )
+    .await?;
     let rows = tasks
         .into_iter()
         .filter(|task| user.scope.can_edit(&task.unit_ancestors))

@@ -16,7 +16,8 @@ use crate::auth::routes::AUDITORS;
 use crate::auth::{Access, CurrentUser, Role, Routes};
 use crate::constituencies::pages::FormWithLists;
 use crate::elections::Election;
-use crate::web::{AppError, AppResult, flash, form, format, layout::Layout};
+use crate::format;
+use crate::web::{AppError, AppResult, flash, form, layout::Layout};
 
 /// Those who change the calendar: the province's officers and admins.
 const PLANNERS: Access = Access::Roles(AUDITORS);

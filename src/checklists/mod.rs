@@ -4,15 +4,19 @@ pub mod attachments;
 pub mod bulk;
 pub mod calendar;
 pub mod deadline;
+pub mod figures;
+pub mod my_work;
 pub mod pages;
 pub mod record;
+pub mod review;
+pub mod tasks;
 
 use chrono::NaiveDate;
 use sqlx::PgPool;
 
 use deadline::TaskState;
 
-use crate::web::format;
+use crate::format;
 
 pub struct TaskRow {
     pub id: i64,

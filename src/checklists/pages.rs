@@ -1,8 +1,6 @@
 //! Working a task: its page with the live figures of the structure it is about, recording progress
 //! with evidence, the province's review (approve, return, reopen), and "Việc của tôi".
 
-use std::collections::HashMap;
-
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -12,268 +10,36 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
-use super::TaskLine;
-use super::deadline::{self, Status, TaskState};
-use super::record::{self, Report, Step};
+use super::deadline::Status;
+use super::record::{self, Report};
+use super::{figures, tasks};
 use crate::AppState;
 use crate::auth::guard::RequestMeta;
-use crate::auth::routes::{AUDITORS, EDITORS};
+use crate::auth::routes::EDITORS;
 use crate::auth::{Access, CurrentUser, Role, Routes};
 use crate::clock::vietnam;
+use crate::format;
 use crate::web::conflict::{self, Field};
-use crate::web::{AppError, AppResult, flash, form, format, layout::Layout};
+use crate::web::{AppError, AppResult, flash, form, layout::Layout};
 
-pub fn routes() -> Routes {
-    Routes::new()
-        .get("/tasks/{id}", Access::SignedIn, show)
-        .post("/tasks/{id}", Access::Roles(EDITORS), update)
-        .post("/tasks/{id}/approve", Access::Roles(AUDITORS), approve)
-        .post("/tasks/{id}/return", Access::Roles(AUDITORS), send_back)
-        .post("/tasks/{id}/reopen", Access::Roles(EDITORS), reopen)
-        .get("/my-work", Access::SignedIn, my_work)
-}
+pub use super::figures::Figure;
+pub use super::tasks::Task;
 
-/// A task with its calendar entry, unit and deadline.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct Task {
-    pub id: i64,
-    pub election_id: i64,
-    pub code: String,
-    pub title_vi: String,
-    pub title_en: String,
-    pub kind: String,
-    pub offset_days: i32,
-    pub deadline: NaiveDate,
-    pub unit_id: i64,
-    pub unit_level: String,
-    pub unit_gso_code: i32,
-    pub unit_name: String,
-    #[serde(skip)]
-    pub unit_ancestors: Vec<i64>,
-    pub status: String,
-    pub status_reason: Option<String>,
-    pub evidence_number: Option<String>,
-    pub evidence_date: Option<NaiveDate>,
-    pub evidence_signer: Option<String>,
-    pub note: Option<String>,
-    pub review: String,
-    pub review_comment: Option<String>,
-    pub version: i32,
-}
-
-impl Task {
-    /// What the task records now, as a change would write it.
-    pub fn report(&self) -> Report {
-        Report {
-            status: Status::parse(&self.status).map_or("not_started", Status::code),
-            reason: self.status_reason.clone(),
-            evidence_number: self.evidence_number.clone(),
-            evidence_date: self.evidence_date,
-            evidence_signer: self.evidence_signer.clone(),
-            note: self.note.clone(),
-        }
-    }
-    pub fn status_label(&self) -> &'static str {
-        deadline::status_label(&self.status)
-    }
-    pub fn state(&self, today: &NaiveDate) -> TaskState {
-        deadline::state_of(&self.status, self.deadline, self.evidence_date, *today)
-    }
-    pub fn deadline_text(&self) -> String {
-        format::date(self.deadline)
-    }
-    pub fn unit_href(&self) -> String {
-        crate::units::path(&self.unit_level, self.unit_gso_code)
-    }
-    pub fn review_label(&self) -> &'static str {
-        match self.review.as_str() {
-            "approved" => "Tỉnh đã duyệt",
-            "returned" => "Tỉnh trả lại",
-            _ if self.status == "done" => "Chờ tỉnh duyệt",
-            _ => "",
-        }
-    }
-}
-
+/// The task, if the user may read it; out of scope answers as missing.
 pub(super) async fn load(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<Task> {
-    let task = sqlx::query_as!(
-        Task,
-        r#"SELECT t.id, c.election_id, c.code, c.title_vi, c.title_en, c.kind, c.offset_days,
-                  (e.election_day - c.offset_days) AS "deadline!",
-                  u.id AS unit_id, u.level AS unit_level, u.gso_code AS unit_gso_code, u.name AS unit_name,
-                  u.ancestors AS unit_ancestors, t.status, t.status_reason, t.evidence_number, t.evidence_date,
-                  t.evidence_signer, t.note, t.review, t.review_comment, t.version
-             FROM tasks t
-             JOIN calendar_entries c ON c.id = t.calendar_entry_id
-             JOIN elections e ON e.id = c.election_id
-             JOIN units u ON u.id = t.unit_id
-            WHERE t.id = $1 AND c.retired_at IS NULL"#,
-        id
-    )
-    .fetch_optional(&state.pool)
-    .await?
-    .ok_or(AppError::NotFound)?;
+    let task = tasks::find(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if !user.scope.can_read(&task.unit_ancestors) {
         return Err(AppError::OutOfScope);
     }
     Ok(task)
 }
 
-/// The tasks of entry `code` of the communes directly below `district`, in GSO order, in one query.
-pub(super) async fn commune_tasks(
-    state: &AppState,
-    district: i64,
-    code: &str,
-) -> sqlx::Result<Vec<Task>> {
-    sqlx::query_as!(
-        Task,
-        r#"SELECT t.id, c.election_id, c.code, c.title_vi, c.title_en, c.kind, c.offset_days,
-                  (e.election_day - c.offset_days) AS "deadline!",
-                  u.id AS unit_id, u.level AS unit_level, u.gso_code AS unit_gso_code, u.name AS unit_name,
-                  u.ancestors AS unit_ancestors, t.status, t.status_reason, t.evidence_number, t.evidence_date,
-                  t.evidence_signer, t.note, t.review, t.review_comment, t.version
-             FROM tasks t
-             JOIN calendar_entries c ON c.id = t.calendar_entry_id
-             JOIN elections e ON e.id = c.election_id
-             JOIN units u ON u.id = t.unit_id
-            WHERE c.code = $2 AND c.retired_at IS NULL AND u.level = 'commune' AND u.parent_id = $1
-            ORDER BY u.gso_code"#,
-        district,
-        code
-    )
-    .fetch_all(&state.pool)
-    .await
-}
-
-/// How far the structure a task is about has got, e.g. "3/5 Ban bầu cử có quyết định".
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Figure {
-    pub text: String,
-    pub complete: bool,
-}
-
-/// The live figures for tasks tied to the structure; none for the others.
-pub async fn figure(state: &AppState, task: &Task) -> sqlx::Result<Option<Figure>> {
-    let figures = figures(state, task.election_id, &task.code, task.unit_id, true).await?;
-    Ok(figures.map(|mut f| {
-        f.remove(&task.unit_id)
-            .unwrap_or_else(|| missing(&task.code))
-    }))
-}
-
-/// The figure of a unit that has none of the structure yet.
-pub(super) fn missing(code: &str) -> Figure {
-    match code {
-        "election_boards_established" => boards_figure(0, 0),
-        "polling_groups_established" => groups_figure(0, 0),
-        _ => Figure {
-            text: "Chưa có Ủy ban bầu cử".to_string(),
-            complete: false,
-        },
-    }
-}
-
-/// How many of a unit's constituencies have an election board with a founding decision.
-fn boards_figure(boards: i64, constituencies: i64) -> Figure {
-    Figure {
-        text: format!(
-            "{boards}/{constituencies} đơn vị bầu cử có Ban bầu cử đã có quyết định thành lập"
-        ),
-        complete: constituencies > 0 && boards == constituencies,
-    }
-}
-
-/// How many of a commune's polling areas have a polling group with a founding decision.
-fn groups_figure(groups: i64, areas: i64) -> Figure {
-    Figure {
-        text: format!("{groups}/{areas} khu vực bỏ phiếu có Tổ bầu cử đã có quyết định thành lập"),
-        complete: areas > 0 && groups == areas,
-    }
-}
-
-/// The live figures of the entry `code` for `root` alone (`only_root`) or for every unit below it,
-/// by unit, in one query; None when the entry is not about the structure.
-pub async fn figures(
-    state: &AppState,
-    election_id: i64,
-    code: &str,
-    root: i64,
-    only_root: bool,
-) -> sqlx::Result<Option<HashMap<i64, Figure>>> {
-    let mut figures = HashMap::new();
-    match code {
-        "election_boards_established" => {
-            let rows = sqlx::query!(
-                r#"SELECT c.unit_id, count(*) AS "constituencies!",
-                          count(b.id) FILTER (WHERE b.decision_date IS NOT NULL) AS "boards!"
-                     FROM constituencies k
-                     JOIN councils c ON c.id = k.council_id
-                     JOIN races r ON r.id = c.race_id
-                     JOIN units u ON u.id = c.unit_id
-                     LEFT JOIN bodies b ON b.constituency_id = k.id AND b.dissolved_at IS NULL
-                    WHERE r.election_id = $1
-                      AND (CASE WHEN $3 THEN c.unit_id = $2 ELSE u.ancestors @> ARRAY[$2::bigint] END)
-                    GROUP BY c.unit_id"#,
-                election_id,
-                root,
-                only_root
-            )
-            .fetch_all(&state.pool)
-            .await?;
-            for row in rows {
-                figures.insert(row.unit_id, boards_figure(row.boards, row.constituencies));
-            }
-        }
-        "polling_groups_established" => {
-            let rows = sqlx::query!(
-                r#"SELECT p.commune_id, count(*) AS "areas!",
-                          count(b.id) FILTER (WHERE b.decision_date IS NOT NULL) AS "groups!"
-                     FROM polling_areas p
-                     JOIN units u ON u.id = p.commune_id
-                     LEFT JOIN bodies b ON b.polling_area_id = p.id AND b.dissolved_at IS NULL
-                    WHERE p.election_id = $1
-                      AND (CASE WHEN $3 THEN p.commune_id = $2 ELSE u.ancestors @> ARRAY[$2::bigint] END)
-                    GROUP BY p.commune_id"#,
-                election_id,
-                root,
-                only_root
-            )
-            .fetch_all(&state.pool)
-            .await?;
-            for row in rows {
-                figures.insert(row.commune_id, groups_figure(row.groups, row.areas));
-            }
-        }
-        "election_committee_established" => {
-            let today = state.clock.today();
-            let committees =
-                crate::bodies::summaries(&state.pool, election_id, root, only_root).await?;
-            for body in committees
-                .into_iter()
-                .filter(|b| b.kind == "election_committee")
-            {
-                let established = body.is_established(today);
-                let figure = Figure {
-                    complete: established,
-                    text: format!(
-                        "{}: {} thành viên (luật định {}), {}",
-                        body.name,
-                        body.member_count()
-                            .map_or("chưa rõ".to_string(), |n| n.to_string()),
-                        body.range_text(),
-                        if established {
-                            "đủ điều kiện"
-                        } else {
-                            "chưa đủ điều kiện"
-                        }
-                    ),
-                };
-                figures.insert(body.unit_id, figure);
-            }
-        }
-        _ => return Ok(None),
-    }
-    Ok(Some(figures))
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/tasks/{id}", Access::SignedIn, show)
+        .post("/tasks/{id}", Access::Roles(EDITORS), update)
 }
 
 pub struct EventRow {
@@ -401,7 +167,7 @@ impl TaskForm {
 }
 
 /// Whether the user reviews the unit's reports: a province officer of its province, or an admin.
-fn can_review(user: &CurrentUser, task: &Task) -> bool {
+pub(super) fn can_review(user: &CurrentUser, task: &Task) -> bool {
     matches!(user.role, Role::Admin | Role::ProvinceOfficer)
         && user.scope.covers(&task.unit_ancestors)
 }
@@ -424,7 +190,7 @@ async fn render(
     )
     .fetch_all(&state.pool)
     .await?;
-    let figure = figure(state, &task).await?;
+    let figure = figures::figure(&state.pool, state.clock.today(), &task).await?;
     let attachments = sqlx::query_as!(
         AttachmentRow,
         "SELECT id, file_name, size_bytes FROM task_attachments WHERE task_id = $1 ORDER BY uploaded_at, id",
@@ -555,7 +321,7 @@ async fn update(
     };
     if needs_figures_looked_at(&checked, &form) {
         let task = editable(&state, &user, id).await?;
-        if let Some(figure) = figure(&state, &task).await?
+        if let Some(figure) = figures::figure(&state.pool, state.clock.today(), &task).await?
             && !figure.complete
         {
             let message = format!(
@@ -672,177 +438,6 @@ fn conflict_page(layout: Layout, stored: Task, form: &TaskForm, back: String) ->
         fields,
         Vec::new(),
     )
-}
-
-#[derive(Deserialize, Default)]
-struct ReviewForm {
-    #[serde(default)]
-    comment: String,
-}
-
-/// A review step: approve, return with a comment, or reopen with a reason.
-async fn review(
-    state: &AppState,
-    user: &CurrentUser,
-    meta: &RequestMeta,
-    id: i64,
-    step: Step,
-    comment: Option<String>,
-) -> AppResult<Response> {
-    let task = load(state, user, id).await?;
-    let back = format!("/tasks/{id}");
-    let allowed = match step {
-        Step::Reopen => user.scope.can_edit(&task.unit_ancestors),
-        _ => can_review(user, &task),
-    };
-    if !allowed {
-        return Err(AppError::OutOfScope);
-    }
-    if task.status != "done" {
-        return Ok(flash::redirect(
-            &back,
-            "Chỉ duyệt, trả lại hoặc mở lại công việc đã xong.",
-        ));
-    }
-    if step != Step::Approve && comment.is_none() {
-        return Ok(flash::redirect(&back, "Cần ghi lý do."));
-    }
-    let current = task.report();
-    let change = record::Change::Review {
-        step,
-        comment: comment.as_deref(),
-        current: &current,
-    };
-    let mut conn = state.pool.acquire().await?;
-    if !record::save(
-        &mut conn,
-        &writer(state, user, meta),
-        id,
-        task.version,
-        change,
-    )
-    .await?
-    {
-        return Ok(flash::redirect(
-            &back,
-            "Công việc vừa được người khác cập nhật; xem lại rồi thử lại.",
-        ));
-    }
-    let message = match step {
-        Step::Approve => "Đã duyệt.",
-        Step::Return => "Đã trả lại cho đơn vị.",
-        Step::Reopen => "Đã mở lại công việc.",
-    };
-    Ok(flash::redirect(&back, message))
-}
-
-async fn approve(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    meta: RequestMeta,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
-    review(&state, &user, &meta, id, Step::Approve, None).await
-}
-
-async fn send_back(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    meta: RequestMeta,
-    Path(id): Path<i64>,
-    Form(form): Form<ReviewForm>,
-) -> AppResult<Response> {
-    review(
-        &state,
-        &user,
-        &meta,
-        id,
-        Step::Return,
-        form::text(&form.comment),
-    )
-    .await
-}
-
-async fn reopen(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    meta: RequestMeta,
-    Path(id): Path<i64>,
-    Form(form): Form<ReviewForm>,
-) -> AppResult<Response> {
-    review(
-        &state,
-        &user,
-        &meta,
-        id,
-        Step::Reopen,
-        form::text(&form.comment),
-    )
-    .await
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "checklists/my_work.html")]
-struct MyWorkPage {
-    layout: Layout,
-    tasks: Vec<TaskLine>,
-    today: NaiveDate,
-    overdue: usize,
-    due_soon: usize,
-    open: usize,
-    done: usize,
-}
-
-/// The tasks of the user's units: the unit they answer for and, for a district officer, its
-/// communes; overdue first, then by deadline. An administrator answers for no unit below the
-/// election's own, so their work is that unit's checklist (not every task in the country).
-async fn my_work(
-    State(state): State<AppState>,
-    layout: Layout,
-    user: CurrentUser,
-) -> AppResult<MyWorkPage> {
-    let today = state.clock.today();
-    let mut tasks = match &layout.election {
-        Some(election) => sqlx::query_as!(
-            TaskLine,
-            r#"SELECT t.id, c.title_vi, c.title_en, u.name AS unit_name, (e.election_day - c.offset_days) AS "deadline!",
-                      t.status, t.evidence_date
-                 FROM tasks t
-                 JOIN calendar_entries c ON c.id = t.calendar_entry_id
-                 JOIN elections e ON e.id = c.election_id
-                 JOIN units u ON u.id = t.unit_id
-                WHERE c.election_id = $1 AND c.retired_at IS NULL
-                  AND u.ancestors @> ARRAY[$2::bigint] AND ($3 OR u.id = $2)
-                ORDER BY e.election_day - c.offset_days, u.gso_code"#,
-            election.id,
-            user.scope.unit_id().unwrap_or(election.unit_id),
-            user.role == Role::DistrictOfficer
-        )
-        .fetch_all(&state.pool)
-        .await?,
-        None => Vec::new(),
-    };
-    let rank = |state: TaskState| match state {
-        TaskState::Overdue => 0,
-        TaskState::DueSoon | TaskState::NotDueYet => 1,
-        _ => 2,
-    };
-    tasks.sort_by_key(|task| (rank(task.state(&today)), task.deadline));
-    let count = |wanted: &[TaskState]| {
-        tasks
-            .iter()
-            .filter(|t| wanted.contains(&t.state(&today)))
-            .count()
-    };
-    Ok(MyWorkPage {
-        overdue: count(&[TaskState::Overdue]),
-        due_soon: count(&[TaskState::DueSoon]),
-        open: count(&[TaskState::Overdue, TaskState::DueSoon, TaskState::NotDueYet]),
-        done: count(&[TaskState::DoneOnTime, TaskState::DoneLate]),
-        layout,
-        tasks,
-        today,
-    })
 }
 
 #[cfg(test)]

@@ -7,9 +7,9 @@ use sqlx::PgPool;
 
 use crate::bodies;
 use crate::constituencies;
+use crate::format::number;
 use crate::polling::rules::size_problem;
 use crate::units;
-use crate::web::format::number;
 
 /// Whether a finding breaks the law (a violation) or only deserves a look (a warning).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

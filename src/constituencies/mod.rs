@@ -6,7 +6,7 @@ pub mod seats;
 
 use sqlx::PgPool;
 
-use crate::web::format;
+use crate::format;
 use seats::{Calculation, CouncilUnit};
 
 /// A council of a race in a unit, with its seat total worked out.

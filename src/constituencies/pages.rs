@@ -88,10 +88,10 @@ impl ConstituencyRow {
         self.covered.join(", ")
     }
     pub fn population_text(&self) -> String {
-        crate::web::format::optional_number(self.population)
+        crate::format::optional_number(self.population)
     }
     pub fn voters_text(&self) -> String {
-        crate::web::format::optional_number(self.voters)
+        crate::format::optional_number(self.voters)
     }
 }
 

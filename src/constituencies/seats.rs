@@ -4,7 +4,7 @@
 //! Each step counts only a full increment (floor). The figures marked *(assumed)* in DOMAIN.md are
 //! the same here and are to be confirmed; a council's total can always be overridden with a reason.
 
-use crate::web::format::number;
+use crate::format::number;
 
 /// The row of the law's table that applies to a unit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -18,7 +18,8 @@ use crate::auth::routes::AUDITORS;
 use crate::auth::{Access, CurrentUser, Routes};
 use crate::checklists::deadline::{self, TaskState};
 use crate::clock::vietnam;
-use crate::web::{AppError, AppResult, flash, format, layout::Layout};
+use crate::format;
+use crate::web::{AppError, AppResult, flash, layout::Layout};
 
 pub fn routes() -> Routes {
     Routes::new()

@@ -2,8 +2,8 @@
 
 use chrono::NaiveDate;
 
+use crate::format;
 use crate::i18n;
-use crate::web::format;
 
 /// On a day: how many tasks were due by then, and how many were done by then.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

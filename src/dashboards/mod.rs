@@ -29,10 +29,11 @@ use crate::checklists::TaskLine;
 use crate::checklists::deadline::{self, TaskState};
 use crate::clock::vietnam;
 use crate::elections::Election;
+use crate::format;
 use crate::i18n::Lang;
 use crate::units::{self, Reach, UnitDetail};
 use crate::web::export::{self, Cell, Table};
-use crate::web::{self, AppError, AppResult, format, layout::Layout};
+use crate::web::{self, AppError, AppResult, layout::Layout};
 
 /// A unit with no change for this long while it has open tasks is "quiet".
 pub const QUIET_AFTER_DAYS: i64 = 7;

@@ -8,7 +8,8 @@ use sqlx::PgPool;
 
 use crate::AppState;
 use crate::auth::{Access, Routes};
-use crate::web::{AppResult, format, layout::Layout};
+use crate::format;
+use crate::web::{AppResult, layout::Layout};
 
 pub fn routes() -> Routes {
     Routes::new().get("/", Access::SignedIn, home)

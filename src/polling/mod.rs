@@ -13,9 +13,10 @@ use crate::audit::{self, Event};
 use crate::auth::guard::RequestMeta;
 use crate::auth::routes::EDITORS;
 use crate::auth::{Access, CurrentUser, Routes};
+use crate::format;
 use crate::units::{self, Reach};
 use crate::web::conflict::{self, Field};
-use crate::web::{AppError, AppResult, flash, form, format};
+use crate::web::{AppError, AppResult, flash, form};
 
 const EDIT: Access = Access::Roles(EDITORS);
 

@@ -13,8 +13,9 @@ use crate::bodies::{self, BodySummary};
 use crate::checklists::{self, TaskRow};
 use crate::checks::{self, Group};
 use crate::constituencies::{self, CouncilRow};
+use crate::format;
 use crate::polling::{self, AreaRow, KindChoice};
-use crate::web::{AppError, AppResult, format, layout::Layout};
+use crate::web::{AppError, AppResult, layout::Layout};
 
 pub fn routes() -> Routes {
     Routes::new()

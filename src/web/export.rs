@@ -74,7 +74,7 @@ impl Cell {
         match self {
             Cell::Text(text) => text.clone(),
             Cell::Number(n) => n.to_string(),
-            Cell::Date(date) => crate::web::format::date(*date),
+            Cell::Date(date) => crate::format::date(*date),
             Cell::Empty => String::new(),
         }
     }

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use unicode_normalization::UnicodeNormalization;
 
-use super::format;
+use crate::format;
 
 /// Text as stored: trimmed, NFC (the same Vietnamese typed on any keyboard), empty as none.
 pub fn text(value: &str) -> Option<String> {

@@ -7,12 +7,13 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use chrono::NaiveDate;
 
-use super::{AppError, format};
+use super::AppError;
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::auth::guard::RequestMeta;
 use crate::auth::routes::{ADMINS, AUDITORS, Access};
 use crate::elections::Election;
+use crate::format;
 use crate::i18n::{self, Lang};
 
 pub struct Layout {

@@ -5,7 +5,6 @@ pub mod error;
 pub mod export;
 pub mod flash;
 pub mod form;
-pub mod format;
 pub mod gzip;
 pub mod layout;
 pub mod static_files;
@@ -95,6 +94,8 @@ pub fn routes() -> Routes {
         .merge(crate::exports::routes())
         .merge(crate::imports::routes())
         .merge(crate::checklists::pages::routes())
+        .merge(crate::checklists::review::routes())
+        .merge(crate::checklists::my_work::routes())
         .merge(crate::checklists::calendar::routes())
         .merge(crate::checklists::attachments::routes())
         .merge(crate::checklists::bulk::routes())

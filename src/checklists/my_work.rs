@@ -1,0 +1,80 @@
+//! "Việc của tôi": the tasks of the units a user answers for, overdue first.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use chrono::NaiveDate;
+
+use super::TaskLine;
+use super::deadline::TaskState;
+use crate::AppState;
+use crate::auth::{Access, CurrentUser, Role, Routes};
+use crate::web::{AppResult, layout::Layout};
+
+pub fn routes() -> Routes {
+    Routes::new().get("/my-work", Access::SignedIn, my_work)
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "checklists/my_work.html")]
+struct MyWorkPage {
+    layout: Layout,
+    tasks: Vec<TaskLine>,
+    today: NaiveDate,
+    overdue: usize,
+    due_soon: usize,
+    open: usize,
+    done: usize,
+}
+
+/// The tasks of the user's units: the unit they answer for and, for a district officer, its
+/// communes; overdue first, then by deadline. An administrator answers for no unit below the
+/// election's own, so their work is that unit's checklist (not every task in the country).
+async fn my_work(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+) -> AppResult<MyWorkPage> {
+    let today = state.clock.today();
+    let mut tasks = match &layout.election {
+        Some(election) => sqlx::query_as!(
+            TaskLine,
+            r#"SELECT t.id, c.title_vi, c.title_en, u.name AS unit_name, (e.election_day - c.offset_days) AS "deadline!",
+                      t.status, t.evidence_date
+                 FROM tasks t
+                 JOIN calendar_entries c ON c.id = t.calendar_entry_id
+                 JOIN elections e ON e.id = c.election_id
+                 JOIN units u ON u.id = t.unit_id
+                WHERE c.election_id = $1 AND c.retired_at IS NULL
+                  AND u.ancestors @> ARRAY[$2::bigint] AND ($3 OR u.id = $2)
+                ORDER BY e.election_day - c.offset_days, u.gso_code"#,
+            election.id,
+            user.scope.unit_id().unwrap_or(election.unit_id),
+            user.role == Role::DistrictOfficer
+        )
+        .fetch_all(&state.pool)
+        .await?,
+        None => Vec::new(),
+    };
+    let rank = |state: TaskState| match state {
+        TaskState::Overdue => 0,
+        TaskState::DueSoon | TaskState::NotDueYet => 1,
+        _ => 2,
+    };
+    tasks.sort_by_key(|task| (rank(task.state(&today)), task.deadline));
+    let count = |wanted: &[TaskState]| {
+        tasks
+            .iter()
+            .filter(|t| wanted.contains(&t.state(&today)))
+            .count()
+    };
+    Ok(MyWorkPage {
+        overdue: count(&[TaskState::Overdue]),
+        due_soon: count(&[TaskState::DueSoon]),
+        open: count(&[TaskState::Overdue, TaskState::DueSoon, TaskState::NotDueYet]),
+        done: count(&[TaskState::DoneOnTime, TaskState::DoneLate]),
+        layout,
+        tasks,
+        today,
+    })
+}

@@ -1,0 +1,128 @@
+//! The province's review of a done task: approve, return with a comment, or reopen with a reason.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::pages::{can_review, load, writer};
+use super::record::{self, Step};
+use crate::AppState;
+use crate::auth::guard::RequestMeta;
+use crate::auth::routes::{AUDITORS, EDITORS};
+use crate::auth::{Access, CurrentUser, Routes};
+use crate::web::{AppError, AppResult, flash, form};
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .post("/tasks/{id}/approve", Access::Roles(AUDITORS), approve)
+        .post("/tasks/{id}/return", Access::Roles(AUDITORS), send_back)
+        .post("/tasks/{id}/reopen", Access::Roles(EDITORS), reopen)
+}
+
+#[derive(Deserialize, Default)]
+struct ReviewForm {
+    #[serde(default)]
+    comment: String,
+}
+
+/// A review step: approve, return with a comment, or reopen with a reason.
+async fn review(
+    state: &AppState,
+    user: &CurrentUser,
+    meta: &RequestMeta,
+    id: i64,
+    step: Step,
+    comment: Option<String>,
+) -> AppResult<Response> {
+    let task = load(state, user, id).await?;
+    let back = format!("/tasks/{id}");
+    let allowed = match step {
+        Step::Reopen => user.scope.can_edit(&task.unit_ancestors),
+        _ => can_review(user, &task),
+    };
+    if !allowed {
+        return Err(AppError::OutOfScope);
+    }
+    if task.status != "done" {
+        return Ok(flash::redirect(
+            &back,
+            "Chỉ duyệt, trả lại hoặc mở lại công việc đã xong.",
+        ));
+    }
+    if step != Step::Approve && comment.is_none() {
+        return Ok(flash::redirect(&back, "Cần ghi lý do."));
+    }
+    let current = task.report();
+    let change = record::Change::Review {
+        step,
+        comment: comment.as_deref(),
+        current: &current,
+    };
+    let mut conn = state.pool.acquire().await?;
+    if !record::save(
+        &mut conn,
+        &writer(state, user, meta),
+        id,
+        task.version,
+        change,
+    )
+    .await?
+    {
+        return Ok(flash::redirect(
+            &back,
+            "Công việc vừa được người khác cập nhật; xem lại rồi thử lại.",
+        ));
+    }
+    let message = match step {
+        Step::Approve => "Đã duyệt.",
+        Step::Return => "Đã trả lại cho đơn vị.",
+        Step::Reopen => "Đã mở lại công việc.",
+    };
+    Ok(flash::redirect(&back, message))
+}
+
+async fn approve(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    review(&state, &user, &meta, id, Step::Approve, None).await
+}
+
+async fn send_back(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Path(id): Path<i64>,
+    Form(form): Form<ReviewForm>,
+) -> AppResult<Response> {
+    review(
+        &state,
+        &user,
+        &meta,
+        id,
+        Step::Return,
+        form::text(&form.comment),
+    )
+    .await
+}
+
+async fn reopen(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Path(id): Path<i64>,
+    Form(form): Form<ReviewForm>,
+) -> AppResult<Response> {
+    review(
+        &state,
+        &user,
+        &meta,
+        id,
+        Step::Reopen,
+        form::text(&form.comment),
+    )
+    .await
+}
