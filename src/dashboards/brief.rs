@@ -10,7 +10,8 @@ use axum::response::{IntoResponse, Response};
 use chrono::Days;
 use serde::{Deserialize, Serialize};
 
-use super::{Filter, compute, root_of};
+use super::figures::{Source, compute};
+use super::{Filter, root_of};
 use crate::AppState;
 use crate::audit::{self, Event};
 use crate::auth::guard::RequestMeta;
@@ -83,7 +84,13 @@ async fn build(state: &AppState, user: &CurrentUser) -> AppResult<(i64, i64, Bri
     let election = crate::elections::required(&state.pool).await?;
     let root = root_of(state, user, &election, "").await?;
     let today = state.clock.today();
-    let dashboard = compute(state, &election, root.clone(), &Filter::default()).await?;
+    let dashboard = compute(
+        &Source::of(state),
+        &election,
+        root.clone(),
+        &Filter::default(),
+    )
+    .await?;
     let headlines = vec![
         Headline {
             label: "Số ngày đến ngày bầu cử".into(),

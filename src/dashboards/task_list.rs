@@ -1,0 +1,131 @@
+//! The tasks behind a dashboard cell: a unit's tasks and everything below it, by entry and state.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::root_of;
+use crate::AppState;
+use crate::auth::{Access, CurrentUser, Routes};
+use crate::checklists::TaskLine;
+use crate::units::UnitDetail;
+use crate::web::export::{self, Cell, Table};
+use crate::web::{AppResult, layout::Layout};
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/tasks", Access::SignedIn, task_list)
+        .get("/task-list/{file}", Access::SignedIn, task_list_download)
+}
+
+#[derive(Deserialize, Default)]
+struct TaskListQuery {
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    entry: String,
+    #[serde(default)]
+    state: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboards/tasks.html")]
+struct TaskListPage {
+    layout: Layout,
+    root: UnitDetail,
+    tasks: Vec<TaskLine>,
+    today: NaiveDate,
+    /// The list's filter, for its download links.
+    export_query: String,
+}
+
+/// The tasks of a unit and everything below it, of one entry and in one state when asked.
+async fn listed(
+    state: &AppState,
+    user: &CurrentUser,
+    query: &TaskListQuery,
+) -> AppResult<(UnitDetail, Vec<TaskLine>)> {
+    let election = crate::elections::required(&state.pool).await?;
+    let root = root_of(state, user, &election, &query.unit).await?;
+    let today = state.clock.today();
+    let mut tasks = sqlx::query_as!(
+        TaskLine,
+        r#"SELECT t.id, c.title_vi, c.title_en, u.name AS unit_name, (e.election_day - c.offset_days) AS "deadline!",
+                  t.status, t.evidence_date
+             FROM tasks t JOIN units u ON u.id = t.unit_id
+             JOIN calendar_entries c ON c.id = t.calendar_entry_id JOIN elections e ON e.id = c.election_id
+            WHERE c.election_id = $1 AND c.retired_at IS NULL AND u.ancestors @> ARRAY[$2::bigint]
+              AND ($3 = '' OR c.code = $3)
+            ORDER BY e.election_day - c.offset_days, u.ancestors"#,
+        election.id,
+        root.id,
+        query.entry
+    )
+    .fetch_all(&state.pool)
+    .await?;
+    if !query.state.is_empty() {
+        tasks.retain(|task| task.state(&today).code() == query.state);
+    }
+    Ok((root, tasks))
+}
+
+/// The tasks behind a dashboard cell.
+async fn task_list(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    Query(query): Query<TaskListQuery>,
+) -> AppResult<Response> {
+    let (root, tasks) = listed(&state, &user, &query).await?;
+    let export_query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("unit", &query.unit)
+        .append_pair("entry", &query.entry)
+        .append_pair("state", &query.state)
+        .finish();
+    Ok(TaskListPage {
+        layout,
+        root,
+        tasks,
+        today: state.clock.today(),
+        export_query,
+    }
+    .into_response())
+}
+
+async fn task_list_download(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(file): Path<String>,
+    Query(query): Query<TaskListQuery>,
+) -> AppResult<Response> {
+    let (_, tasks) = listed(&state, &user, &query).await?;
+    let today = state.clock.today();
+    let table = Table {
+        name: "Cong viec",
+        headers: vec![
+            "Hạn",
+            "Công việc",
+            "Đơn vị",
+            "Trạng thái",
+            "Tình hình",
+            "Ngày văn bản",
+        ],
+        rows: tasks
+            .iter()
+            .map(|t| {
+                vec![
+                    Cell::Date(t.deadline),
+                    Cell::text(t.title_vi.clone()),
+                    Cell::text(t.unit_name.clone()),
+                    Cell::text(t.status_label()),
+                    Cell::text(t.state(&today).label_vi()),
+                    t.evidence_date.map_or(Cell::Empty, Cell::Date),
+                ]
+            })
+            .collect(),
+    };
+    table.download("cong-viec", export::extension(&file))
+}
