@@ -413,7 +413,7 @@ async fn an_update_is_audited_with_the_fields_before_and_after() {
         serde_json::json!({
             "status": "in_progress", "status_reason": null, "evidence_number": null,
             "evidence_date": null, "evidence_signer": null, "note": "Đang niêm yết",
-            "review": "none", "version": 2,
+            "review": "none", "review_comment": null, "version": 2,
         })
     );
     assert_eq!(after["status"], "blocked");
@@ -780,4 +780,120 @@ async fn moving_election_day_moves_every_deadline() {
     );
     let (_, calendar) = app.page("/calendar").await;
     assert!(calendar.contains("14/02/2021"), "E−105 from 30/05/2021");
+}
+
+/// What a change left in the history and the audit log, without the ids and times that differ.
+async fn traces(app: &TestApp, task: i64) -> (Vec<serde_json::Value>, Vec<serde_json::Value>) {
+    let history: Vec<(Option<i64>, Option<String>, String, Option<String>)> = sqlx::query_as(
+        "SELECT user_id, from_status, to_status, note FROM task_events WHERE task_id = $1 ORDER BY id",
+    )
+    .bind(task)
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    let audit: Vec<(
+        Option<i64>,
+        String,
+        Option<String>,
+        bool,
+        serde_json::Value,
+        serde_json::Value,
+    )> = sqlx::query_as(
+        "SELECT l.user_id, l.action, l.object_type, l.unit_id = t.unit_id, l.before, l.after
+               FROM audit_log l JOIN tasks t ON t.id = l.object_id
+              WHERE l.object_type = 'task' AND l.object_id = $1 ORDER BY l.id",
+    )
+    .bind(task)
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    (
+        history
+            .into_iter()
+            .map(|row| serde_json::json!([row.0, row.1, row.2, row.3]))
+            .collect(),
+        audit
+            .into_iter()
+            .map(|row| serde_json::json!([row.0, row.1, row.2, row.3, row.4, row.5]))
+            .collect(),
+    )
+}
+
+/// The task form and the district's bulk page write through one module: the same change leaves
+/// the same history and the same audit record, and a review step leaves a record of the same shape.
+#[tokio::test]
+async fn the_task_form_and_the_bulk_page_leave_the_same_history_and_audit_for_one_change() {
+    let app = TestApp::signed_in("huyen").await;
+    let by_form = task_id(&app, "voter_lists_posted", "commune", 6895).await;
+    let by_bulk = task_id(&app, "voter_lists_posted", "commune", 6898).await;
+    let change = [
+        ("status", "done"),
+        ("evidence_number", "7/TB-UBND"),
+        ("evidence_date", "2021-01-26"),
+        ("evidence_signer", "Chủ tịch UBND"),
+        ("note", "Đã niêm yết"),
+    ];
+    assert_eq!(record(&app, by_form, &change).await.status(), 303);
+
+    let (_, page) = app
+        .page("/units/district/200/bulk?entry=voter_lists_posted")
+        .await;
+    let at =
+        page.find("name=\"submission\" value=\"").unwrap() + "name=\"submission\" value=\"".len();
+    let token = page[at..at + page[at..].find('"').unwrap()].to_string();
+    let csrf = app.csrf().await;
+    let mut fields = vec![
+        ("csrf".to_string(), csrf),
+        ("entry".to_string(), "voter_lists_posted".to_string()),
+        ("submission".to_string(), token),
+        (format!("apply_{by_bulk}"), "1".to_string()),
+        (format!("version_{by_bulk}"), "1".to_string()),
+    ];
+    let names = [
+        ("status", "status"),
+        ("evidence_number", "number"),
+        ("evidence_date", "date"),
+        ("evidence_signer", "signer"),
+        ("note", "note"),
+    ];
+    for ((_, value), (_, name)) in change.iter().zip(names) {
+        fields.push((format!("{name}_{by_bulk}"), value.to_string()));
+    }
+    let fields: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let bulk = app.post("/units/district/200/bulk", &fields).await;
+    assert_eq!(bulk.status(), 303);
+
+    let (form_history, form_audit) = traces(&app, by_form).await;
+    let (bulk_history, bulk_audit) = traces(&app, by_bulk).await;
+    assert_eq!(form_history.len(), 1);
+    assert_eq!(form_audit.len(), 1);
+    assert_eq!(form_history, bulk_history, "the same history");
+    assert_eq!(form_audit, bulk_audit, "the same audit record");
+
+    // A review step: its own action, the same shape of record.
+    let province = app.as_user("tinh").await;
+    let approved = province
+        .submit(&format!("/tasks/{by_form}/approve"), &[])
+        .await;
+    assert_eq!(approved.status(), 303);
+    let (history, audit) = traces(&app, by_form).await;
+    assert_eq!(history.len(), 2, "the approval is in the history");
+    let keys = |record: &serde_json::Value, side: usize| {
+        let mut keys: Vec<String> = record[4 + side]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        keys.sort();
+        keys
+    };
+    assert_eq!(audit[1][1], "task.approved");
+    assert_eq!(keys(&audit[1], 0), keys(&audit[0], 0));
+    assert_eq!(keys(&audit[1], 1), keys(&audit[0], 1));
+    assert_eq!(audit[1][5]["review"], "approved");
+    assert_eq!(audit[1][4]["review"], "none");
 }
