@@ -22,7 +22,7 @@ PSQL_BIN=$PG_BINDIR/psql
 
 echo "== build (release)"
 cargo build --release --quiet
-BIN=$PWD/target/release/baucu
+BIN=${CARGO_TARGET_DIR:-$PWD/target}/release/baucu
 export BAUCU_DATA=$DATA BAUCU_TODAY=$AS_OF BAUCU_BIND=127.0.0.1:$PORT RUST_LOG=warn
 
 echo "== national data set"
