@@ -42,6 +42,8 @@ pub struct AppState {
     pub hasher: Hasher,
     /// Dashboards drawn once and served until the data changes.
     pub dashboards: Arc<dashboards::Caches>,
+    /// The election every page's heading shows, read again every few seconds.
+    pub election: Arc<elections::Kept>,
 }
 
 impl AppState {
@@ -54,6 +56,7 @@ impl AppState {
             sessions: Arc::new(sessions),
             hasher: Hasher::new(cores),
             dashboards: Arc::default(),
+            election: Arc::default(),
         }
     }
 }

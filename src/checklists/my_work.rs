@@ -39,14 +39,21 @@ async fn my_work(
     let mut tasks = match &layout.election {
         Some(election) => sqlx::query_as!(
             TaskLine,
-            r#"SELECT t.id, c.title_vi, c.title_en, u.name AS unit_name, (e.election_day - c.offset_days) AS "deadline!",
+            // The units first, by their keys, then their tasks: planned generically (as a
+            // prepared statement soon is), the subtree test against `ancestors` was repeated for
+            // every calendar entry.
+            r#"WITH mine AS MATERIALIZED (
+                    SELECT id, name, gso_code FROM units WHERE id = $2
+                    UNION ALL
+                    SELECT id, name, gso_code FROM units WHERE $3 AND parent_id = $2
+               )
+               SELECT t.id, c.title_vi, c.title_en, u.name AS "unit_name!", (e.election_day - c.offset_days) AS "deadline!",
                       t.status, t.evidence_date
-                 FROM tasks t
+                 FROM mine u
+                 JOIN tasks t ON t.unit_id = u.id
                  JOIN calendar_entries c ON c.id = t.calendar_entry_id
                  JOIN elections e ON e.id = c.election_id
-                 JOIN units u ON u.id = t.unit_id
                 WHERE c.election_id = $1 AND c.retired_at IS NULL
-                  AND u.ancestors @> ARRAY[$2::bigint] AND ($3 OR u.id = $2)
                 ORDER BY e.election_day - c.offset_days, u.gso_code"#,
             election.id,
             user.scope.unit_id().unwrap_or(election.unit_id),

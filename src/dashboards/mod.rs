@@ -25,7 +25,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::guard::RequestMeta;
-use crate::auth::{Access, CurrentUser, Routes};
+use crate::auth::{Access, CurrentUser, Role, Routes};
 use crate::clock::vietnam;
 use crate::elections::Election;
 use crate::i18n::Lang;
@@ -193,20 +193,9 @@ fn known(value: &str, known: &[&'static str]) -> &'static str {
     known.iter().find(|k| **k == value).unwrap_or(&known[0])
 }
 
-impl Filter {
-    /// The filter with every choice one the page offers, the unit named as resolved.
-    fn normalised(&self, root: &UnitDetail) -> Filter {
-        Filter {
-            unit: format!("{}:{}", root.level, root.gso_code),
-            kind: known(&self.kind, &["", "legal", "administrative"]).to_string(),
-            level: known(&self.level, &["", "province", "district", "commune"]).to_string(),
-            sort: known(&self.sort, &["", "name", "done", "overdue", "activity"]).to_string(),
-        }
-    }
-}
-
 /// A drawn dashboard, kept in `AppState::dashboards`: its content as sent, plain and compressed.
 pub struct DrawnDashboard {
+    root_name: String,
     content: Bytes,
     compressed: web::gzip::Compressed,
 }
@@ -273,39 +262,41 @@ async fn dashboard(
     Query(filter): Query<Filter>,
 ) -> AppResult<Response> {
     let election = layout.election.clone().ok_or(AppError::NotFound)?;
-    // The unit first: one that does not exist, or is out of scope, is a 404 with nothing drawn.
-    let root = root_of(&state, &user, &election, &filter.unit).await?;
-    // A commune has no units below it: its dashboard is its own page.
-    if root.level == "commune" {
-        return Ok(Redirect::to(&units::path(&root.level, root.gso_code)).into_response());
-    }
-    let filter = filter.normalised(&root);
-    let today = state.clock.today();
+    // The unit first. The viewer's own unit needs no lookup: their scope names it. A unit named
+    // in the filter that does not exist, or is out of scope, is a 404 with nothing drawn.
+    let root_id = match filter.unit.as_str() {
+        "" if user.role != Role::CommuneOfficer => user.scope.unit_id().unwrap_or(election.unit_id),
+        unit => {
+            let root = root_of(&state, &user, &election, unit).await?;
+            // A commune has no units below it: its dashboard is its own page.
+            if root.level == "commune" {
+                return Ok(Redirect::to(&units::path(&root.level, root.gso_code)).into_response());
+            }
+            root.id
+        }
+    };
     let key = ViewKey {
         election_id: election.id,
-        root_id: root.id,
+        root_id,
         kind: known(&filter.kind, &["", "legal", "administrative"]),
         level: known(&filter.level, &["", "province", "district", "commune"]),
         sort: known(&filter.sort, &["", "name", "done", "overdue", "activity"]),
         lang: layout.lang,
-        today,
+        today: state.clock.today(),
     };
     let wanted = cache::Wanted {
         now: state.clock.now().to_utc(),
         max_age: DASHBOARD_FRESH_FOR,
         drawn_after: meta.last_change,
     };
+    let draw = draw(&state, &layout, &election, root_id, &key, wanted.now);
     let drawn = state
         .dashboards
         .pages
-        .get(
-            key,
-            wanted,
-            draw(&state, &layout, &election, &root, &filter, wanted.now),
-        )
+        .get(key.clone(), wanted, draw)
         .await?;
     let gzip = web::gzip::accepted(&headers);
-    DashboardPage::around(layout, &root.name, &drawn.value, gzip)
+    DashboardPage::around(layout, &drawn.value.root_name, &drawn.value, gzip)
 }
 
 /// Draws a dashboard's content, valid until a unit on it falls quiet.
@@ -313,14 +304,23 @@ async fn draw(
     state: &AppState,
     layout: &Layout,
     election: &Election,
-    root: &UnitDetail,
-    filter: &Filter,
+    root_id: i64,
+    view: &ViewKey,
     now: DateTime<Utc>,
 ) -> AppResult<(DrawnDashboard, Option<DateTime<Utc>>)> {
-    let dashboard = compute(&Source::of(state), election, root.clone(), filter).await?;
+    let root = units::by_id(&state.pool, root_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let filter = Filter {
+        unit: format!("{}:{}", root.level, root.gso_code),
+        kind: view.kind.to_string(),
+        level: view.level.to_string(),
+        sort: view.sort.to_string(),
+    };
+    let dashboard = compute(&Source::of(state), election, root, &filter).await?;
     let content = DashboardContent {
         layout,
-        filter,
+        filter: &filter,
         days_left: (election.election_day - state.clock.today()).num_days(),
         chart_svg: chart::svg(&dashboard.chart),
         dashboard: &dashboard,
@@ -329,6 +329,7 @@ async fn draw(
     .render()
     .map_err(anyhow::Error::from)?;
     let drawn = DrawnDashboard {
+        root_name: dashboard.root.name.clone(),
         compressed: web::gzip::Compressed::new(content.as_bytes()),
         content: Bytes::from(content),
     };

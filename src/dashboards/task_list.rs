@@ -11,9 +11,10 @@ use super::root_of;
 use crate::AppState;
 use crate::auth::{Access, CurrentUser, Routes};
 use crate::checklists::TaskLine;
+use crate::elections::Election;
 use crate::units::UnitDetail;
 use crate::web::export::{self, Cell, Table};
-use crate::web::{AppResult, layout::Layout};
+use crate::web::{AppError, AppResult, layout::Layout};
 
 pub fn routes() -> Routes {
     Routes::new()
@@ -46,10 +47,11 @@ struct TaskListPage {
 async fn listed(
     state: &AppState,
     user: &CurrentUser,
+    election: Option<&Election>,
     query: &TaskListQuery,
 ) -> AppResult<(UnitDetail, Vec<TaskLine>)> {
-    let election = crate::elections::required(&state.pool).await?;
-    let root = root_of(state, user, &election, &query.unit).await?;
+    let election = election.ok_or(AppError::NotFound)?;
+    let root = root_of(state, user, election, &query.unit).await?;
     let today = state.clock.today();
     let mut tasks = sqlx::query_as!(
         TaskLine,
@@ -79,7 +81,7 @@ async fn task_list(
     user: CurrentUser,
     Query(query): Query<TaskListQuery>,
 ) -> AppResult<Response> {
-    let (root, tasks) = listed(&state, &user, &query).await?;
+    let (root, tasks) = listed(&state, &user, layout.election.as_ref(), &query).await?;
     let export_query = form_urlencoded::Serializer::new(String::new())
         .append_pair("unit", &query.unit)
         .append_pair("entry", &query.entry)
@@ -101,7 +103,8 @@ async fn task_list_download(
     Path(file): Path<String>,
     Query(query): Query<TaskListQuery>,
 ) -> AppResult<Response> {
-    let (_, tasks) = listed(&state, &user, &query).await?;
+    let election = crate::elections::current(&state.pool).await?;
+    let (_, tasks) = listed(&state, &user, election.as_ref(), &query).await?;
     let today = state.clock.today();
     let table = Table {
         name: "Cong viec",

@@ -3,7 +3,9 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
-use chrono::NaiveDate;
+use std::sync::Mutex;
+
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use sqlx::PgPool;
 
 use crate::AppState;
@@ -39,6 +41,34 @@ pub async fn current(pool: &PgPool) -> sqlx::Result<Option<Election>> {
     )
     .fetch_optional(pool)
     .await
+}
+
+/// The election being worked on, as every page's heading shows it: read again once it is a few
+/// seconds old rather than on every request, since it changes rarely (a new election, election day
+/// moved) and every page shows it. Pages that write read it afresh with [`current`].
+#[derive(Default)]
+pub struct Kept(Mutex<Option<(DateTime<Utc>, Option<Election>)>>);
+
+impl Kept {
+    /// How old the kept election may be.
+    pub const FRESH_FOR: TimeDelta = TimeDelta::seconds(5);
+
+    pub async fn get(&self, pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Option<Election>> {
+        if let Some((read_at, election)) = &*self.lock()
+            && now - *read_at < Kept::FRESH_FOR
+        {
+            return Ok(election.clone());
+        }
+        let election = current(pool).await?;
+        *self.lock() = Some((now, election.clone()));
+        Ok(election)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(DateTime<Utc>, Option<Election>)>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 /// The election being worked on; none yet is a page not found.

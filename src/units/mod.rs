@@ -289,6 +289,22 @@ pub async fn from_path(
     Ok(unit)
 }
 
+/// The unit with this id.
+pub async fn by_id(pool: &PgPool, id: i64) -> sqlx::Result<Option<UnitDetail>> {
+    sqlx::query_as!(
+        UnitDetail,
+        r#"SELECT u.id, u.ancestors, u.level, l.name_vi AS level_vi,
+                  (SELECT cl.name_vi FROM unit_levels cl WHERE cl.depth = l.depth + 1) AS child_level_vi,
+                  u.division_type, u.gso_code, u.name, u.population, u.voters, u.terrain,
+                  u.valid_from, u.valid_to
+             FROM units u JOIN unit_levels l ON l.code = u.level
+            WHERE u.id = $1"#,
+        id
+    )
+    .fetch_optional(pool)
+    .await
+}
+
 /// The current unit with this level and GSO code.
 pub async fn find(pool: &PgPool, level: &str, gso_code: i32) -> sqlx::Result<Option<UnitDetail>> {
     sqlx::query_as!(

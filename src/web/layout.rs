@@ -123,7 +123,10 @@ impl FromRequestParts<AppState> for Layout {
         let user = parts.extensions.get::<CurrentUser>().cloned();
         // The election banner is for signed-in users; the login page shows only the product.
         let election = match &user {
-            Some(_) => crate::elections::current(&state.pool).await?,
+            Some(_) => {
+                let now = state.clock.now().to_utc();
+                state.election.get(&state.pool, now).await?
+            }
             None => None,
         };
         Ok(Layout {
