@@ -17,7 +17,7 @@ use crate::audit::{self, Event};
 use crate::auth::guard::RequestMeta;
 use crate::auth::routes::EDITORS;
 use crate::auth::{Access, CurrentUser, Routes};
-use crate::units::{self, Reach};
+use crate::units::{self, pages::Reach};
 use crate::web::conflict::{self, Field};
 use crate::web::{AppError, AppResult, flash, form, layout::Layout};
 
@@ -571,7 +571,7 @@ async fn create(
     Path((level, gso_code)): Path<(String, String)>,
     Form(form): Form<CreateForm>,
 ) -> AppResult<Response> {
-    let unit = units::from_path(&state.pool, &user, &level, &gso_code, Reach::Edit).await?;
+    let unit = units::pages::from_path(&state.pool, &user, &level, &gso_code, Reach::Edit).await?;
     let back = units::path(&unit.level, unit.gso_code);
     if !matches!(
         form.kind.as_str(),

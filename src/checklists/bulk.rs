@@ -21,7 +21,8 @@ use crate::AppState;
 use crate::auth::guard::RequestMeta;
 use crate::auth::routes::EDITORS;
 use crate::auth::{Access, CurrentUser, Routes};
-use crate::units::{self, Reach, UnitDetail};
+use crate::units::pages::Reach;
+use crate::units::{self, UnitDetail};
 use crate::web::{AppError, AppResult, flash, layout::Layout};
 
 pub fn routes() -> Routes {
@@ -124,7 +125,7 @@ async fn form(
     Path((level, gso_code)): Path<(String, String)>,
     Query(query): Query<EntryQuery>,
 ) -> AppResult<BulkPage> {
-    let unit = units::from_path(&state.pool, &user, &level, &gso_code, Reach::Edit).await?;
+    let unit = units::pages::from_path(&state.pool, &user, &level, &gso_code, Reach::Edit).await?;
     let rows = if query.entry.is_empty() {
         Vec::new()
     } else {
@@ -170,7 +171,7 @@ async fn save(
     Path((level, gso_code)): Path<(String, String)>,
     Form(fields): Form<HashMap<String, String>>,
 ) -> AppResult<Response> {
-    let unit = units::from_path(&state.pool, &user, &level, &gso_code, Reach::Edit).await?;
+    let unit = units::pages::from_path(&state.pool, &user, &level, &gso_code, Reach::Edit).await?;
     let entry = fields.get("entry").cloned().unwrap_or_default();
     let today = state.clock.today();
     let mut rows = rows(&state, &user, &unit, &entry).await?;

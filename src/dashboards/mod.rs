@@ -29,7 +29,8 @@ use crate::auth::{Access, CurrentUser, Role, Routes};
 use crate::clock::vietnam;
 use crate::elections::Election;
 use crate::i18n::Lang;
-use crate::units::{self, Reach, UnitDetail};
+use crate::units::pages::Reach;
+use crate::units::{self, UnitDetail};
 use crate::web::export::{self, Cell, Table};
 use crate::web::{self, AppError, AppResult, layout::Layout};
 
@@ -237,13 +238,13 @@ pub(super) async fn root_of(
     unit: &str,
 ) -> AppResult<UnitDetail> {
     if let Some((level, code)) = unit.split_once(':') {
-        return units::from_path(&state.pool, user, level, code, Reach::Whole).await;
+        return units::pages::from_path(&state.pool, user, level, code, Reach::Whole).await;
     }
     let unit_id = user.scope.unit_id().unwrap_or(election.unit_id);
     let unit = sqlx::query!("SELECT level, gso_code FROM units WHERE id = $1", unit_id)
         .fetch_one(&state.pool)
         .await?;
-    units::from_path(
+    units::pages::from_path(
         &state.pool,
         user,
         &unit.level,

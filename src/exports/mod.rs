@@ -8,7 +8,7 @@ use crate::AppState;
 use crate::auth::{Access, CurrentUser, Routes};
 use crate::bodies::member_role_vi;
 use crate::polling::rules::kind_vi;
-use crate::units::{self, Reach};
+use crate::units::{self, pages::Reach};
 use crate::web::export::{Cell, Table};
 use crate::web::{AppError, AppResult};
 
@@ -41,7 +41,7 @@ async fn download(
     Path((level, gso_code, file)): Path<(String, String, String)>,
 ) -> AppResult<Response> {
     // Lists cover everything below the unit: only for units wholly within the user's reach.
-    let unit = units::from_path(&state.pool, &user, &level, &gso_code, Reach::Whole).await?;
+    let unit = units::pages::from_path(&state.pool, &user, &level, &gso_code, Reach::Whole).await?;
     let (list, extension) = file.rsplit_once('.').ok_or(AppError::NotFound)?;
     let election = crate::elections::required(&state.pool).await?;
     let table = match list {

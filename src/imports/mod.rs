@@ -21,7 +21,8 @@ use crate::auth::{Access, CurrentUser, Routes};
 use crate::bodies::{MEMBER_ROLES, member_role_vi};
 use crate::exports::AREA_HEADERS;
 use crate::polling::rules::KINDS;
-use crate::units::{self, Reach, UnitDetail};
+use crate::units::pages::Reach;
+use crate::units::{self, UnitDetail};
 use crate::web::export::{Cell, Table};
 use crate::web::{AppError, AppResult, layout::Layout};
 use read::Sheet;
@@ -88,7 +89,7 @@ async fn target(
     level: &str,
     gso_code: &str,
 ) -> AppResult<UnitDetail> {
-    units::from_path(&state.pool, user, level, gso_code, Reach::Edit).await
+    units::pages::from_path(&state.pool, user, level, gso_code, Reach::Edit).await
 }
 
 async fn form(
