@@ -366,7 +366,7 @@ async fn rollup_counts(
     subtrees: &[i64],
     filter: &Filter,
 ) -> sqlx::Result<Vec<RollupCount>> {
-    Ok(sqlx::query_as!(
+    sqlx::query_as!(
         RollupCount,
         r#"SELECT r.unit_id AS subtree, c.code, r.task_level, (e.election_day - c.offset_days) AS "deadline!",
                   r.status, r.done_on, sum(r.tasks)::int AS "tasks!"
@@ -383,7 +383,7 @@ async fn rollup_counts(
         filter.level
     )
     .fetch_all(source.pool)
-    .await?)
+    .await
 }
 
 /// The structure checks' violations in and under each unit below `root_id`. The checks read the

@@ -782,23 +782,28 @@ async fn moving_election_day_moves_every_deadline() {
     assert!(calendar.contains("14/02/2021"), "E−105 from 30/05/2021");
 }
 
+/// A history row: user, from, to, note.
+type HistoryTrace = (Option<i64>, Option<String>, String, Option<String>);
+/// An audit record: user, action, object type, whether it names the task's unit, before, after.
+type AuditTrace = (
+    Option<i64>,
+    String,
+    Option<String>,
+    bool,
+    serde_json::Value,
+    serde_json::Value,
+);
+
 /// What a change left in the history and the audit log, without the ids and times that differ.
 async fn traces(app: &TestApp, task: i64) -> (Vec<serde_json::Value>, Vec<serde_json::Value>) {
-    let history: Vec<(Option<i64>, Option<String>, String, Option<String>)> = sqlx::query_as(
+    let history: Vec<HistoryTrace> = sqlx::query_as(
         "SELECT user_id, from_status, to_status, note FROM task_events WHERE task_id = $1 ORDER BY id",
     )
     .bind(task)
     .fetch_all(&app.db.pool)
     .await
     .unwrap();
-    let audit: Vec<(
-        Option<i64>,
-        String,
-        Option<String>,
-        bool,
-        serde_json::Value,
-        serde_json::Value,
-    )> = sqlx::query_as(
+    let audit: Vec<AuditTrace> = sqlx::query_as(
         "SELECT l.user_id, l.action, l.object_type, l.unit_id = t.unit_id, l.before, l.after
                FROM audit_log l JOIN tasks t ON t.id = l.object_id
               WHERE l.object_type = 'task' AND l.object_id = $1 ORDER BY l.id",
