@@ -359,7 +359,8 @@ async fn columns(
     .collect())
 }
 
-/// The roll-up counts of these subtrees, for the calendar entries in force that the filter keeps.
+/// The roll-up counts of these subtrees, for the calendar entries in force that the filter keeps:
+/// one row per slot (`task_rollup.slot`), which may be negative; every use adds them up.
 async fn rollup_counts(
     source: &Source<'_>,
     election: &Election,
@@ -369,14 +370,12 @@ async fn rollup_counts(
     sqlx::query_as!(
         RollupCount,
         r#"SELECT r.unit_id AS subtree, c.code, r.task_level, (e.election_day - c.offset_days) AS "deadline!",
-                  r.status, r.done_on, sum(r.tasks)::int AS "tasks!"
+                  r.status, r.done_on, r.tasks
              FROM task_rollup r
              JOIN calendar_entries c ON c.id = r.calendar_entry_id
              JOIN elections e ON e.id = c.election_id
-            WHERE r.unit_id = ANY($2) AND c.election_id = $1 AND c.retired_at IS NULL
-              AND ($3 = '' OR c.kind = $3) AND ($4 = '' OR r.task_level = $4)
-            GROUP BY r.unit_id, c.code, r.task_level, e.election_day, c.offset_days, r.status, r.done_on
-           HAVING sum(r.tasks) > 0"#,
+            WHERE r.unit_id = ANY($2) AND r.tasks <> 0 AND c.election_id = $1 AND c.retired_at IS NULL
+              AND ($3 = '' OR c.kind = $3) AND ($4 = '' OR r.task_level = $4)"#,
         election.id,
         subtrees,
         filter.kind,
