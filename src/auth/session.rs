@@ -106,8 +106,12 @@ pub async fn lookup(
         return Ok(None);
     };
     if now.to_utc() - row.last_seen_at > TOUCH_EVERY {
+        // Of the requests that find a session due at once (a dashboard's many parts, a browser's
+        // tabs), one writes and the others go on: without SKIP LOCKED they would queue on the
+        // row, each waiting for the one before to commit, and a slow disk flush would hold them all.
         sqlx::query!(
-            "UPDATE sessions SET last_seen_at = $2 WHERE id = $1",
+            "UPDATE sessions SET last_seen_at = $2
+              WHERE id = (SELECT id FROM sessions WHERE id = $1 AND last_seen_at < $2 FOR UPDATE SKIP LOCKED)",
             row.session_id,
             now
         )
