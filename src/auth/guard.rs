@@ -146,10 +146,12 @@ pub async fn layer(State(guard): State<Guard>, mut request: Request, next: Next)
             .map(flash::decode)
             .filter(|m| !m.is_empty()),
         now,
+        // The browser's word, so bounded: a time to come counts as now.
         last_change: cookies
             .get(CHANGED_COOKIE)
             .and_then(|millis| millis.parse().ok())
-            .and_then(DateTime::from_timestamp_millis),
+            .and_then(DateTime::from_timestamp_millis)
+            .map(|at| at.min(now.to_utc())),
     };
     let unsafe_method = csrf::is_unsafe(request.method());
     request.extensions_mut().insert(meta.clone());

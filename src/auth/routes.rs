@@ -2,9 +2,9 @@
 //! returns [`Routes`], whose rules the guard applies before any handler runs; a route added
 //! around them has no rule and is refused before its handler runs.
 
-use axum::Router;
 use std::collections::HashMap;
 
+use axum::Router;
 use axum::extract::Request;
 use axum::handler::Handler;
 use axum::http::Method;
@@ -172,6 +172,7 @@ pub fn refusal(access: Access, user: Option<&CurrentUser>, request: &Request) ->
     }
     None
 }
+
 /// Anonymous users go to the login page, which brings them back here afterwards.
 fn to_login(request: &Request) -> Response {
     let back = match (request.method(), request.uri().path_and_query()) {

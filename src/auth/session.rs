@@ -70,12 +70,7 @@ pub fn cookie_attributes(cookie: &str, settings: &SessionSettings) -> String {
 
 /// The `Set-Cookie` value that removes a cookie.
 pub fn expired_cookie(name: &str, settings: &SessionSettings) -> String {
-    let secure = if settings.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
+    cookie_attributes(&format!("{name}=; Max-Age=0"), settings)
 }
 
 /// The signed-in user behind a token, if its session is live and the account enabled.

@@ -7,7 +7,9 @@
 //! by one request; the requests that come meanwhile get the kept copy (which says when it was
 //! drawn), unless it predates their own last change, in which case they wait for a drawing that
 //! started after it. With nothing kept, requests wait for one shared drawing. A failed drawing
-//! is not kept. Least recently used views go first when the cache outgrows its budget.
+//! is not kept. At most `DRAWINGS_AT_ONCE` drawings run at a time, whatever asks for them (the
+//! own-change time comes from the browser), and the others wait their turn. Least recently used
+//! views go first when the cache outgrows its budget.
 //!
 //! Nothing here knows about the database: freshness is a matter of time, so a write anywhere in
 //! the country costs no drawing until the limit passes, and reading pages costs no write.
@@ -17,7 +19,10 @@ use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, TimeDelta, Utc};
-use tokio::sync::OnceCell;
+use tokio::sync::{OnceCell, Semaphore};
+
+/// How many views may be drawn at once: about the processors a drawing keeps busy.
+pub const DRAWINGS_AT_ONCE: usize = 2;
 
 /// Something kept in the cache, with what it costs in memory.
 pub trait Weight {
@@ -69,6 +74,7 @@ struct Slot<V> {
 pub struct Cache<K, V> {
     slots: Mutex<Slots<K, V>>,
     budget_bytes: usize,
+    drawings: Semaphore,
 }
 
 struct Slots<K, V> {
@@ -106,6 +112,7 @@ impl<K: Eq + Hash + Clone, V: Weight> Cache<K, V> {
                 tick: 0,
             }),
             budget_bytes,
+            drawings: Semaphore::new(DRAWINGS_AT_ONCE),
         }
     }
 
@@ -130,6 +137,7 @@ impl<K: Eq + Hash + Clone, V: Weight> Cache<K, V> {
             .pending
             .clone()
             .get_or_try_init(|| async {
+                let _turn = self.drawings.acquire().await.expect("never closed");
                 let (value, valid_until) = draw.await?;
                 Ok(Arc::new(Drawn {
                     value,
@@ -351,6 +359,28 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(after.value, "new");
+    }
+
+    #[tokio::test]
+    async fn no_more_views_are_drawn_at_once_than_allowed() {
+        let cache = Cache::new(1_000);
+        let (running, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let draw = |text: &'static str| {
+            let (running, most) = (&running, &most);
+            async move {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                running.fetch_sub(1, Ordering::SeqCst);
+                value(text).await
+            }
+        };
+        // Six views, and a viewer of the first whose own change is newer than any drawing.
+        let gets = (0..6).map(|key| cache.get(key, wanted(0, None), draw("v")));
+        let own = cache.get(0, wanted(1, Some(1)), draw("own"));
+        let (all, own) = tokio::join!(futures_util::future::join_all(gets), own);
+        assert!(all.iter().all(Result::is_ok) && own.is_ok());
+        assert_eq!(most.load(Ordering::SeqCst), DRAWINGS_AT_ONCE);
     }
 
     #[tokio::test]

@@ -189,6 +189,11 @@ pub struct ViewKey {
     today: NaiveDate,
 }
 
+/// The choices the page offers for each filter, the default first.
+const KINDS: &[&str] = &["", "legal", "administrative"];
+const LEVELS: &[&str] = &["", "province", "district", "commune"];
+const SORTS: &[&str] = &["", "name", "done", "overdue", "activity"];
+
 /// `value` if it is one of `known`, else the first (the default).
 fn known(value: &str, known: &[&'static str]) -> &'static str {
     known.iter().find(|k| **k == value).unwrap_or(&known[0])
@@ -279,9 +284,9 @@ async fn dashboard(
     let key = ViewKey {
         election_id: election.id,
         root_id,
-        kind: known(&filter.kind, &["", "legal", "administrative"]),
-        level: known(&filter.level, &["", "province", "district", "commune"]),
-        sort: known(&filter.sort, &["", "name", "done", "overdue", "activity"]),
+        kind: known(&filter.kind, KINDS),
+        level: known(&filter.level, LEVELS),
+        sort: known(&filter.sort, SORTS),
         lang: layout.lang,
         today: state.clock.today(),
     };

@@ -14,31 +14,6 @@ pub use cluster::Cluster;
 /// The application's database inside the private cluster, and the role that owns it.
 pub const PRIVATE_DATABASE: &str = "baucu";
 
-/// The version of all the data as one reader saw it: its snapshot's next transaction id and the
-/// transactions it found still running (read with the election, `current_election`). What a
-/// reader sees is fixed by which transactions had committed, so this is what the dashboards'
-/// cache checks its pages against. Transaction ids belong to the whole cluster: a write anywhere
-/// moves the version on, which costs a drawing, never a stale page.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct DataVersion {
-    pub next_xid: i64,
-    pub running: Vec<i64>,
-}
-
-impl DataVersion {
-    /// Whether a reader at `self` sees every change that a reader at `other` sees: every
-    /// transaction committed for `other` had started for `self` (its id is below `self`'s next
-    /// one) and had not been found running by it (each transaction `self` found running was
-    /// running or not yet started for `other` too).
-    pub fn covers(&self, other: &DataVersion) -> bool {
-        self.next_xid >= other.next_xid
-            && self
-                .running
-                .iter()
-                .all(|xid| *xid >= other.next_xid || other.running.contains(xid))
-    }
-}
-
 /// An open database, and the private cluster behind it when there is one.
 pub struct Database {
     pub pool: PgPool,
@@ -203,42 +178,4 @@ pub async fn ensure_database(
 /// Quotes an SQL identifier (for the few statements that cannot take parameters).
 pub fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::DataVersion;
-
-    fn version(next_xid: i64, running: &[i64]) -> DataVersion {
-        DataVersion {
-            next_xid,
-            running: running.to_vec(),
-        }
-    }
-
-    #[test]
-    fn a_snapshot_covers_another_when_it_sees_every_commit_the_other_sees() {
-        let v = version(100, &[90, 95]);
-        assert!(v.covers(&v), "the same snapshot");
-        assert!(
-            version(100, &[95]).covers(&v),
-            "90 committed since: seen, and 95 is still running for both"
-        );
-        assert!(
-            version(104, &[95, 101]).covers(&v),
-            "a later one, with a transaction started since still running"
-        );
-        assert!(
-            !v.covers(&version(100, &[95])),
-            "the other saw 90 committed; this one did not"
-        );
-        assert!(
-            !v.covers(&version(101, &[90, 95])),
-            "the other may have seen 100 committed"
-        );
-        assert!(
-            !version(104, &[90, 101]).covers(&version(102, &[90])),
-            "101 may have committed for the other"
-        );
-    }
 }
