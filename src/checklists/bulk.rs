@@ -15,7 +15,7 @@ use super::figures::{Figure, figures, missing};
 use super::pages::{
     ALREADY_SENT, TaskForm, check, needs_figures_looked_at, one_time_token, writer,
 };
-use super::record;
+use super::record::{self, Report};
 use super::tasks::{self, Task};
 use crate::AppState;
 use crate::auth::guard::RequestMeta;
@@ -23,7 +23,7 @@ use crate::auth::routes::EDITORS;
 use crate::auth::{Access, CurrentUser, Routes};
 use crate::units::pages::Reach;
 use crate::units::{self, UnitDetail};
-use crate::web::{AppError, AppResult, flash, layout::Layout};
+use crate::web::{AppResult, flash, layout::Layout};
 
 pub fn routes() -> Routes {
     Routes::new()
@@ -52,6 +52,8 @@ pub struct Row {
     /// What the row's fields show: the stored values, or what was typed before an error.
     pub form: TaskForm,
     pub applied: bool,
+    /// What a ticked row records, once its fields passed the checks.
+    pub report: Option<Report>,
 }
 
 pub struct EntryChoice {
@@ -103,6 +105,7 @@ async fn rows(
             task,
             error: None,
             applied: false,
+            report: None,
         })
         .collect();
     Ok(rows)
@@ -184,15 +187,18 @@ async fn save(
         row.form = row_form(&fields, row.task.id);
         match check(&row.form, today) {
             Err(message) => row.error = Some(message),
-            Ok(checked) if needs_figures_looked_at(&checked, &row.form) => {
-                if let Some(figure) = row.figure.as_ref().filter(|f| !f.complete) {
-                    row.error = Some(format!(
-                        "Số liệu chưa đủ ({}); đánh dấu ô xác nhận nếu vẫn ghi \"Đã xong\".",
-                        figure.text
-                    ));
+            Ok(checked) => {
+                let incomplete = row.figure.as_ref().filter(|f| !f.complete);
+                match incomplete.filter(|_| needs_figures_looked_at(&checked, &row.form)) {
+                    Some(figure) => {
+                        row.error = Some(format!(
+                            "Số liệu chưa đủ ({}); đánh dấu ô xác nhận nếu vẫn ghi \"Đã xong\".",
+                            figure.text
+                        ))
+                    }
+                    None => row.report = Some(checked),
                 }
             }
-            Ok(_) => {}
         }
         problems += usize::from(row.error.is_some());
     }
@@ -236,9 +242,11 @@ async fn save(
     let mut conflicts = Vec::new();
     let writer = writer(&state, &user, &meta);
     for row in rows.iter().filter(|r| r.applied) {
-        let report = check(&row.form, today).map_err(AppError::BadRequest)?;
+        let Some(report) = &row.report else {
+            continue;
+        };
         let change = record::Change::Report {
-            report: &report,
+            report,
             submission: None,
         };
         if !record::save(&mut tx, &writer, row.task.id, row.form.version, change).await? {

@@ -8,7 +8,7 @@ use super::record::Report;
 use crate::format;
 
 /// A task with its calendar entry, unit and deadline.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug)]
 pub struct Task {
     pub id: i64,
     pub election_id: i64,
@@ -22,7 +22,6 @@ pub struct Task {
     pub unit_level: String,
     pub unit_gso_code: i32,
     pub unit_name: String,
-    #[serde(skip)]
     pub unit_ancestors: Vec<i64>,
     pub status: String,
     pub status_reason: Option<String>,
