@@ -31,11 +31,26 @@ pub struct BodySummary {
     pub max_members: Option<i32>,
 }
 
-/// Something wrong with a body. A violation keeps it from counting as established.
+/// Something wrong with a body. A violation keeps it from counting as established; the last two
+/// are only worth a look.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
-    pub violation: bool,
-    pub message: String,
+pub enum Problem {
+    NoMembers,
+    MembersOutsideRange { count: i64, min: i32, max: i32 },
+    NoChair,
+    SeveralChairs,
+    DecisionInTheFuture { date: NaiveDate },
+    DecisionIncomplete,
+    MembersNotListed,
+}
+
+impl Problem {
+    pub fn is_violation(&self) -> bool {
+        !matches!(
+            self,
+            Problem::DecisionIncomplete | Problem::MembersNotListed
+        )
+    }
 }
 
 impl BodySummary {
@@ -85,57 +100,39 @@ impl BodySummary {
     /// Everything wrong with the body as of `today`.
     pub fn problems(&self, today: NaiveDate) -> Vec<Problem> {
         let mut problems = Vec::new();
-        let mut violation = |message: String| {
-            problems.push(Problem {
-                violation: true,
-                message,
-            })
-        };
         match (self.member_count(), self.min_members, self.max_members) {
-            (None, _, _) => violation("chưa có thành viên".to_string()),
+            (None, _, _) => problems.push(Problem::NoMembers),
             (Some(count), Some(min), Some(max))
                 if count < i64::from(min) || count > i64::from(max) =>
             {
-                violation(format!(
-                    "{count} thành viên, ngoài khoảng {min}–{max} luật định"
-                ))
+                problems.push(Problem::MembersOutsideRange { count, min, max })
             }
             _ => {}
         }
         if self.listed_members > 0 && self.chairs != 1 {
-            let message = if self.chairs == 0 {
-                "chưa có trưởng ban"
+            problems.push(if self.chairs == 0 {
+                Problem::NoChair
             } else {
-                "có hơn một trưởng ban"
-            };
-            violation(message.to_string());
+                Problem::SeveralChairs
+            });
         }
         if let Some(date) = self.decision_date
             && date > today
         {
-            violation(format!(
-                "quyết định đề ngày {} là ngày trong tương lai",
-                format::date(date)
-            ));
+            problems.push(Problem::DecisionInTheFuture { date });
         }
         if self.decision_date.is_none() || self.decision_number.is_none() {
-            problems.push(Problem {
-                violation: false,
-                message: "chưa ghi đủ số và ngày quyết định thành lập".to_string(),
-            });
+            problems.push(Problem::DecisionIncomplete);
         }
         if self.listed_members == 0 && self.reported_member_count.is_some() {
-            problems.push(Problem {
-                violation: false,
-                message: "chưa nhập danh sách thành viên".to_string(),
-            });
+            problems.push(Problem::MembersNotListed);
         }
         problems
     }
 
     /// Established: a decision, and no violation.
     pub fn is_established(&self, today: NaiveDate) -> bool {
-        self.decision_date.is_some() && !self.problems(today).iter().any(|p| p.violation)
+        self.decision_date.is_some() && !self.problems(today).iter().any(Problem::is_violation)
     }
 }
 
@@ -232,11 +229,10 @@ mod tests {
         NaiveDate::from_ymd_opt(2021, 2, 7).unwrap()
     }
 
-    fn violations(b: &BodySummary) -> Vec<String> {
+    fn violations(b: &BodySummary) -> Vec<Problem> {
         b.problems(today())
             .into_iter()
-            .filter(|p| p.violation)
-            .map(|p| p.message)
+            .filter(Problem::is_violation)
             .collect()
     }
 
@@ -270,13 +266,12 @@ mod tests {
         assert!(
             reported
                 .problems(today())
-                .iter()
-                .any(|p| p.message.contains("danh sách thành viên"))
+                .contains(&Problem::MembersNotListed)
         );
         assert_eq!(violations(&body(0, 0, Some(32), province)).len(), 1);
         assert_eq!(
             violations(&body(0, 0, None, province)),
-            ["chưa có thành viên"]
+            [Problem::NoMembers]
         );
     }
 
@@ -284,11 +279,11 @@ mod tests {
     fn exactly_one_chair() {
         assert_eq!(
             violations(&body(11, 0, None, Some((11, 15)))),
-            ["chưa có trưởng ban"]
+            [Problem::NoChair]
         );
         assert_eq!(
             violations(&body(11, 2, None, Some((11, 15)))),
-            ["có hơn một trưởng ban"]
+            [Problem::SeveralChairs]
         );
     }
 

@@ -2,13 +2,14 @@
 //! it, each with a link to what needs fixing. A handful of set-based queries per unit, never one
 //! per object, so the same list can be counted per unit for the dashboards.
 
+mod wording;
+
 use chrono::NaiveDate;
 use sqlx::PgPool;
 
 use crate::bodies;
 use crate::constituencies;
-use crate::format::number;
-use crate::polling::rules::size_problem;
+use crate::polling::rules::{SizeProblem, size_problem};
 use crate::units;
 
 /// Whether a finding breaks the law (a violation) or only deserves a look (a warning).
@@ -18,23 +19,106 @@ pub enum Severity {
     Warning,
 }
 
-/// One thing to fix.
+/// One thing to fix: where, about what, and what is wrong, as values. How it reads on a page is
+/// `wording.rs`'s business.
 #[derive(Clone, Debug)]
 pub struct Finding {
-    pub severity: Severity,
-    /// What kind of check found it, in Vietnamese, for grouping.
-    pub check: &'static str,
     pub unit_name: String,
     /// Who may see it: those who may read this unit.
     pub unit_ancestors: Vec<i64>,
-    pub subject: String,
-    pub message: String,
+    pub subject: Subject,
+    pub problem: Problem,
     pub link: String,
 }
 
+/// What a finding is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Subject {
+    Body { name: String },
+    Race { name: &'static str },
+    Constituency { number: i32, name: String },
+    PollingArea { number: i32, name: String },
+    Population,
+    Voters,
+}
+
+/// What is wrong, with the figures that show it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Problem {
+    Body(bodies::Problem),
+    NationalSeatsMissing,
+    NationalSeatsBelowMinimum {
+        total: i32,
+    },
+    CouncilTotalUnknown {
+        working: Option<String>,
+    },
+    NoConstituencies,
+    SeatsDoNotAddUp {
+        constituencies: i64,
+        total: i64,
+    },
+    ConstituencyOverCap {
+        seats: i32,
+        cap: i32,
+    },
+    NoBoard,
+    UnitsOutsideCouncil {
+        count: i64,
+    },
+    NoUnitsCovered,
+    AreaSize(SizeProblem),
+    NoPollingGroup,
+    PopulationDoesNotAddUp {
+        children: i64,
+        own: i64,
+        unit_name: String,
+    },
+    VotersDoNotAddUp {
+        areas: i64,
+        own: i64,
+    },
+}
+
+impl Problem {
+    pub fn severity(&self) -> Severity {
+        use Problem::*;
+        match self {
+            Body(problem) if !problem.is_violation() => Severity::Warning,
+            NationalSeatsMissing
+            | CouncilTotalUnknown { .. }
+            | NoConstituencies
+            | NoUnitsCovered
+            | PopulationDoesNotAddUp { .. }
+            | VotersDoNotAddUp { .. } => Severity::Warning,
+            _ => Severity::Violation,
+        }
+    }
+
+    /// The check that finds it, in Vietnamese, for grouping.
+    pub fn check(&self) -> &'static str {
+        use Problem::*;
+        match self {
+            Body(_) => BODY_CHECK,
+            NoBoard => BOARD_CHECK,
+            AreaSize(_) | NoPollingGroup => AREA_CHECK,
+            PopulationDoesNotAddUp { .. } | VotersDoNotAddUp { .. } => SUM_CHECK,
+            _ => SEATS_CHECK,
+        }
+    }
+}
+
 impl Finding {
+    pub fn severity(&self) -> Severity {
+        self.problem.severity()
+    }
+
+    pub fn check(&self) -> &'static str {
+        self.problem.check()
+    }
+
     pub fn is_violation(&self) -> bool {
-        self.severity == Severity::Violation
+        self.severity() == Severity::Violation
     }
 }
 
@@ -57,7 +141,7 @@ pub async fn findings(
     constituency_findings(pool, election_id, unit_id, &mut found).await?;
     area_findings(pool, election_id, unit_id, &mut found).await?;
     sum_findings(pool, election_id, unit_id, &mut found).await?;
-    found.sort_by(|a, b| (a.severity, a.check).cmp(&(b.severity, b.check)));
+    found.sort_by_key(|f| (f.severity(), f.check()));
     Ok(found)
 }
 
@@ -71,16 +155,12 @@ async fn body_findings(
     for body in bodies::summaries(pool, election_id, unit_id, false).await? {
         for problem in body.problems(today) {
             found.push(Finding {
-                severity: if problem.violation {
-                    Severity::Violation
-                } else {
-                    Severity::Warning
-                },
-                check: BODY_CHECK,
                 unit_name: body.unit_name.clone(),
                 unit_ancestors: body.unit_ancestors.clone(),
-                subject: body.name.clone(),
-                message: problem.message,
+                subject: Subject::Body {
+                    name: body.name.clone(),
+                },
+                problem: Problem::Body(problem),
                 link: body.href(),
             });
         }
@@ -95,48 +175,34 @@ async fn council_findings(
     found: &mut Vec<Finding>,
 ) -> sqlx::Result<()> {
     for council in constituencies::councils(pool, election_id, unit_id, false).await? {
-        let mut push = |severity, message: String| {
+        let mut push = |problem| {
             found.push(Finding {
-                severity,
-                check: SEATS_CHECK,
                 unit_name: council.unit_name.clone(),
                 unit_ancestors: council.unit_ancestors.clone(),
-                subject: council.race_name().to_string(),
-                message,
+                subject: Subject::Race {
+                    name: council.race_name(),
+                },
+                problem,
                 link: units::path(&council.unit_level, council.unit_gso_code),
             })
         };
         if council.kind == "na" {
             match council.seats_total {
-                None => push(
-                    Severity::Warning,
-                    "chưa nhập số đại biểu Quốc hội được bầu".to_string(),
-                ),
-                Some(total) if total < 6 => push(
-                    Severity::Violation,
-                    format!("{total} đại biểu Quốc hội; mỗi tỉnh được bầu ít nhất 6"),
-                ),
+                None => push(Problem::NationalSeatsMissing),
+                Some(total) if total < 6 => push(Problem::NationalSeatsBelowMinimum { total }),
                 Some(_) => {}
             }
         } else if council.total().is_none() {
-            let why = council
-                .calculation
-                .as_ref()
-                .map_or_else(|| "không tính được".to_string(), |c| c.working.clone());
-            push(
-                Severity::Warning,
-                format!("chưa xác định tổng số đại biểu: {why}"),
-            );
+            push(Problem::CouncilTotalUnknown {
+                working: council.calculation.as_ref().map(|c| c.working.clone()),
+            });
         }
         match (council.total(), council.constituencies) {
-            (_, 0) => push(Severity::Warning, "chưa có đơn vị bầu cử".to_string()),
-            (Some(total), _) if total != council.seats_sum => push(
-                Severity::Violation,
-                format!(
-                    "các đơn vị bầu cử có tổng {} đại biểu, khác tổng số {} đại biểu được bầu",
-                    council.seats_sum, total
-                ),
-            ),
+            (_, 0) => push(Problem::NoConstituencies),
+            (Some(total), _) if total != council.seats_sum => push(Problem::SeatsDoNotAddUp {
+                constituencies: council.seats_sum,
+                total,
+            }),
             _ => {}
         }
     }
@@ -169,52 +235,32 @@ async fn constituency_findings(
     .fetch_all(pool)
     .await?;
     for row in rows {
-        let subject = format!("Đơn vị bầu cử số {} ({})", row.number, row.name);
-        let link = units::path(&row.level, row.gso_code);
-        let mut push = |severity, check, message: String| {
+        let mut push = |problem| {
             found.push(Finding {
-                severity,
-                check,
                 unit_name: row.unit_name.clone(),
                 unit_ancestors: row.ancestors.clone(),
-                subject: subject.clone(),
-                message,
-                link: link.clone(),
+                subject: Subject::Constituency {
+                    number: row.number,
+                    name: row.name.clone(),
+                },
+                problem,
+                link: units::path(&row.level, row.gso_code),
             })
         };
         if row.seats > i32::from(row.cap) {
-            push(
-                Severity::Violation,
-                SEATS_CHECK,
-                format!(
-                    "{} đại biểu, quá mức tối đa {} của một đơn vị bầu cử",
-                    row.seats, row.cap
-                ),
-            );
+            push(Problem::ConstituencyOverCap {
+                seats: row.seats,
+                cap: i32::from(row.cap),
+            });
         }
         if !row.has_board {
-            push(
-                Severity::Violation,
-                BOARD_CHECK,
-                "chưa có Ban bầu cử".to_string(),
-            );
+            push(Problem::NoBoard);
         }
         if row.foreign > 0 {
-            push(
-                Severity::Violation,
-                SEATS_CHECK,
-                format!(
-                    "gồm {} đơn vị hành chính không thuộc địa bàn của hội đồng",
-                    row.foreign
-                ),
-            );
+            push(Problem::UnitsOutsideCouncil { count: row.foreign });
         }
         if row.covered == 0 {
-            push(
-                Severity::Warning,
-                SEATS_CHECK,
-                "chưa ghi địa bàn (các đơn vị hành chính)".to_string(),
-            );
+            push(Problem::NoUnitsCovered);
         }
     }
     Ok(())
@@ -240,29 +286,23 @@ async fn area_findings(
     .fetch_all(pool)
     .await?;
     for row in rows {
-        let subject = format!("Khu vực bỏ phiếu số {} ({})", row.number, row.name);
-        let link = units::path(&row.level, row.gso_code);
-        if let Some(message) = size_problem(i64::from(row.voters), &row.kind, &row.terrain) {
+        let mut push = |problem| {
             found.push(Finding {
-                severity: Severity::Violation,
-                check: AREA_CHECK,
                 unit_name: row.unit_name.clone(),
                 unit_ancestors: row.ancestors.clone(),
-                subject: subject.clone(),
-                message,
-                link: link.clone(),
-            });
+                subject: Subject::PollingArea {
+                    number: row.number,
+                    name: row.name.clone(),
+                },
+                problem,
+                link: units::path(&row.level, row.gso_code),
+            })
+        };
+        if let Some(problem) = size_problem(i64::from(row.voters), &row.kind, &row.terrain) {
+            push(Problem::AreaSize(problem));
         }
         if !row.has_group {
-            found.push(Finding {
-                severity: Severity::Violation,
-                check: AREA_CHECK,
-                unit_name: row.unit_name,
-                unit_ancestors: row.ancestors,
-                subject,
-                message: "chưa có Tổ bầu cử".to_string(),
-                link,
-            });
+            push(Problem::NoPollingGroup);
         }
     }
     Ok(())
@@ -290,17 +330,14 @@ async fn sum_findings(
     .await?;
     for row in populations {
         found.push(Finding {
-            severity: Severity::Warning,
-            check: SUM_CHECK,
             unit_name: row.name.clone(),
-            unit_ancestors: row.ancestors.clone(),
-            subject: "Dân số".to_string(),
-            message: format!(
-                "dân số các đơn vị trực thuộc cộng lại là {}, khác {} của {}",
-                number(row.children_sum),
-                number(i64::from(row.population)),
-                row.name
-            ),
+            unit_ancestors: row.ancestors,
+            subject: Subject::Population,
+            problem: Problem::PopulationDoesNotAddUp {
+                children: row.children_sum,
+                own: i64::from(row.population),
+                unit_name: row.name,
+            },
             link: units::path(&row.level, row.gso_code),
         });
     }
@@ -319,16 +356,13 @@ async fn sum_findings(
     .await?;
     for row in voters {
         found.push(Finding {
-            severity: Severity::Warning,
-            check: SUM_CHECK,
-            unit_name: row.name.clone(),
-            unit_ancestors: row.ancestors.clone(),
-            subject: "Số cử tri".to_string(),
-            message: format!(
-                "các khu vực bỏ phiếu có tổng {} cử tri, khác số cử tri {} của đơn vị",
-                number(row.areas_sum),
-                number(i64::from(row.voters))
-            ),
+            unit_name: row.name,
+            unit_ancestors: row.ancestors,
+            subject: Subject::Voters,
+            problem: Problem::VotersDoNotAddUp {
+                areas: row.areas_sum,
+                own: i64::from(row.voters),
+            },
             link: units::path(&row.level, row.gso_code),
         });
     }
@@ -349,11 +383,11 @@ pub const SHOWN_PER_CHECK: usize = 25;
 pub fn grouped(findings: &[Finding]) -> Vec<Group> {
     let mut groups: Vec<Group> = Vec::new();
     for finding in findings {
-        let index = match groups.iter().position(|g| g.check == finding.check) {
+        let index = match groups.iter().position(|g| g.check == finding.check()) {
             Some(index) => index,
             None => {
                 groups.push(Group {
-                    check: finding.check,
+                    check: finding.check(),
                     violations: 0,
                     warnings: 0,
                     shown: Vec::new(),

@@ -187,7 +187,7 @@ async fn build(state: &AppState, user: &CurrentUser) -> AppResult<(i64, i64, Bri
         .iter()
         .filter(|f| f.is_violation())
         .take(50)
-        .map(|f| format!("{} · {}: {}", f.unit_name, f.subject, f.message))
+        .map(|f| format!("{} · {}: {}", f.unit_name, f.subject, f.problem))
         .collect();
     let fortnight = today + Days::new(14);
     let upcoming = dashboard

@@ -28,7 +28,7 @@ impl AreaRow {
     pub fn voters_text(&self) -> String {
         format::number(i64::from(self.voters))
     }
-    pub fn problem(&self) -> Option<String> {
+    pub fn problem(&self) -> Option<rules::SizeProblem> {
         rules::size_problem(i64::from(self.voters), &self.kind, &self.terrain)
     }
 }

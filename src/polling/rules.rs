@@ -22,12 +22,18 @@ pub fn kind_vi(kind: &str) -> &'static str {
         .map_or("Khác", |(_, name)| name)
 }
 
+/// What is wrong with the size of a polling area.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SizeProblem {
+    TooMany { voters: i64 },
+    TooFewForHospital { voters: i64 },
+    TooFew { voters: i64 },
+}
+
 /// What is wrong with an area of `voters` voters of `kind` in a commune of `terrain`, if anything.
-pub fn size_problem(voters: i64, kind: &str, terrain: &str) -> Option<String> {
+pub fn size_problem(voters: i64, kind: &str, terrain: &str) -> Option<SizeProblem> {
     if voters > MAX_VOTERS {
-        return Some(format!(
-            "{voters} cử tri, vượt quá {MAX_VOTERS} cử tri một khu vực bỏ phiếu"
-        ));
+        return Some(SizeProblem::TooMany { voters });
     }
     let minimum = match kind {
         "hospital_care_home" => MIN_HOSPITAL_VOTERS,
@@ -36,9 +42,9 @@ pub fn size_problem(voters: i64, kind: &str, terrain: &str) -> Option<String> {
         _ if matches!(terrain, "mountainous" | "island") => 0,
         _ => MIN_VOTERS,
     };
-    (voters < minimum).then(|| match kind {
-        "hospital_care_home" => format!("{voters} cử tri: khu vực riêng ở bệnh viện, cơ sở chăm sóc cần ít nhất {minimum}"),
-        _ => format!("{voters} cử tri, ít hơn {minimum} (chỉ được ít hơn ở vùng sâu, vùng xa, miền núi, hải đảo)"),
+    (voters < minimum).then_some(match kind {
+        "hospital_care_home" => SizeProblem::TooFewForHospital { voters },
+        _ => SizeProblem::TooFew { voters },
     })
 }
 

@@ -99,7 +99,7 @@ async fn the_national_data_set_is_whole_and_lawful() {
         .iter()
         .filter(|f| f.is_violation())
         .take(10)
-        .map(|f| format!("{} · {}: {}", f.unit_name, f.subject, f.message))
+        .map(|f| format!("{} · {}: {}", f.unit_name, f.subject, f.problem))
         .collect();
     assert!(violations.is_empty(), "{violations:#?}");
 }
