@@ -167,7 +167,9 @@ async fn login(
         .execute(&mut *tx)
         .await?;
     }
-    throttle::clear(&mut tx, &keys).await?;
+    // Only the account's own failures are forgiven: clearing the address's too would let an
+    // insider spray guesses over other accounts by signing into their own every few tries.
+    throttle::clear(&mut tx, &keys[..1]).await?;
     // A session this browser held before is ended: a login always starts a new one.
     if let Some(user) = &layout.user {
         session::end(&mut tx, user.session_id, now).await?;

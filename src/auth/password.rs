@@ -157,11 +157,12 @@ impl Hasher {
                 return Verified::No;
             };
             let normalised = normalise(&password);
-            if !known
-                || argon2()
-                    .verify_password(normalised.as_bytes(), &parsed)
-                    .is_err()
-            {
+            // Always hash, then look at whether the account exists: skipping the dummy's hash
+            // would tell an unknown name from a wrong password by the time it takes.
+            let matches = argon2()
+                .verify_password(normalised.as_bytes(), &parsed)
+                .is_ok();
+            if !(known && matches) {
                 return Verified::No;
             }
             if is_weaker_than_policy(&parsed) {

@@ -372,10 +372,20 @@ async fn update(
         form.version = stored.version;
         return Ok(page(layout, form, StatusCode::CONFLICT, message));
     }
+    // A change of role or unit ends the user's sessions, as disabling does: whatever they had
+    // open was granted under the old rights, and they sign in again under the new ones.
+    let moved = user.role != stored.user.role || user.unit_id != stored.user.unit_id;
+    let ended = if moved {
+        session::end_all(&mut tx, id, None, now).await?
+    } else {
+        0
+    };
+    let mut after = audit_view(&user);
+    after["sessions_ended"] = serde_json::json!(ended);
     let mut event = Event::new("user.updated")
         .object("user", id)
         .before(audit_view(&stored.user))
-        .after(audit_view(&user));
+        .after(after);
     if let Some(unit) = user.unit_id.or(stored.user.unit_id) {
         event = event.unit(unit);
     }

@@ -237,6 +237,12 @@ async fn disabling_or_demoting_a_user_takes_effect_on_their_next_request() {
         .await;
     assert_eq!(demote.status(), 303);
     assert_eq!(
+        location(&officer.get("/").await),
+        "/login",
+        "a change of role ends the live session"
+    );
+    let officer = app.as_user("tinh").await;
+    assert_eq!(
         officer.page("/audit").await.0,
         403,
         "a steering member does not read the audit log"
@@ -474,6 +480,54 @@ async fn repeated_failures_make_the_next_attempt_wait_not_lock_out() {
             .await
             .unwrap();
     assert_eq!(left, 0, "a success clears the count");
+}
+
+/// Signing into one's own account forgives that account's failures only: the address's count
+/// goes on, so an insider cannot spray guesses over other accounts between their own logins.
+#[tokio::test]
+async fn an_insider_cannot_spray_guesses_by_signing_in_between() {
+    let app = TestApp::seeded().await;
+    for guess in 0..20 {
+        let name = format!("guess.{guess}");
+        let status = app.login(&name, "a password sprayed").await.status();
+        assert_eq!(status, 401, "guess {guess} is answered");
+        if guess % 3 == 2 && guess < 18 {
+            let own = app.other_browser().login("huyen", PASSWORD).await;
+            assert_eq!(own.status(), 303, "the insider's own login");
+        }
+    }
+    assert_eq!(
+        app.login("guess.more", "a password sprayed").await.status(),
+        429,
+        "past the address's free failures, the address waits"
+    );
+}
+
+/// An unknown name is checked against a dummy hash, so it costs what a wrong password costs.
+#[tokio::test]
+async fn an_unknown_name_takes_as_long_as_a_wrong_password() {
+    let app = TestApp::seeded().await;
+    let time = async |username: &str| {
+        let started = std::time::Instant::now();
+        assert_eq!(app.login(username, "not the password").await.status(), 401);
+        started.elapsed()
+    };
+    let mut known = Vec::new();
+    let mut unknown = Vec::new();
+    for (i, user) in ["huyen", "tinh", "bcd", "xa.damha", "xa.khac"]
+        .iter()
+        .enumerate()
+    {
+        known.push(time(user).await);
+        unknown.push(time(&format!("nobody.{i}")).await);
+    }
+    known.sort();
+    unknown.sort();
+    let (known, unknown) = (known[2].as_secs_f64(), unknown[2].as_secs_f64());
+    assert!(
+        known / unknown < 1.5 && unknown / known < 1.5,
+        "median known {known:.3} s, unknown {unknown:.3} s"
+    );
 }
 
 #[tokio::test]
