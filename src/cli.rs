@@ -47,12 +47,21 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
         Command::User(UserCommand::Add { .. }) => Some(read_new_password()?),
         _ => None,
     };
-    let database = Database::open(config.database_url.as_deref(), &config.data).await?;
-    let state = AppState::new(
-        database.pool.clone(),
-        Clock::from_setting(config.today),
-        config.session_settings(),
-    );
+    // Only the server's pages run under time limits; a command is run by an operator.
+    let limits = match command {
+        Command::Serve => config.limits(),
+        _ => db::Limits::NONE,
+    };
+    let database = Database::open(config.database_url.as_deref(), &config.data, &limits).await?;
+    let state = AppState {
+        limits,
+        request_timeout: std::time::Duration::from_secs(config.request_timeout_secs),
+        ..AppState::new(
+            database.pool.clone(),
+            Clock::from_setting(config.today),
+            config.session_settings(),
+        )
+    };
     // Whatever happens next, the private PostgreSQL is stopped before returning.
     let outcome = match command {
         Command::Serve => serve(&database, &state, &config).await,
@@ -83,15 +92,17 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
 }
 
 async fn serve(database: &Database, state: &AppState, config: &Config) -> anyhow::Result<()> {
-    db::migrate(&database.pool).await?;
-    if database.is_private() && !seed::has_run(&database.pool).await? {
+    let unlimited = database.unlimited_pool().await?;
+    db::migrate(&unlimited).await?;
+    if database.is_private() && !seed::has_run(&unlimited).await? {
         tracing::info!("first start of the private database: loading the Quảng Ninh 2021 election");
-        let counts = seed::quang_ninh_2021(&database.pool).await?;
+        let counts = seed::quang_ninh_2021(&unlimited).await?;
         tracing::info!(%counts, "seeded");
         let accounts =
-            users::create_demo_accounts(&database.pool, &state.hasher, state.clock.now()).await?;
+            users::create_demo_accounts(&unlimited, &state.hasher, state.clock.now()).await?;
         print_demo_accounts(&accounts);
     }
+    unlimited.close().await;
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| {
@@ -107,9 +118,11 @@ async fn serve(database: &Database, state: &AppState, config: &Config) -> anyhow
     println!("baucu đang chạy — mở http://{address} trong trình duyệt (Ctrl-C để dừng)");
     tokio::spawn(crate::dashboards::warm_up(state.clone()));
     tokio::spawn(crate::audit::keep_sealing(state.pool.clone()));
-    web::serve(listener, state.clone())
-        .await
-        .context("serving HTTP")?;
+    let drain = std::time::Duration::from_secs(config.drain_secs);
+    tokio::select! {
+        served = web::serve(listener, state.clone(), drain) => served.context("serving HTTP")?,
+        failed = database.watch() => return Err(failed),
+    }
     tracing::info!("all requests finished");
     Ok(())
 }

@@ -127,6 +127,46 @@ pub struct Config {
     )]
     pub secure_cookies: bool,
 
+    /// Milliseconds a page's SQL statement may run before it is cancelled.
+    #[arg(
+        long,
+        env = "BAUCU_STATEMENT_TIMEOUT_MS",
+        default_value_t = 5000,
+        global = true
+    )]
+    pub statement_timeout_ms: u64,
+
+    /// Milliseconds a statement may wait for a row someone else has locked.
+    #[arg(
+        long,
+        env = "BAUCU_LOCK_TIMEOUT_MS",
+        default_value_t = 2000,
+        global = true
+    )]
+    pub lock_timeout_ms: u64,
+
+    /// Seconds a job's statement (an import, sealing the audit log) may run.
+    #[arg(
+        long,
+        env = "BAUCU_JOB_TIMEOUT_SECS",
+        default_value_t = 300,
+        global = true
+    )]
+    pub job_timeout_secs: u64,
+
+    /// Seconds a request may take before it is answered 503 and abandoned.
+    #[arg(
+        long,
+        env = "BAUCU_REQUEST_TIMEOUT_SECS",
+        default_value_t = 20,
+        global = true
+    )]
+    pub request_timeout_secs: u64,
+
+    /// Seconds given to requests in progress after SIGTERM before they are cancelled.
+    #[arg(long, env = "BAUCU_DRAIN_SECS", default_value_t = 20, global = true)]
+    pub drain_secs: u64,
+
     /// Log filter, for example "info" or "baucu=debug,tower_http=info".
     #[arg(
         long = "log",
@@ -138,6 +178,14 @@ pub struct Config {
 }
 
 impl Config {
+    pub fn limits(&self) -> crate::db::Limits {
+        crate::db::Limits {
+            statement: Duration::from_millis(self.statement_timeout_ms),
+            lock: Duration::from_millis(self.lock_timeout_ms),
+            job: Duration::from_secs(self.job_timeout_secs),
+        }
+    }
+
     pub fn session_settings(&self) -> crate::auth::session::SessionSettings {
         crate::auth::session::SessionSettings {
             idle: Duration::from_secs(self.session_idle_minutes * 60),

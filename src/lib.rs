@@ -44,6 +44,13 @@ pub struct AppState {
     pub dashboards: Arc<dashboards::Caches>,
     /// The election every page's heading shows, read again every few seconds.
     pub election: Arc<elections::Kept>,
+    /// The limits the pool's connections run under, and the job limit imports raise them to.
+    pub limits: db::Limits,
+    /// How long a request may take in all.
+    pub request_timeout: std::time::Duration,
+    /// Changes in progress hold one of these, so that changes queued on a locked row can never
+    /// take every connection from the pages that only read.
+    pub writers: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -57,6 +64,9 @@ impl AppState {
             hasher: Hasher::new(cores),
             dashboards: Arc::default(),
             election: Arc::default(),
+            limits: db::Limits::default(),
+            request_timeout: std::time::Duration::from_secs(20),
+            writers: Arc::new(tokio::sync::Semaphore::new(db::WRITERS_AT_ONCE)),
         }
     }
 }

@@ -191,10 +191,18 @@ impl std::fmt::Display for Verdict {
 
 /// Chains the records committed since the last run, as far as no running transaction could
 /// still add a smaller number (see `audit_seal` in migration 0004); returns how many.
+///
+/// Sealing runs without the pages' statement limit: cut short, it would roll back and find a
+/// longer backlog on its next run, and never catch up.
 pub async fn seal(pool: &PgPool) -> sqlx::Result<i64> {
-    let sealed = sqlx::query_scalar!(r#"SELECT audit_seal() AS "sealed!""#)
-        .fetch_one(pool)
+    let mut tx = pool.begin().await?;
+    sqlx::query!("SET LOCAL statement_timeout = 0")
+        .execute(&mut *tx)
         .await?;
+    let sealed = sqlx::query_scalar!(r#"SELECT audit_seal() AS "sealed!""#)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
     Ok(sealed)
 }
 

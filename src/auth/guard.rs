@@ -109,6 +109,14 @@ pub struct Guard {
     pub rules: Arc<RuleBook>,
 }
 
+/// A place among the changes in progress, waited for as long as a connection would be.
+async fn writer_permit(state: &AppState) -> Option<tokio::sync::SemaphorePermit<'_>> {
+    tokio::time::timeout(crate::db::ACQUIRE_TIMEOUT, state.writers.acquire())
+        .await
+        .ok()?
+        .ok()
+}
+
 pub async fn layer(State(guard): State<Guard>, mut request: Request, next: Next) -> Response {
     let Guard { state, rules } = guard;
     let now = state.clock.now();
@@ -200,6 +208,11 @@ pub async fn layer(State(guard): State<Guard>, mut request: Request, next: Next)
     };
     let mut response = match refused {
         Some(refusal) => i18n::scope(lang, async { refusal }).await,
+        // Signing in is not queued behind other people's changes.
+        None if unsafe_method && user.is_some() => match writer_permit(&state).await {
+            Some(_permit) => i18n::scope(lang, next.run(request)).await,
+            None => AppError::Database(sqlx::Error::PoolTimedOut).into_response(),
+        },
         None => i18n::scope(lang, next.run(request)).await,
     };
     if let Some(denied) = response.extensions().get::<Denied>().cloned() {

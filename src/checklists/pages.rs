@@ -336,9 +336,11 @@ async fn update(
         report: &checked,
         submission: one_time_token(&form.submission),
     };
-    let mut conn = state.pool.acquire().await?;
+    // In a transaction, so that a request abandoned at its time limit while the statement
+    // waits leaves nothing committed behind it.
+    let mut tx = state.pool.begin().await?;
     if record::save(
-        &mut conn,
+        &mut tx,
         &writer(&state, &user, &meta),
         id,
         form.version,
@@ -346,9 +348,10 @@ async fn update(
     )
     .await?
     {
+        tx.commit().await?;
         return Ok(saved(&back));
     }
-    drop(conn);
+    drop(tx);
     // Nothing was written. The task as it is now says why: missing or out of scope (an error), or
     // at another version than the form was drawn from, because the form was sent before (and
     // saved) or someone saved in between.

@@ -59,9 +59,11 @@ async fn review(
         comment: comment.as_deref(),
         current: &current,
     };
-    let mut conn = state.pool.acquire().await?;
+    // In a transaction, so that a request abandoned at its time limit while the statement
+    // waits leaves nothing committed behind it.
+    let mut tx = state.pool.begin().await?;
     if !record::save(
-        &mut conn,
+        &mut tx,
         &writer(state, user, meta),
         id,
         task.version,
@@ -74,6 +76,7 @@ async fn review(
             "Công việc vừa được người khác cập nhật; xem lại rồi thử lại.",
         ));
     }
+    tx.commit().await?;
     let message = match step {
         Step::Approve => "Đã duyệt.",
         Step::Return => "Đã trả lại cho đơn vị.",

@@ -157,6 +157,25 @@ impl Cluster {
         Ok(true)
     }
 
+    /// Starts the cluster again if its PostgreSQL has stopped (killed, crashed, stopped by
+    /// hand); returns whether it had to.
+    pub fn start_again_if_stopped(&self) -> Result<bool, ClusterError> {
+        if self.is_running() {
+            return Ok(false);
+        }
+        let folder = self.data_dir.parent().unwrap_or(Path::new("/"));
+        let start_lock = open_lock(&folder.join("pg-start.lock"))?;
+        start_lock
+            .lock()
+            .map_err(io_error("waiting for the database start lock"))?;
+        if self.is_running() {
+            return Ok(false);
+        }
+        self.remove_stale_files();
+        self.pg_ctl_start()?;
+        Ok(true)
+    }
+
     /// The postmaster's process id while the cluster runs.
     pub fn postmaster_pid(&self) -> Option<i32> {
         let content = fs::read_to_string(self.data_dir.join("postmaster.pid")).ok()?;

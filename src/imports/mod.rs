@@ -192,6 +192,7 @@ async fn upload(
     let election = crate::elections::required(&state.pool).await?;
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
+    crate::db::allow_job(&mut tx, &state.limits).await?;
     let outcome = match apply(&mut tx, election.id, &plan).await? {
         Ok(outcome) => outcome,
         Err(errors) => {

@@ -40,14 +40,35 @@ struct ErrorPage {
     message: &'static str,
 }
 
+/// What a 503 asks the browser to wait, in seconds.
+pub const RETRY_AFTER_SECONDS: &str = "5";
+
 impl AppError {
     fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound | AppError::OutOfScope => StatusCode::NOT_FOUND,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Database(error) if is_temporary(error) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
+    }
+}
+
+/// A failure that says nothing about the request and passes by itself: the database is
+/// unreachable or restarting, or the statement gave up at its time limit or waiting for a lock
+/// (and so changed nothing).
+fn is_temporary(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(error) => error.code().is_some_and(|code| {
+            // 08: connection exceptions; 57P01-03: the server shutting down or starting;
+            // 57014: cancelled at the statement limit; 55P03: the lock limit; 53300: too many
+            // connections.
+            code.starts_with("08")
+                || ["57P01", "57P02", "57P03", "57014", "55P03", "53300"].contains(&code.as_ref())
+        }),
+        _ => false,
     }
 }
 
@@ -88,6 +109,11 @@ pub fn error_page(status: StatusCode) -> axum::response::Response {
             "Dữ liệu không hợp lệ",
             "Biểu mẫu gửi lên không đúng định dạng. Hãy tải lại trang rồi nhập lại.",
         ),
+        StatusCode::SERVICE_UNAVAILABLE => (
+            "Hệ thống đang bận",
+            "Dữ liệu đang được người khác cập nhật, hoặc cơ sở dữ liệu đang khởi động lại. Yêu cầu \
+             này chưa lưu gì. Vui lòng thử lại sau ít giây.",
+        ),
         StatusCode::PAYLOAD_TOO_LARGE => (
             "Dữ liệu gửi lên quá lớn",
             "Nội dung gửi lên vượt quá giới hạn cho phép. Hãy rút gọn rồi gửi lại.",
@@ -103,13 +129,20 @@ pub fn error_page(status: StatusCode) -> axum::response::Response {
         title,
         message,
     };
-    match page.render() {
+    let mut response = match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(error) => {
             tracing::error!(%error, "rendering the error page failed");
             (status, title).into_response()
         }
+    };
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+        );
     }
+    response
 }
 
 /// A handler that panicked answers like any other failure.

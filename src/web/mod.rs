@@ -14,13 +14,13 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
-use axum::response::IntoResponse;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
@@ -60,9 +60,9 @@ pub fn router(state: AppState) -> Router {
         // Pages are drawn per request and compressed once each: the fastest level keeps that
         // cheap (a fifth bigger than the default); kept dashboards arrive already compressed.
         .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            Duration::from_secs(30),
+        .layer(axum::middleware::from_fn_with_state(
+            state.request_timeout,
+            time_limit,
         ));
     let (router, rules) = routes().into_parts();
     let guard = Guard {
@@ -126,10 +126,28 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
         .fetch_one(&state.pool)
         .await
     {
-        Ok(_) => (StatusCode::OK, "ok"),
+        Ok(_) => (StatusCode::OK, "ok").into_response(),
         Err(error) => {
             tracing::warn!(%error, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, error::RETRY_AFTER_SECONDS)],
+                "database unavailable",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// A request that takes longer than `limit` is abandoned and answered 503. Its statements are
+/// bounded by shorter limits of their own, and a transaction it left open rolls back, so what
+/// it was saving is not saved after it gave up.
+async fn time_limit(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(?limit, "request abandoned at its time limit");
+            error::error_page(StatusCode::SERVICE_UNAVAILABLE)
         }
     }
 }
@@ -139,12 +157,27 @@ async fn not_found() -> AppError {
     AppError::NotFound
 }
 
-/// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
-pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+/// Serves until SIGINT or SIGTERM, then lets in-flight requests finish for up to `drain`; what is
+/// still running then is abandoned (its transactions roll back when the process exits).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    drain: Duration,
+) -> std::io::Result<()> {
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    let stopping = std::sync::Arc::new(tokio::sync::Notify::new());
+    let signalled = stopping.clone();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        signalled.notify_one();
+    });
+    tokio::select! {
+        served = server => served,
+        () = async { stopping.notified().await; tokio::time::sleep(drain).await } => {
+            tracing::warn!(?drain, "drain deadline passed: abandoning the requests still running");
+            Ok(())
+        }
+    }
 }
 
 async fn shutdown_signal() {

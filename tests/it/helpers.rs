@@ -232,11 +232,12 @@ impl TestApp {
 
     pub async fn spawn(start: Start, today: NaiveDate) -> TestApp {
         let db = TestDatabase::new(start).await;
-        let state = AppState::new(
-            db.pool.clone(),
-            Clock::fixed(today),
-            SessionSettings::default(),
-        );
+        // The application's own pool, under the limits it runs with; `db.pool` is the test's.
+        let pool = db::pool_options()
+            .connect_with(db::Limits::default().apply(options(TEST_ROLE, &db.name)))
+            .await
+            .expect("connecting the application");
+        let state = AppState::new(pool, Clock::fixed(today), SessionSettings::default());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
         let app = baucu::router(state.clone())

@@ -271,7 +271,9 @@ async fn a_slow_request_started_before_sigterm_still_completes() {
     let db = TestDatabase::new(Start::Seeded).await;
     let url = db.url();
     let (server, address, _) = serve(|c| {
-        c.env("DATABASE_URL", &url);
+        // Long enough for the request to outlast the signal while it waits.
+        c.env("DATABASE_URL", &url)
+            .env("BAUCU_LOCK_TIMEOUT_MS", "30000");
     });
     let (browser, login) = sign_in(&address, "admin", crate::helpers::PASSWORD).await;
     assert_eq!(login.status(), 303);
@@ -328,4 +330,160 @@ where
         assert!(Instant::now() < deadline, "timed out");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// The private PostgreSQL killed under a running server: signed-in pages answer a fast 503 with
+/// Retry-After, `/readyz` says so, and the server starts PostgreSQL again and recovers by itself.
+#[tokio::test(flavor = "multi_thread")]
+async fn with_its_database_killed_the_server_answers_503_and_recovers_by_itself() {
+    let data = tempfile::Builder::new()
+        .prefix("baucu-data-")
+        .tempdir_in("/tmp")
+        .unwrap();
+    let (server, address, printed) = serve(|c| {
+        c.env("BAUCU_DATA", data.path());
+    });
+    let admin_password = printed
+        .iter()
+        .find(|line| line.trim_start().starts_with("admin "))
+        .and_then(|line| line.split_whitespace().last())
+        .unwrap()
+        .to_string();
+    let (browser, _) = sign_in(&address, "admin", &admin_password).await;
+    let page =
+        |browser: &reqwest::Client| browser.get(format!("{address}/account/password")).send();
+    assert_eq!(page(&browser).await.unwrap().status(), 200);
+
+    let pid_file = data.path().join("pg").join("postmaster.pid");
+    let pid: i32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // SAFETY: killing the PostgreSQL our own child started.
+    unsafe { libc::kill(pid, libc::SIGKILL) };
+    let asked = Instant::now();
+    let down = page(&browser).await.unwrap();
+    assert_eq!(down.status(), 503);
+    assert_eq!(down.headers()["retry-after"], "5");
+    assert!(
+        asked.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        asked.elapsed()
+    );
+    assert!(down.text().await.unwrap().contains("Hệ thống đang bận"));
+
+    wait_for(|| async {
+        let ready = reqwest::get(format!("{address}/readyz"))
+            .await
+            .unwrap()
+            .status()
+            == 200;
+        ready && page(&browser).await.unwrap().status() == 200
+    })
+    .await;
+    terminate(&server);
+    let (clean, log) = finish(server);
+    assert!(clean, "{log}");
+    assert!(log.contains("started again"), "{log}");
+}
+
+/// SIGTERM while a change waits on a row someone else locked (with limits set long): the server
+/// gives the request its drain time, then abandons it and exits; the change is not committed.
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_with_a_stuck_statement_exits_after_the_drain_time_and_commits_nothing() {
+    let db = TestDatabase::new(Start::Seeded).await;
+    let url = db.url();
+    let (server, address, _) = serve(|c| {
+        c.env("DATABASE_URL", &url)
+            .env("BAUCU_LOCK_TIMEOUT_MS", "120000")
+            .env("BAUCU_STATEMENT_TIMEOUT_MS", "120000")
+            .env("BAUCU_DRAIN_SECS", "2");
+    });
+    let (browser, login) = sign_in(&address, "xa.damha", crate::helpers::PASSWORD).await;
+    assert_eq!(login.status(), 303);
+    let task: i64 = sqlx::query_scalar(
+        "SELECT t.id FROM tasks t JOIN calendar_entries c ON c.id = t.calendar_entry_id JOIN units u ON u.id = t.unit_id
+          WHERE c.code = 'voter_lists_posted' AND u.level = 'commune' AND u.gso_code = 6895",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    let form = browser
+        .get(format!("{address}/tasks/{task}"))
+        .send()
+        .await
+        .unwrap();
+    let page = form.text().await.unwrap();
+    let field = |name: &str| {
+        let marker = format!("name=\"{name}\" value=\"");
+        let at = page.find(&marker).unwrap() + marker.len();
+        page[at..at + page[at..].find('"').unwrap()].to_string()
+    };
+    let fields = [
+        ("csrf", field("csrf")),
+        ("submission", field("submission")),
+        ("version", field("version")),
+        ("status", "in_progress".to_string()),
+        ("note", "Đang chuẩn bị".to_string()),
+    ];
+
+    let mut locker = db.pool.begin().await.unwrap();
+    sqlx::query("SELECT 1 FROM tasks WHERE id = $1 FOR UPDATE")
+        .bind(task)
+        .execute(&mut *locker)
+        .await
+        .unwrap();
+    let save = tokio::spawn(
+        browser
+            .post(format!("{address}/tasks/{task}"))
+            .header("origin", &address)
+            .form(&fields)
+            .send(),
+    );
+    wait_for(|| async {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+        waiting > 0
+    })
+    .await;
+    let signalled = Instant::now();
+    terminate(&server);
+    let (_, log) = finish(server);
+    assert!(
+        signalled.elapsed() < Duration::from_secs(8),
+        "exited {:?} after the signal: {log}",
+        signalled.elapsed()
+    );
+    assert!(log.contains("drain deadline passed"), "{log}");
+    assert!(
+        save.await.unwrap().is_err(),
+        "the abandoned request got no answer"
+    );
+
+    // The statement's client is gone: PostgreSQL cancels it within a second or so.
+    wait_for(|| async {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+        waiting == 0
+    })
+    .await;
+    locker.commit().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let events: i64 = sqlx::query_scalar("SELECT count(*) FROM task_events WHERE task_id = $1")
+        .bind(task)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(events, 0, "the abandoned change was not committed");
 }

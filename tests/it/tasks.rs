@@ -2,7 +2,7 @@
 
 use crate::helpers::{TestApp, location};
 
-async fn task_id(app: &TestApp, code: &str, level: &str, gso: i32) -> i64 {
+pub(crate) async fn task_id(app: &TestApp, code: &str, level: &str, gso: i32) -> i64 {
     sqlx::query_scalar(
         "SELECT t.id FROM tasks t JOIN calendar_entries c ON c.id = t.calendar_entry_id JOIN units u ON u.id = t.unit_id
           WHERE c.code = $1 AND u.level = $2 AND u.gso_code = $3",

@@ -1,0 +1,116 @@
+//! Faults a real day brings: a row locked by someone else, more changes than connections.
+
+use std::time::{Duration, Instant};
+
+use crate::helpers::TestApp;
+use crate::tasks::task_id;
+
+/// The form fields of a save of `task` as drawn now (its one-time token and version).
+async fn save_fields(app: &TestApp, task: i64) -> Vec<(String, String)> {
+    let (_, page) = app.page(&format!("/tasks/{task}")).await;
+    let marker = "name=\"submission\" value=\"";
+    let at = page.find(marker).unwrap() + marker.len();
+    let token = page[at..at + page[at..].find('"').unwrap()].to_string();
+    let version: i32 = sqlx::query_scalar("SELECT version FROM tasks WHERE id = $1")
+        .bind(task)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    vec![
+        ("submission".into(), token),
+        ("version".into(), version.to_string()),
+        ("status".into(), "in_progress".into()),
+        ("note".into(), "Đang chuẩn bị".into()),
+    ]
+}
+
+/// One task row locked by another session (someone in psql, a stuck job): saves of it wait only
+/// as long as the lock limit, answer a clear 503 and are never committed afterwards; everything
+/// else, signing in included, answers at once, even with more saves queued than connections.
+#[tokio::test]
+async fn a_locked_row_slows_only_the_requests_that_touch_it() {
+    let app = TestApp::signed_in("xa.damha").await;
+    let task = task_id(&app, "voter_lists_posted", "commune", 6895).await;
+    let fields = save_fields(&app, task).await;
+    let (version_before, events_before): (i32, i64) = sqlx::query_as(
+        "SELECT version, (SELECT count(*) FROM task_events WHERE task_id = $1) FROM tasks WHERE id = $1",
+    )
+    .bind(task)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+
+    let mut locker = app.db.pool.begin().await.unwrap();
+    sqlx::query("SELECT 1 FROM tasks WHERE id = $1 FOR UPDATE")
+        .bind(task)
+        .execute(&mut *locker)
+        .await
+        .unwrap();
+
+    let started = Instant::now();
+    let saves = (0..20).map(|_| {
+        let fields: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let app = &app;
+        async move { app.submit(&format!("/tasks/{task}"), &fields).await }
+    });
+    let others = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        for path in ["/me", "/my-work", "/", "/units/commune/6895"] {
+            let asked = Instant::now();
+            let (status, _) = app.page(path).await;
+            assert_eq!(status, 200, "{path}");
+            assert!(asked.elapsed() < Duration::from_secs(1), "{path} waited");
+        }
+        let asked = Instant::now();
+        let login = app
+            .other_browser()
+            .login("huyen", crate::helpers::PASSWORD)
+            .await;
+        assert_eq!(login.status(), 303);
+        assert!(
+            asked.elapsed() < Duration::from_secs(1),
+            "signing in waited"
+        );
+    };
+    let (answers, ()) = tokio::join!(futures_util::future::join_all(saves), others);
+    for answer in answers {
+        assert_eq!(answer.status(), 503);
+        assert_eq!(answer.headers()["retry-after"], "5");
+        assert!(answer.text().await.unwrap().contains("chưa lưu gì"));
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+
+    locker.commit().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let after: (i32, i64) = sqlx::query_as(
+        "SELECT version, (SELECT count(*) FROM task_events WHERE task_id = $1) FROM tasks WHERE id = $1",
+    )
+    .bind(task)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        after,
+        (version_before, events_before),
+        "nothing committed later"
+    );
+
+    // With the lock gone, the same form saves.
+    let fields: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(
+        app.submit(&format!("/tasks/{task}"), &fields)
+            .await
+            .status(),
+        303
+    );
+}
