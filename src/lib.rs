@@ -19,6 +19,7 @@ pub mod exports;
 pub mod format;
 pub mod i18n;
 pub mod imports;
+pub mod input;
 pub mod polling;
 pub mod search;
 pub mod seed;

@@ -109,6 +109,12 @@ pub struct Guard {
     pub rules: Arc<RuleBook>,
 }
 
+/// Whether a query string, decoded, holds a control character.
+fn has_control_characters(query: &str) -> bool {
+    form_urlencoded::parse(query.as_bytes())
+        .any(|(key, value)| key.chars().chain(value.chars()).any(char::is_control))
+}
+
 /// A place among the changes in progress, waited for as long as a connection would be.
 async fn writer_permit(state: &AppState) -> Option<tokio::sync::SemaphorePermit<'_>> {
     tokio::time::timeout(crate::db::ACQUIRE_TIMEOUT, state.writers.acquire())
@@ -162,6 +168,14 @@ pub async fn layer(State(guard): State<Guard>, mut request: Request, next: Next)
             .map(|at| at.min(now.to_utc())),
     };
     let unsafe_method = csrf::is_unsafe(request.method());
+    if request.uri().query().is_some_and(has_control_characters) {
+        // No search or filter of ours takes one; PostgreSQL would refuse a NUL with an error.
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            crate::web::error::error_page(StatusCode::UNPROCESSABLE_ENTITY),
+        )
+            .into_response();
+    }
     request.extensions_mut().insert(meta.clone());
     if let Some(user) = &user {
         request.extensions_mut().insert(user.clone());

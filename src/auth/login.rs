@@ -97,6 +97,12 @@ async fn login(
         };
         (status, page).into_response()
     };
+    // No account has such a name: answer as for an unknown one (after the same hashing), without
+    // putting it before the database, which refuses a NUL.
+    if form.username.chars().any(char::is_control) || form.username.chars().count() > 200 {
+        state.hasher.verify(&form.password, None).await;
+        return Ok(page(layout, StatusCode::UNAUTHORIZED, WRONG.to_string()));
+    }
     // No account has a password this long: answer at once, without hashing.
     if form.password.chars().count() > password::MAX_CHARS {
         return Ok(page(layout, StatusCode::UNAUTHORIZED, WRONG.to_string()));

@@ -206,7 +206,8 @@ struct BodyFields {
 }
 
 fn check_body(form: &BodyForm, today: NaiveDate) -> Result<BodyFields, String> {
-    let name = form::text(&form.name).ok_or("Cần nhập tên tổ chức.")?;
+    let name =
+        form::text("Tên tổ chức", form::Kind::Name, &form.name)?.ok_or("Cần nhập tên tổ chức.")?;
     let decision_date = form::date(&form.decision_date)?;
     if let Some(date) = decision_date {
         form::not_after_today("Ngày quyết định", date, today)?;
@@ -222,9 +223,9 @@ fn check_body(form: &BodyForm, today: NaiveDate) -> Result<BodyFields, String> {
     };
     Ok(BodyFields {
         name,
-        decision_number: form::text(&form.decision_number),
+        decision_number: form::text("Số quyết định", form::Kind::Code, &form.decision_number)?,
         decision_date,
-        decision_signer: form::text(&form.decision_signer),
+        decision_signer: form::text("Người ký", form::Kind::Name, &form.decision_signer)?,
         reported_member_count,
     })
 }
@@ -302,11 +303,9 @@ async fn dissolve(
     Form(form): Form<DissolveForm>,
 ) -> AppResult<Response> {
     let loaded = load(&state, &user, id, true).await?;
-    let Some(reason) = form::text(&form.reason) else {
-        return Ok(flash::redirect(
-            &format!("/bodies/{id}"),
-            "Cần ghi lý do giải thể.",
-        ));
+    let reason = match form::required("Lý do giải thể", form::Kind::Reason, &form.reason) {
+        Ok(reason) => reason,
+        Err(message) => return Ok(flash::redirect(&format!("/bodies/{id}"), &message)),
     };
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
@@ -360,11 +359,12 @@ struct MemberFields {
 }
 
 fn check_member(form: &MemberForm) -> Result<MemberFields, String> {
-    let full_name = form::text(&form.full_name).ok_or("Cần nhập họ và tên thành viên.")?;
+    let full_name = form::text("Họ và tên", form::Kind::Name, &form.full_name)?
+        .ok_or("Cần nhập họ và tên thành viên.")?;
     if !MEMBER_ROLES.contains(&form.role.as_str()) {
         return Err("Chức danh trong tổ chức không hợp lệ.".to_string());
     }
-    let phone = form::text(&form.phone);
+    let phone = form::text("Điện thoại", form::Kind::Code, &form.phone)?;
     if let Some(phone) = &phone
         && !phone
             .chars()
@@ -375,7 +375,7 @@ fn check_member(form: &MemberForm) -> Result<MemberFields, String> {
     Ok(MemberFields {
         full_name,
         role: form.role.clone(),
-        position: form::text(&form.position),
+        position: form::text("Chức vụ", form::Kind::Name, &form.position)?,
         phone,
     })
 }

@@ -224,8 +224,14 @@ async fn add(
     if !plans(&user, &election) {
         return Err(AppError::Forbidden);
     }
-    let Some(title_vi) = form::text(&form.title_vi) else {
-        return Ok(flash::redirect("/calendar", "Cần ghi tên công việc."));
+    let (title_vi, title_en) = match (
+        form::required("Tên công việc", form::Kind::Name, &form.title_vi),
+        form::text("Tên tiếng Anh", form::Kind::Name, &form.title_en),
+    ) {
+        (Ok(vi), Ok(en)) => (vi, en),
+        (Err(message), _) | (_, Err(message)) => {
+            return Ok(flash::redirect("/calendar", &message));
+        }
     };
     let Some(day) = form::date(&form.deadline).ok().flatten() else {
         return Ok(flash::redirect(
@@ -246,7 +252,7 @@ async fn add(
         ));
     }
     let offset = offset_for(election.election_day, day);
-    let title_en = form::text(&form.title_en).unwrap_or_else(|| title_vi.clone());
+    let title_en = title_en.unwrap_or_else(|| title_vi.clone());
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
     let id = sqlx::query_scalar!(

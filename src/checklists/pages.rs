@@ -230,9 +230,9 @@ async fn show(
 /// blocked need a reason.
 pub fn check(form: &TaskForm, today: NaiveDate) -> Result<Report, String> {
     let status = Status::parse(&form.status).ok_or("Trạng thái không hợp lệ.")?;
-    let reason = form::text(&form.status_reason);
-    let evidence_number = form::text(&form.evidence_number);
-    let evidence_signer = form::text(&form.evidence_signer);
+    let reason = form::text("Lý do", form::Kind::Reason, &form.status_reason)?;
+    let evidence_number = form::text("Số văn bản", form::Kind::Code, &form.evidence_number)?;
+    let evidence_signer = form::text("Người ký", form::Kind::Name, &form.evidence_signer)?;
     let evidence_date = form::date(&form.evidence_date)?;
     if let Some(date) = evidence_date {
         form::not_after_today("Ngày văn bản", date, today)?;
@@ -265,7 +265,7 @@ pub fn check(form: &TaskForm, today: NaiveDate) -> Result<Report, String> {
         evidence_number,
         evidence_date,
         evidence_signer,
-        note: form::text(&form.note),
+        note: form::text("Ghi chú", form::Kind::Note, &form.note)?,
     })
 }
 

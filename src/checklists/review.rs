@@ -33,10 +33,14 @@ async fn review(
     meta: &RequestMeta,
     id: i64,
     step: Step,
-    comment: Option<String>,
+    comment: &str,
 ) -> AppResult<Response> {
     let task = load(state, user, id).await?;
     let back = format!("/tasks/{id}");
+    let comment = match form::text("Lý do", form::Kind::Reason, comment) {
+        Ok(comment) => comment,
+        Err(message) => return Ok(flash::redirect(&back, &message)),
+    };
     let allowed = match step {
         Step::Reopen => user.scope.can_edit(&task.unit_ancestors),
         _ => can_review(user, &task),
@@ -91,7 +95,7 @@ async fn approve(
     meta: RequestMeta,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    review(&state, &user, &meta, id, Step::Approve, None).await
+    review(&state, &user, &meta, id, Step::Approve, "").await
 }
 
 async fn send_back(
@@ -101,15 +105,7 @@ async fn send_back(
     Path(id): Path<i64>,
     Form(form): Form<ReviewForm>,
 ) -> AppResult<Response> {
-    review(
-        &state,
-        &user,
-        &meta,
-        id,
-        Step::Return,
-        form::text(&form.comment),
-    )
-    .await
+    review(&state, &user, &meta, id, Step::Return, &form.comment).await
 }
 
 async fn reopen(
@@ -119,13 +115,5 @@ async fn reopen(
     Path(id): Path<i64>,
     Form(form): Form<ReviewForm>,
 ) -> AppResult<Response> {
-    review(
-        &state,
-        &user,
-        &meta,
-        id,
-        Step::Reopen,
-        form::text(&form.comment),
-    )
-    .await
+    review(&state, &user, &meta, id, Step::Reopen, &form.comment).await
 }

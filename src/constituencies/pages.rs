@@ -193,11 +193,15 @@ async fn set_total(
                     "Tổng số đại biểu phải là một số nguyên dương.",
                 ));
             };
-            let Some(reason) = form::text(&form.reason) else {
-                return Ok(flash::redirect(
-                    &back,
-                    "Cần ghi căn cứ (văn bản, cơ quan quyết định) cho số đã ấn định.",
-                ));
+            let reason = match form::text("Căn cứ", form::Kind::Reason, &form.reason) {
+                Ok(Some(reason)) => reason,
+                Ok(None) => {
+                    return Ok(flash::redirect(
+                        &back,
+                        "Cần ghi căn cứ (văn bản, cơ quan quyết định) cho số đã ấn định.",
+                    ));
+                }
+                Err(message) => return Ok(flash::redirect(&back, &message)),
             };
             (Some(total), Some(reason))
         }
@@ -260,7 +264,8 @@ fn check_constituency(
         .ok()
         .filter(|n| *n > 0)
         .ok_or("Số thứ tự đơn vị bầu cử phải là số nguyên dương.")?;
-    let name = form::text(&form.name).unwrap_or_else(|| format!("Đơn vị bầu cử số {number}"));
+    let name = form::text("Tên đơn vị bầu cử", form::Kind::Name, &form.name)?
+        .unwrap_or_else(|| format!("Đơn vị bầu cử số {number}"));
     let seats = form
         .seats
         .trim()

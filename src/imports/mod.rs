@@ -30,6 +30,9 @@ use read::Sheet;
 /// Files larger than this are refused; a district's areas fit many times over.
 pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
 
+/// The columns of free text, checked like a form's names.
+const TEXT_COLUMNS: [&str; 4] = ["Tên khu vực", "Địa điểm", "Họ và tên thành viên", "Chức vụ"];
+
 pub fn routes() -> Routes {
     Routes::new()
         .get(
@@ -319,16 +322,19 @@ pub fn check(sheet: &Sheet, communes: &HashMap<i32, i64>) -> Result<Vec<AreaPlan
                 format!("\"{}\" không phải số nguyên dương", get("Số khu vực")),
             );
         }
-        let voters = get("Số cử tri")
-            .replace(['.', ' '], "")
-            .parse::<i32>()
-            .ok()
-            .filter(|n| *n >= 0);
-        if voters.is_none() {
-            error(
-                "Số cử tri",
-                format!("\"{}\" không phải số cử tri hợp lệ", get("Số cử tri")),
-            );
+        let voters = match crate::input::count("Số cử tri", &get("Số cử tri")) {
+            Ok(voters) => Some(voters),
+            Err(message) => {
+                error("Số cử tri", message);
+                None
+            }
+        };
+        // Free text passes the same rules as on a form.
+        for column in TEXT_COLUMNS {
+            if let Err(message) = crate::input::text(column, crate::input::Kind::Name, &get(column))
+            {
+                error(column, message);
+            }
         }
         let kind_text = get("Loại khu vực");
         let kind = if kind_text.is_empty() {

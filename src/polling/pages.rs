@@ -57,14 +57,7 @@ fn check_area(form: &AreaForm) -> Result<AreaFields, String> {
         .ok()
         .filter(|n| *n > 0)
         .ok_or("Số khu vực bỏ phiếu phải là số nguyên dương.")?;
-    let voters = form
-        .voters
-        .trim()
-        .replace('.', "")
-        .parse::<i32>()
-        .ok()
-        .filter(|n| *n >= 0)
-        .ok_or("Số cử tri phải là một số không âm.")?;
+    let voters = form::count("Số cử tri", &form.voters)?;
     let kind = if form.kind.is_empty() {
         "ordinary"
     } else {
@@ -75,8 +68,9 @@ fn check_area(form: &AreaForm) -> Result<AreaFields, String> {
     }
     Ok(AreaFields {
         number,
-        name: form::text(&form.name).unwrap_or_else(|| format!("Khu vực bỏ phiếu số {number}")),
-        address: form::text(&form.address),
+        name: form::text("Tên khu vực", form::Kind::Name, &form.name)?
+            .unwrap_or_else(|| format!("Khu vực bỏ phiếu số {number}")),
+        address: form::text("Địa điểm", form::Kind::Name, &form.address)?,
         voters,
         kind: kind.to_string(),
     })

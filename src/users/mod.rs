@@ -50,6 +50,9 @@ pub enum Invalid {
     UnknownUnit(String),
     #[error("{0}")]
     Password(#[from] password::Weakness),
+    /// A field refused by the common input rules (a control character, too long).
+    #[error("{0}")]
+    Field(String),
 }
 
 /// The fields of an account, checked: username lower case, names in NFC, the unit resolved and
@@ -76,7 +79,9 @@ pub fn valid_username(username: &str) -> Option<String> {
 /// Checks every field and resolves the unit.
 pub async fn validate(pool: &PgPool, input: &NewUser) -> Result<ValidUser, Invalid> {
     let username = valid_username(&input.username).ok_or(Invalid::Username)?;
-    let full_name = form::text(&input.full_name).ok_or(Invalid::FullName)?;
+    let full_name = form::text("Họ và tên", form::Kind::Name, &input.full_name)
+        .map_err(Invalid::Field)?
+        .ok_or(Invalid::FullName)?;
     let role = Role::parse(input.role.trim()).ok_or(Invalid::Role)?;
     let unit_id = resolve_unit(pool, role, &input.unit).await?;
     Ok(ValidUser {
@@ -84,8 +89,8 @@ pub async fn validate(pool: &PgPool, input: &NewUser) -> Result<ValidUser, Inval
         full_name,
         role,
         unit_id,
-        phone: form::text(&input.phone),
-        email: form::text(&input.email),
+        phone: form::text("Điện thoại", form::Kind::Code, &input.phone).map_err(Invalid::Field)?,
+        email: form::text("Thư điện tử", form::Kind::Code, &input.email).map_err(Invalid::Field)?,
     })
 }
 

@@ -114,6 +114,10 @@ pub fn error_page(status: StatusCode) -> axum::response::Response {
             "Dữ liệu đang được người khác cập nhật, hoặc cơ sở dữ liệu đang khởi động lại. Yêu cầu \
              này chưa lưu gì. Vui lòng thử lại sau ít giây.",
         ),
+        StatusCode::UNPROCESSABLE_ENTITY => (
+            "Dữ liệu không hợp lệ",
+            "Nội dung gửi lên có ký tự điều khiển không hiển thị được. Hãy gõ lại rồi gửi lại.",
+        ),
         StatusCode::PAYLOAD_TOO_LARGE => (
             "Dữ liệu gửi lên quá lớn",
             "Nội dung gửi lên vượt quá giới hạn cho phép. Hãy rút gọn rồi gửi lại.",

@@ -1,16 +1,11 @@
-//! Reading form fields the same way everywhere: text trimmed and in Unicode NFC, dates written
-//! either as the browser's date field sends them or as people type them (dd/mm/yyyy).
+//! Reading form fields the same way everywhere: text through `crate::input` (NFC, no control
+//! characters, bounded), dates written either as the browser's date field sends them or as
+//! people type them (dd/mm/yyyy).
 
 use chrono::NaiveDate;
-use unicode_normalization::UnicodeNormalization;
 
 use crate::format;
-
-/// Text as stored: trimmed, NFC (the same Vietnamese typed on any keyboard), empty as none.
-pub fn text(value: &str) -> Option<String> {
-    let value: String = value.trim().nfc().collect();
-    (!value.is_empty()).then_some(value)
-}
+pub use crate::input::{Kind, count, required, text};
 
 /// A date field: empty is none; anything else must be yyyy-mm-dd or dd/mm/yyyy.
 pub fn date(value: &str) -> Result<Option<NaiveDate>, String> {
@@ -46,16 +41,6 @@ mod tests {
         assert_eq!(date(" 03/04/2021 "), Ok(day));
         assert_eq!(date(""), Ok(None));
         assert!(date("3 tháng 4").is_err());
-    }
-
-    #[test]
-    fn text_is_trimmed_and_composed() {
-        assert_eq!(
-            text("  Ha\u{300} "),
-            Some("Hà".to_string()),
-            "a decomposed accent is composed"
-        );
-        assert_eq!(text("   "), None);
     }
 
     #[test]

@@ -114,3 +114,99 @@ async fn a_locked_row_slows_only_the_requests_that_touch_it() {
         303
     );
 }
+
+/// Every class of bad input is refused with a message naming the field, the input kept, and
+/// nothing written: a NUL, a control character, a direction override in a name, a note past its
+/// length; counts are read strictly.
+#[tokio::test]
+async fn bad_input_is_refused_next_to_its_field_and_changes_nothing() {
+    let app = TestApp::signed_in("xa.damha").await;
+    let task = task_id(&app, "voter_lists_posted", "commune", 6895).await;
+    let version_of = || async {
+        sqlx::query_scalar::<_, i32>("SELECT version FROM tasks WHERE id = $1")
+            .bind(task)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap()
+    };
+    let before = version_of().await;
+    let long_note = "a".repeat(4001);
+    for (field, value, message) in [
+        ("note", "trước\u{0}sau", "Ghi chú: có ký tự điều khiển"),
+        (
+            "note",
+            long_note.as_str(),
+            "Ghi chú: dài 4001 ký tự, tối đa 4000 ký tự.",
+        ),
+        (
+            "evidence_signer",
+            "Nguyễn\u{202e}nóV",
+            "Người ký: có ký tự đảo chiều",
+        ),
+        (
+            "evidence_number",
+            "15\u{1b}[2J",
+            "Số văn bản: có ký tự điều khiển",
+        ),
+    ] {
+        let mut fields: Vec<(String, String)> = save_fields(&app, task).await;
+        fields.retain(|(k, _)| k != field);
+        fields.push((field.to_string(), value.to_string()));
+        let fields: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let response = app.submit(&format!("/tasks/{task}"), &fields).await;
+        assert_eq!(response.status(), 422, "{field}");
+        let page = response.text().await.unwrap();
+        assert!(page.contains(message), "{field}: {message}");
+        if field == "note" && value.len() > 4000 {
+            assert!(page.contains(&long_note), "what was typed is kept");
+        }
+    }
+    assert_eq!(version_of().await, before, "nothing saved");
+    let events: i64 = sqlx::query_scalar("SELECT count(*) FROM task_events WHERE task_id = $1")
+        .bind(task)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(events, 0);
+
+    // A NUL in a search or a filter, or in a login name: refused, never a server error.
+    assert_eq!(
+        app.page("/search?q=%C4%90%E1%BA%A7m%00H%C3%A0").await.0,
+        422
+    );
+    assert_eq!(app.page("/audit?user=a%00b").await.0, 422);
+    let login = app
+        .other_browser()
+        .login("admin\u{0}", "whatever it is")
+        .await;
+    assert_eq!(login.status(), 401);
+
+    // Counts: thousands separators read, decimals and signs refused.
+    let add = async |number: &str, voters: &str| {
+        let response = app
+            .submit(
+                "/units/commune/6895/polling-areas",
+                &[("number", number), ("voters", voters), ("kind", "ordinary")],
+            )
+            .await;
+        app.page(&crate::helpers::location(&response)).await.1
+    };
+    for wrong in ["1.5", "1,5", "-3", "1e3"] {
+        let page = add("7", wrong).await;
+        assert!(page.contains("không phải một số đếm"), "{wrong}");
+    }
+    let areas: i64 = sqlx::query_scalar("SELECT count(*) FROM polling_areas WHERE number = 7")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(areas, 0, "no refused count was saved");
+    add("7", "1.320").await;
+    let voters: i32 = sqlx::query_scalar("SELECT voters FROM polling_areas WHERE number = 7")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(voters, 1320);
+}

@@ -91,7 +91,7 @@ async fn a_file_with_errors_writes_nothing_and_lists_every_error() {
     assert_eq!(status, 422);
     for expected in [
         "xã mã 9999 không thuộc đơn vị đang nhập",
-        "\"abc\" không phải số cử tri hợp lệ",
+        "Số cử tri: \"abc\" không phải một số đếm",
         "\"Sân bay\" không phải loại khu vực bỏ phiếu",
         "\"Giám đốc\" không phải chức danh",
         "\"0912-abc\" không phải số điện thoại",
