@@ -2,7 +2,7 @@
 //! the content (never the name), kept in PostgreSQL, served as a download under a safe name.
 
 use axum::extract::{Multipart, Path, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
@@ -10,7 +10,7 @@ use crate::audit::{self, Event};
 use crate::auth::guard::RequestMeta;
 use crate::auth::routes::EDITORS;
 use crate::auth::{Access, CurrentUser, Routes};
-use crate::web::{AppError, AppResult, flash};
+use crate::web::{AppError, AppResult, flash, upload};
 
 pub const MAX_BYTES: usize = 10 * 1024 * 1024;
 
@@ -76,22 +76,16 @@ async fn upload(
 ) -> AppResult<Response> {
     let unit = editable_task(&state, &user, task).await?;
     let back = format!("/tasks/{task}");
-    let mut file = None;
-    while let Ok(Some(field)) = multipart.next_field().await {
-        if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or_default().to_string();
-            match field.bytes().await {
-                Ok(bytes) => file = Some((name, bytes)),
-                Err(_) => return Ok(flash::redirect(&back, "Tệp quá lớn: mỗi tệp tối đa 10 MB.")),
-            }
+    let file = match upload::file(&mut multipart, "file", MAX_BYTES).await {
+        Ok(file) => file,
+        Err(upload::Refused::TooLarge) => {
+            return Ok(crate::web::error::error_page(StatusCode::PAYLOAD_TOO_LARGE));
         }
-    }
+        Err(upload::Refused::Broken) => return Err(AppError::BadRequest("broken upload".into())),
+    };
     let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
         return Ok(flash::redirect(&back, "Chưa chọn tệp."));
     };
-    if bytes.len() > MAX_BYTES {
-        return Ok(flash::redirect(&back, "Tệp quá lớn: mỗi tệp tối đa 10 MB."));
-    }
     let Some((content_type, extension)) = sniff(&bytes) else {
         return Ok(flash::redirect(
             &back,

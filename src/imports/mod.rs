@@ -144,17 +144,15 @@ async fn upload(
     mut multipart: Multipart,
 ) -> AppResult<Response> {
     let unit = target(&state, &user, &level, &gso_code).await?;
-    let mut file = None;
-    while let Ok(Some(field)) = multipart.next_field().await {
-        if field.name() == Some("file") {
-            file = Some(
-                field
-                    .bytes()
-                    .await
-                    .map_err(|_| AppError::BadRequest("tệp tải lên bị lỗi".into()))?,
-            );
+    let file = match crate::web::upload::file(&mut multipart, "file", MAX_FILE_BYTES).await {
+        Ok(file) => file.map(|(_, bytes)| bytes),
+        Err(crate::web::upload::Refused::TooLarge) => {
+            return Ok(crate::web::error::error_page(StatusCode::PAYLOAD_TOO_LARGE));
         }
-    }
+        Err(crate::web::upload::Refused::Broken) => {
+            return Err(AppError::BadRequest("tệp tải lên bị lỗi".into()));
+        }
+    };
     let page = |layout, problem: Option<String>, errors, outcome, note| ImportPage {
         layout,
         unit: unit.clone(),

@@ -120,7 +120,8 @@ pub fn error_page(status: StatusCode) -> axum::response::Response {
         ),
         StatusCode::PAYLOAD_TOO_LARGE => (
             "Dữ liệu gửi lên quá lớn",
-            "Nội dung gửi lên vượt quá giới hạn cho phép. Hãy rút gọn rồi gửi lại.",
+            "Nội dung gửi lên vượt quá giới hạn cho phép: mỗi tệp tối đa 10 MB, mỗi biểu mẫu tối đa \
+             2 MB. Hãy rút gọn hoặc chia nhỏ rồi gửi lại.",
         ),
         _ => (
             "Đã có lỗi xảy ra",

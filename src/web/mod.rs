@@ -8,6 +8,7 @@ pub mod form;
 pub mod gzip;
 pub mod layout;
 pub mod static_files;
+pub mod upload;
 
 use std::time::Duration;
 
@@ -63,7 +64,9 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.request_timeout,
             time_limit,
-        ));
+        ))
+        // Uploads read their own bounds (`upload::file`); forms are bounded by the guard.
+        .layer(axum::extract::DefaultBodyLimit::max(upload::DRAIN_LIMIT));
     let (router, rules) = routes().into_parts();
     let guard = Guard {
         state: state.clone(),
