@@ -160,13 +160,11 @@ async fn health_and_readiness() {
     let app = TestApp::signed_in("admin").await;
     assert_eq!(app.page("/healthz").await, (200, "ok".to_string()));
     assert_eq!(app.page("/readyz").await, (200, "ok".to_string()));
-    app.db.pool.close().await;
+    app.state.pool.close().await;
     let probe = app.other_browser();
-    assert_eq!(
-        probe.get("/readyz").await.status(),
-        503,
-        "the database no longer answers"
-    );
+    let response = probe.get("/readyz").await;
+    assert_eq!(response.status(), 503, "the database no longer answers");
+    assert_eq!(response.headers()["retry-after"], "5");
     assert_eq!(
         probe.get("/healthz").await.status(),
         200,
