@@ -131,7 +131,7 @@ pub struct Config {
     #[arg(
         long,
         env = "BAUCU_STATEMENT_TIMEOUT_MS",
-        default_value_t = 5000,
+        default_value_t = crate::db::Limits::PAGES.statement.as_millis() as u64,
         global = true
     )]
     pub statement_timeout_ms: u64,
@@ -140,7 +140,7 @@ pub struct Config {
     #[arg(
         long,
         env = "BAUCU_LOCK_TIMEOUT_MS",
-        default_value_t = 2000,
+        default_value_t = crate::db::Limits::PAGES.lock.as_millis() as u64,
         global = true
     )]
     pub lock_timeout_ms: u64,
@@ -149,7 +149,7 @@ pub struct Config {
     #[arg(
         long,
         env = "BAUCU_JOB_TIMEOUT_SECS",
-        default_value_t = 300,
+        default_value_t = crate::db::Limits::PAGES.job.as_secs(),
         global = true
     )]
     pub job_timeout_secs: u64,
@@ -158,7 +158,7 @@ pub struct Config {
     #[arg(
         long,
         env = "BAUCU_REQUEST_TIMEOUT_SECS",
-        default_value_t = 20,
+        default_value_t = crate::web::REQUEST_TIMEOUT.as_secs(),
         global = true
     )]
     pub request_timeout_secs: u64,

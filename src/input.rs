@@ -39,7 +39,7 @@ pub fn text(label: &str, kind: Kind, raw: &str) -> Result<Option<String>, String
     let value: String = raw.replace("\r\n", "\n").trim().nfc().collect();
     if value
         .chars()
-        .any(|c| is_control(c) && !(kind.is_multiline() && matches!(c, '\n' | '\t')))
+        .any(|c| c.is_control() && !(kind.is_multiline() && matches!(c, '\n' | '\t')))
     {
         return Err(format!(
             "{label}: có ký tự điều khiển không hiển thị được; hãy gõ lại."
@@ -63,11 +63,6 @@ pub fn text(label: &str, kind: Kind, raw: &str) -> Result<Option<String>, String
 /// Text that must be given.
 pub fn required(label: &str, kind: Kind, raw: &str) -> Result<String, String> {
     text(label, kind, raw)?.ok_or_else(|| format!("{label}: cần nhập."))
-}
-
-/// C0 and C1 controls and DEL.
-fn is_control(c: char) -> bool {
-    matches!(c, '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}')
 }
 
 /// Embeddings, overrides and isolates, and the invisible direction marks.

@@ -66,7 +66,7 @@ impl AppState {
             dashboards: Arc::default(),
             election: Arc::default(),
             limits: db::Limits::default(),
-            request_timeout: std::time::Duration::from_secs(20),
+            request_timeout: web::REQUEST_TIMEOUT,
             writers: Arc::new(tokio::sync::Semaphore::new(db::WRITERS_AT_ONCE)),
         }
     }

@@ -125,6 +125,10 @@ async fn writer_permit(state: &AppState) -> Option<tokio::sync::SemaphorePermit<
 
 pub async fn layer(State(guard): State<Guard>, mut request: Request, next: Next) -> Response {
     let Guard { state, rules } = guard;
+    if request.uri().query().is_some_and(has_control_characters) {
+        // No search or filter of ours takes one; PostgreSQL would refuse a NUL with an error.
+        return crate::web::error::error_page(StatusCode::UNPROCESSABLE_ENTITY);
+    }
     let now = state.clock.now();
     let cookies = Cookies::from_headers(request.headers());
 
@@ -168,14 +172,6 @@ pub async fn layer(State(guard): State<Guard>, mut request: Request, next: Next)
             .map(|at| at.min(now.to_utc())),
     };
     let unsafe_method = csrf::is_unsafe(request.method());
-    if request.uri().query().is_some_and(has_control_characters) {
-        // No search or filter of ours takes one; PostgreSQL would refuse a NUL with an error.
-        return (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            crate::web::error::error_page(StatusCode::UNPROCESSABLE_ENTITY),
-        )
-            .into_response();
-    }
     request.extensions_mut().insert(meta.clone());
     if let Some(user) = &user {
         request.extensions_mut().insert(user.clone());
@@ -225,7 +221,7 @@ pub async fn layer(State(guard): State<Guard>, mut request: Request, next: Next)
         // Signing in is not queued behind other people's changes.
         None if unsafe_method && user.is_some() => match writer_permit(&state).await {
             Some(_permit) => i18n::scope(lang, next.run(request)).await,
-            None => AppError::Database(sqlx::Error::PoolTimedOut).into_response(),
+            None => AppError::Busy.into_response(),
         },
         None => i18n::scope(lang, next.run(request)).await,
     };

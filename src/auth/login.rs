@@ -97,9 +97,9 @@ async fn login(
         };
         (status, page).into_response()
     };
-    // No account has such a name: answer as for an unknown one (after the same hashing), without
-    // putting it before the database, which refuses a NUL.
-    if form.username.chars().any(char::is_control) || form.username.chars().count() > 200 {
+    // A name the input rules refuse (a control character, too long) belongs to no account: answer
+    // as for an unknown one, after the same hashing, without putting it before the database.
+    if crate::input::text("Tên đăng nhập", crate::input::Kind::Code, &form.username).is_err() {
         state.hasher.verify(&form.password, None).await;
         return Ok(page(layout, StatusCode::UNAUTHORIZED, WRONG.to_string()));
     }

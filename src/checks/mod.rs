@@ -81,17 +81,25 @@ pub enum Problem {
 }
 
 impl Problem {
+    /// Every problem is named here, so that a new one must be given its severity.
     pub fn severity(&self) -> Severity {
         use Problem::*;
         match self {
-            Body(problem) if !problem.is_violation() => Severity::Warning,
-            NationalSeatsMissing
+            Body(problem) if problem.is_violation() => Severity::Violation,
+            NationalSeatsBelowMinimum { .. }
+            | SeatsDoNotAddUp { .. }
+            | ConstituencyOverCap { .. }
+            | NoBoard
+            | UnitsOutsideCouncil { .. }
+            | AreaSize(_)
+            | NoPollingGroup => Severity::Violation,
+            Body(_)
+            | NationalSeatsMissing
             | CouncilTotalUnknown { .. }
             | NoConstituencies
             | NoUnitsCovered
             | PopulationDoesNotAddUp { .. }
             | VotersDoNotAddUp { .. } => Severity::Warning,
-            _ => Severity::Violation,
         }
     }
 
@@ -103,7 +111,14 @@ impl Problem {
             NoBoard => BOARD_CHECK,
             AreaSize(_) | NoPollingGroup => AREA_CHECK,
             PopulationDoesNotAddUp { .. } | VotersDoNotAddUp { .. } => SUM_CHECK,
-            _ => SEATS_CHECK,
+            NationalSeatsMissing
+            | NationalSeatsBelowMinimum { .. }
+            | CouncilTotalUnknown { .. }
+            | NoConstituencies
+            | SeatsDoNotAddUp { .. }
+            | ConstituencyOverCap { .. }
+            | UnitsOutsideCouncil { .. }
+            | NoUnitsCovered => SEATS_CHECK,
         }
     }
 }

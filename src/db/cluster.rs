@@ -92,10 +92,7 @@ impl Cluster {
         usage_lock
             .lock_shared()
             .map_err(io_error("waiting for the database lock"))?;
-        let start_lock = open_lock(&folder.join("pg-start.lock"))?;
-        start_lock
-            .lock()
-            .map_err(io_error("waiting for the database start lock"))?;
+        let start_lock = hold_start_lock(&folder)?;
 
         let mut cluster = Cluster {
             data_dir,
@@ -109,10 +106,7 @@ impl Cluster {
             cluster.initdb()?;
             cluster.initialised_now = true;
         }
-        if !cluster.is_running() {
-            cluster.remove_stale_files();
-            cluster.pg_ctl_start()?;
-        }
+        cluster.start_unless_running()?;
         drop(start_lock);
         Ok(cluster)
     }
@@ -135,10 +129,7 @@ impl Cluster {
             .parent()
             .unwrap_or(Path::new("/"))
             .to_path_buf();
-        let start_lock = open_lock(&folder.join("pg-start.lock"))?;
-        start_lock
-            .lock()
-            .map_err(io_error("waiting for the database start lock"))?;
+        let _start_lock = hold_start_lock(&folder)?;
         // Upgrading to exclusive succeeds only when no other process holds the shared lock.
         if self.usage_lock.try_lock().is_err() {
             return Ok(false);
@@ -164,10 +155,13 @@ impl Cluster {
             return Ok(false);
         }
         let folder = self.data_dir.parent().unwrap_or(Path::new("/"));
-        let start_lock = open_lock(&folder.join("pg-start.lock"))?;
-        start_lock
-            .lock()
-            .map_err(io_error("waiting for the database start lock"))?;
+        let _start_lock = hold_start_lock(folder)?;
+        self.start_unless_running()
+    }
+
+    /// Starts PostgreSQL unless it runs, clearing what a killed one left; the caller holds the
+    /// start lock. Returns whether it started it.
+    fn start_unless_running(&self) -> Result<bool, ClusterError> {
         if self.is_running() {
             return Ok(false);
         }
@@ -401,6 +395,15 @@ fn socket_dir_for(folder: &Path) -> PathBuf {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     folder.hash(&mut hasher);
     std::env::temp_dir().join(format!("baucu-pg-{:016x}", hasher.finish()))
+}
+
+/// Holds the lock that lets one process at a time start or stop the cluster in `folder`.
+fn hold_start_lock(folder: &Path) -> Result<File, ClusterError> {
+    let start_lock = open_lock(&folder.join("pg-start.lock"))?;
+    start_lock
+        .lock()
+        .map_err(io_error("waiting for the database start lock"))?;
+    Ok(start_lock)
 }
 
 fn open_lock(path: &Path) -> Result<File, ClusterError> {

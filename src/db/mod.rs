@@ -26,15 +26,18 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits {
-            statement: Duration::from_secs(5),
-            lock: Duration::from_secs(2),
-            job: Duration::from_secs(300),
-        }
+        Limits::PAGES
     }
 }
 
 impl Limits {
+    /// The server's limits unless its settings say otherwise.
+    pub const PAGES: Limits = Limits {
+        statement: Duration::from_secs(5),
+        lock: Duration::from_secs(2),
+        job: Duration::from_secs(300),
+    };
+
     /// No limit: the command line's migrations and seeding, run by an operator who can stop them.
     pub const NONE: Limits = Limits {
         statement: Duration::ZERO,

@@ -26,6 +26,9 @@ pub enum AppError {
     /// A request no page of ours sends (a malformed form).
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// Too many changes in progress to take another now: try again in a moment.
+    #[error("busy: no place for another change")]
+    Busy,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("{0:#}")]
@@ -49,6 +52,7 @@ impl AppError {
             AppError::NotFound | AppError::OutOfScope => StatusCode::NOT_FOUND,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Database(error) if is_temporary(error) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -30,6 +30,10 @@ use crate::auth::guard::{self, Guard};
 use crate::auth::{Access, Routes};
 pub use error::{AppError, AppResult};
 
+/// How long a request may take unless the settings say otherwise; longer than any one
+/// statement may run, so that the database gives up first.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
+
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Pages only load our own files; nothing may frame them.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; \

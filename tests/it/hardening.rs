@@ -3,14 +3,11 @@
 use std::time::{Duration, Instant};
 
 use crate::helpers::TestApp;
-use crate::tasks::task_id;
+use crate::tasks::{submission, task_id};
 
 /// The form fields of a save of `task` as drawn now (its one-time token and version).
 async fn save_fields(app: &TestApp, task: i64) -> Vec<(String, String)> {
-    let (_, page) = app.page(&format!("/tasks/{task}")).await;
-    let marker = "name=\"submission\" value=\"";
-    let at = page.find(marker).unwrap() + marker.len();
-    let token = page[at..at + page[at..].find('"').unwrap()].to_string();
+    let token = submission(app, task).await;
     let version: i32 = sqlx::query_scalar("SELECT version FROM tasks WHERE id = $1")
         .bind(task)
         .fetch_one(&app.db.pool)

@@ -285,16 +285,7 @@ async fn a_slow_request_started_before_sigterm_still_completes() {
         .await
         .unwrap();
     let request = tokio::spawn(browser.get(format!("{address}/units/district/200")).send());
-    wait_for(|| async {
-        let waiting: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
-        )
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
-        waiting > 0
-    })
-    .await;
+    wait_for(|| async { lock_waiters(&db.pool).await > 0 }).await;
 
     terminate(&server);
     // Once the server has stopped accepting connections, it is shutting down.
@@ -318,6 +309,16 @@ async fn a_slow_request_started_before_sigterm_still_completes() {
     assert!(response.text().await.unwrap().contains("Huyện Đầm Hà"));
     let (clean, log) = finish(server);
     assert!(clean, "the server exits cleanly: {log}");
+}
+
+/// How many statements of this database wait for a lock.
+async fn lock_waiters(pool: &sqlx::PgPool) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
 }
 
 async fn wait_for<F, Fut>(mut condition: F)
@@ -443,16 +444,7 @@ async fn sigterm_with_a_stuck_statement_exits_after_the_drain_time_and_commits_n
             .form(&fields)
             .send(),
     );
-    wait_for(|| async {
-        let waiting: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
-        )
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
-        waiting > 0
-    })
-    .await;
+    wait_for(|| async { lock_waiters(&db.pool).await > 0 }).await;
     let signalled = Instant::now();
     terminate(&server);
     let (_, log) = finish(server);
@@ -468,16 +460,7 @@ async fn sigterm_with_a_stuck_statement_exits_after_the_drain_time_and_commits_n
     );
 
     // The statement's client is gone: PostgreSQL cancels it within a second or so.
-    wait_for(|| async {
-        let waiting: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
-        )
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
-        waiting == 0
-    })
-    .await;
+    wait_for(|| async { lock_waiters(&db.pool).await == 0 }).await;
     locker.commit().await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     let events: i64 = sqlx::query_scalar("SELECT count(*) FROM task_events WHERE task_id = $1")

@@ -16,7 +16,7 @@ pub(crate) async fn task_id(app: &TestApp, code: &str, level: &str, gso: i32) ->
 }
 
 /// The one-time submission token of the task form.
-async fn submission(app: &TestApp, task: i64) -> String {
+pub(crate) async fn submission(app: &TestApp, task: i64) -> String {
     let (_, page) = app.page(&format!("/tasks/{task}")).await;
     let at =
         page.find("name=\"submission\" value=\"").unwrap() + "name=\"submission\" value=\"".len();
@@ -566,14 +566,18 @@ async fn an_added_administrative_entry_creates_tasks_for_exactly_the_right_units
     );
 }
 
-async fn attach(app: &TestApp, task: i64, name: &str, bytes: Vec<u8>) -> String {
+async fn send_attachment(
+    app: &TestApp,
+    task: i64,
+    name: &str,
+    bytes: Vec<u8>,
+) -> reqwest::Response {
     let csrf = app.csrf().await;
     let form = reqwest::multipart::Form::new().part(
         "file",
         reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
     );
-    let response = app
-        .client
+    app.client
         .post(format!(
             "{}/tasks/{task}/attachments?csrf={csrf}",
             app.address
@@ -581,7 +585,12 @@ async fn attach(app: &TestApp, task: i64, name: &str, bytes: Vec<u8>) -> String 
         .multipart(form)
         .send()
         .await
-        .unwrap();
+        .expect("an answer, not a reset connection")
+}
+
+/// Attaches a file and returns the page it leads back to.
+async fn attach(app: &TestApp, task: i64, name: &str, bytes: Vec<u8>) -> String {
+    let response = send_attachment(app, task, name, bytes).await;
     app.page(&location(&response)).await.1
 }
 
@@ -612,22 +621,8 @@ async fn evidence_files_are_checked_by_content_and_downloaded_safely() {
     // Over the limit, just past it and far past it (20 MB): a Vietnamese 413 page that names the
     // limit, after the file was read, never a reset connection.
     for size in [10 * 1024 * 1024, 20 * 1024 * 1024] {
-        let csrf = app.csrf().await;
         let bytes = [b"%PDF-".as_slice(), &vec![b'x'; size]].concat();
-        let form = reqwest::multipart::Form::new().part(
-            "file",
-            reqwest::multipart::Part::bytes(bytes).file_name("big.pdf"),
-        );
-        let response = app
-            .client
-            .post(format!(
-                "{}/tasks/{task}/attachments?csrf={csrf}",
-                app.address
-            ))
-            .multipart(form)
-            .send()
-            .await
-            .expect("an answer, not a reset");
+        let response = send_attachment(&app, task, "big.pdf", bytes).await;
         assert_eq!(response.status(), 413);
         assert!(
             response
