@@ -86,6 +86,16 @@ struct ImportPage {
     encoding_note: Option<String>,
 }
 
+impl ImportPage {
+    /// The bounds a file is read within, as the form states them.
+    fn max_megabytes(&self) -> usize {
+        MAX_FILE_BYTES / (1024 * 1024)
+    }
+    fn max_rows(&self) -> String {
+        crate::format::number(read::MAX_ROWS as i64)
+    }
+}
+
 async fn target(
     state: &AppState,
     user: &CurrentUser,
@@ -171,7 +181,11 @@ async fn upload(
         );
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
-    let sheet = match read::sheet(&bytes) {
+    // Reading is bounded in time but may take seconds: off the threads that answer requests.
+    let read = tokio::task::spawn_blocking(move || read::sheet(&bytes))
+        .await
+        .map_err(|error| AppError::Internal(error.into()))?;
+    let sheet = match read {
         Ok(sheet) => sheet,
         Err(problem) => {
             return Ok((

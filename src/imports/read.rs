@@ -1,11 +1,30 @@
 //! Reading an uploaded spreadsheet into rows of text: XLSX (the first sheet, cached formula
 //! values, a header row found below any merged title rows) or CSV (UTF-8 with or without a BOM;
 //! Windows-1258 or Windows-1252 recognised; comma or semicolon separated).
+//!
+//! A file is read within fixed bounds, whatever it claims: an XLSX is read cell by cell and only
+//! the cells that hold something are kept, so memory follows what the file holds, not the corner
+//! its last cell names; rows, columns, cells, the unpacked size and the time are capped.
 
+use std::collections::BTreeMap;
 use std::io::Cursor;
+use std::time::{Duration, Instant};
 
-use calamine::{Data, Reader};
+use calamine::{Data, Reader, Xlsx};
 use unicode_normalization::UnicodeNormalization;
+
+use crate::format::number;
+
+/// The most rows a file may have (a province's polling areas are a few thousand).
+pub const MAX_ROWS: usize = 20_000;
+/// The most columns a row may have (the template has eleven).
+pub const MAX_COLUMNS: usize = 50;
+/// The most cells with something in them.
+pub const MAX_CELLS: usize = 300_000;
+/// The most an XLSX file may unpack to.
+pub const MAX_UNPACKED_BYTES: u64 = 50 * 1024 * 1024;
+/// The most time reading a file may take.
+pub const MAX_READ_TIME: Duration = Duration::from_secs(10);
 
 /// The header row is looked for among the first rows, below any title rows.
 const HEADER_SEARCH_ROWS: usize = 10;
@@ -75,27 +94,102 @@ pub fn sheet(bytes: &[u8]) -> Result<Sheet, String> {
     })
 }
 
+fn unreadable<E>(_: E) -> String {
+    "Không đọc được tệp Excel (.xlsx). Hãy mở bằng Excel và lưu lại.".to_string()
+}
+
+/// The rows of the first sheet that hold something, numbered as the spreadsheet shows them,
+/// each with its cells from column A.
 fn xlsx_rows(bytes: &[u8]) -> Result<Vec<(usize, Vec<String>)>, String> {
-    let unreadable =
-        |_| "Không đọc được tệp Excel (.xlsx). Hãy mở bằng Excel và lưu lại.".to_string();
-    let mut workbook =
-        calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())).map_err(unreadable)?;
-    let range = workbook
-        .worksheet_range_at(0)
-        .ok_or("Tệp Excel không có trang tính nào.")?
+    check_unpacked_size(bytes)?;
+    let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(unreadable)?;
+    let first = workbook
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or("Tệp Excel không có trang tính nào.")?;
+    let mut reader = workbook
+        .worksheet_cells_reader(&first)
         .map_err(unreadable)?;
-    let first_row = range.start().map_or(0, |(row, _)| row as usize);
-    let first_col = range.start().map_or(0, |(_, col)| col as usize);
-    Ok(range
-        .rows()
-        .enumerate()
-        .map(|(index, cells)| {
-            // Rows are numbered as the spreadsheet shows them; columns start at A.
-            let mut text = vec![String::new(); first_col];
-            text.extend(cells.iter().map(cell_text));
-            (first_row + index + 1, text)
-        })
-        .collect())
+    let mut bounds = Bounds::new();
+    let mut rows: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    while let Some(cell) = reader.next_cell().map_err(unreadable)? {
+        let (row, column) = cell.get_position();
+        let (row, column) = (row as usize + 1, column as usize);
+        bounds.check(row, column + 1, 1)?;
+        let text = cell_text(&Data::from(cell.get_value().clone()));
+        if text.is_empty() {
+            continue;
+        }
+        let cells = rows.entry(row).or_default();
+        if cells.len() <= column {
+            cells.resize(column + 1, String::new());
+        }
+        cells[column] = text;
+    }
+    Ok(rows.into_iter().collect())
+}
+
+/// An XLSX is a zip file: its table of contents says what each part unpacks to, read before
+/// anything is unpacked.
+fn check_unpacked_size(bytes: &[u8]) -> Result<(), String> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(unreadable)?;
+    let mut total: u64 = 0;
+    for index in 0..archive.len() {
+        total = total.saturating_add(archive.by_index_raw(index).map_err(unreadable)?.size());
+    }
+    if total > MAX_UNPACKED_BYTES {
+        return Err(format!(
+            "Tệp Excel giải nén ra {} MB, quá giới hạn {} MB. Hãy chỉ giữ trang tính cần nhập.",
+            number(i64::try_from(total.div_ceil(1024 * 1024)).unwrap_or(i64::MAX)),
+            MAX_UNPACKED_BYTES / (1024 * 1024)
+        ));
+    }
+    Ok(())
+}
+
+/// What has been read so far, against the bounds.
+struct Bounds {
+    started: Instant,
+    cells: usize,
+}
+
+impl Bounds {
+    fn new() -> Bounds {
+        Bounds {
+            started: Instant::now(),
+            cells: 0,
+        }
+    }
+
+    /// Counts `cells` cells read in `row` (from 1), which has `columns` columns so far.
+    fn check(&mut self, row: usize, columns: usize, cells: usize) -> Result<(), String> {
+        self.cells += cells;
+        if row > MAX_ROWS {
+            return Err(format!(
+                "Tệp có dữ liệu ở dòng {}, quá giới hạn {} dòng. Hãy chia thành nhiều tệp.",
+                number(row as i64),
+                number(MAX_ROWS as i64)
+            ));
+        }
+        if columns > MAX_COLUMNS {
+            return Err(format!(
+                "Tệp có dữ liệu ở cột thứ {}, quá giới hạn {} cột. Hãy dùng tệp mẫu.",
+                number(columns as i64),
+                MAX_COLUMNS
+            ));
+        }
+        if self.cells > MAX_CELLS {
+            return Err(format!(
+                "Tệp có hơn {} ô dữ liệu. Hãy chia thành nhiều tệp.",
+                number(MAX_CELLS as i64)
+            ));
+        }
+        if self.started.elapsed() > MAX_READ_TIME {
+            return Err("Đọc tệp quá lâu. Hãy chia thành nhiều tệp nhỏ hơn.".to_string());
+        }
+        Ok(())
+    }
 }
 
 fn cell_text(cell: &Data) -> String {
@@ -179,10 +273,12 @@ fn csv_rows(text: &str) -> Result<Vec<(usize, Vec<String>)>, String> {
         .delimiter(delimiter)
         .from_reader(text.as_bytes());
     let mut rows = Vec::new();
+    let mut bounds = Bounds::new();
     for (index, record) in reader.records().enumerate() {
         let record =
             record.map_err(|e| format!("Dòng {} của tệp CSV không đọc được: {e}", index + 1))?;
         let line = record.position().map_or(index + 1, |p| p.line() as usize);
+        bounds.check(line, record.len(), record.len())?;
         rows.push((line, record.iter().map(str::to_string).collect()));
     }
     Ok(rows)
@@ -191,6 +287,65 @@ fn csv_rows(text: &str) -> Result<Vec<(usize, Vec<String>)>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An XLSX with `cells` written at (row, column), from 0.
+    fn xlsx(cells: &[(u32, u16, &str)]) -> Vec<u8> {
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheet = workbook.add_worksheet();
+        for (row, column, text) in cells {
+            sheet.write_string(*row, *column, *text).unwrap();
+        }
+        workbook.save_to_buffer().unwrap()
+    }
+
+    #[test]
+    fn a_sparse_sheet_is_read_by_what_it_holds_and_refused_past_the_row_limit() {
+        let near = xlsx(&[(0, 0, "Mã xã"), (1, 0, "6895"), (4, 2, "x")]);
+        let read = sheet(&near).unwrap();
+        assert_eq!(read.rows.len(), 2, "the blank rows between are not kept");
+        assert_eq!(
+            read.rows[1],
+            (5, vec![String::new(), String::new(), "x".into()])
+        );
+
+        let far = xlsx(&[(0, 0, "Mã xã"), (99_999, 25, "x")]);
+        assert_eq!(
+            sheet(&far).unwrap_err(),
+            "Tệp có dữ liệu ở dòng 100.000, quá giới hạn 20.000 dòng. Hãy chia thành nhiều tệp."
+        );
+        let wide = xlsx(&[(0, 0, "Mã xã"), (0, 60, "x")]);
+        assert!(sheet(&wide).unwrap_err().contains("cột thứ 61"));
+    }
+
+    #[test]
+    fn an_xlsx_that_unpacks_past_the_limit_is_refused_before_it_is_unpacked() {
+        use std::io::Write;
+        let mut bytes = Cursor::new(Vec::new());
+        let mut zip = zip::ZipWriter::new(&mut bytes);
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        zip.start_file("xl/sharedStrings.xml", stored).unwrap();
+        zip.write_all(&vec![b' '; MAX_UNPACKED_BYTES as usize + 1])
+            .unwrap();
+        zip.finish().unwrap();
+        let message = sheet(bytes.get_ref()).unwrap_err();
+        assert!(
+            message.starts_with("Tệp Excel giải nén ra 51 MB, quá giới hạn 50 MB"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_csv_past_the_row_or_column_limit_is_refused() {
+        let long = format!("Mã xã\n{}", "6895\n".repeat(MAX_ROWS));
+        assert!(
+            sheet(long.as_bytes())
+                .unwrap_err()
+                .contains("quá giới hạn 20.000 dòng")
+        );
+        let wide = format!("Mã xã{}\n", ",a".repeat(MAX_COLUMNS));
+        assert!(sheet(wide.as_bytes()).unwrap_err().contains("cột thứ 51"));
+    }
 
     #[test]
     fn utf8_with_or_without_bom_and_either_separator() {

@@ -243,3 +243,35 @@ async fn lists_download_as_xlsx_and_csv_with_formulas_neutralised() {
     let template = app.get("/import/polling-areas-template.xlsx").await;
     assert_eq!(template.status(), 200);
 }
+
+/// The peak memory of this process so far, in kB (`VmHWM` in `/proc/self/status`).
+fn peak_memory_kb() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// A tiny XLSX whose only cells are A1 and the last cell of Excel's last row: the server reads
+/// what the file holds and stops at the row limit, with its memory flat, instead of building the
+/// grid between the two corners (a billion cells).
+#[tokio::test]
+async fn a_sparse_sheet_naming_a_far_corner_is_refused_with_memory_flat() {
+    let app = TestApp::signed_in("huyen").await;
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.write_string(0, 0, "Mã xã").unwrap();
+    sheet.write_string(1_048_575, 16_383, "x").unwrap();
+    let bytes = workbook.save_to_buffer().unwrap();
+    assert!(bytes.len() < 10_000, "{} bytes", bytes.len());
+
+    let before = peak_memory_kb();
+    let (status, page) = upload(&app, "district/200", "thua.xlsx", bytes).await;
+    let grown_mb = (peak_memory_kb() - before) / 1024;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("Tệp có dữ liệu ở dòng 1.048.576, quá giới hạn 20.000 dòng"),
+        "{page}"
+    );
+    assert!(grown_mb < 50, "the peak grew by {grown_mb} MB");
+    assert_eq!(counts(&app).await, (0, 0, 0));
+}
