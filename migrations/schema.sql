@@ -183,7 +183,8 @@ END $$;
 --
 
 CREATE FUNCTION public.audit_seal() RETURNS bigint
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
     AS $$
 DECLARE
     mark audit_seal_mark%ROWTYPE;

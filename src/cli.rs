@@ -1,6 +1,7 @@
 //! The `baucu` command: serve (the default), migrate, seed, user add, audit verify.
 
 use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -52,7 +53,13 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Serve => config.limits(),
         _ => db::Limits::NONE,
     };
-    let database = Database::open(config.database_url.as_deref(), &config.data, &limits).await?;
+    let database = Database::open(
+        config.database_url.as_deref(),
+        config.database_owner_url.as_deref(),
+        &config.data,
+        &limits,
+    )
+    .await?;
     let state = AppState {
         limits,
         request_timeout: std::time::Duration::from_secs(config.request_timeout_secs),
@@ -65,7 +72,7 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
     // Whatever happens next, the private PostgreSQL is stopped before returning.
     let outcome = match command {
         Command::Serve => serve(&database, &state, &config).await,
-        Command::Migrate => db::migrate(&database.pool).await,
+        Command::Migrate => database.migrate().await,
         Command::Seed(args) => seed_explicitly(&database, &args).await,
         Command::User(UserCommand::Add {
             username,
@@ -83,26 +90,27 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
                 phone: phone.unwrap_or_default(),
                 email: email.unwrap_or_default(),
             };
+            database.migrate().await?;
             add_user(&state, &input, &password.unwrap_or_default()).await
         }
-        Command::Audit(AuditCommand::Verify) => verify_audit(&database).await,
+        Command::Audit(AuditCommand::Verify { head }) => verify_audit(&database, head).await,
     };
     let closed = database.close().await;
     outcome.and(closed)
 }
 
 async fn serve(database: &Database, state: &AppState, config: &Config) -> anyhow::Result<()> {
-    let unlimited = database.unlimited_pool().await?;
-    db::migrate(&unlimited).await?;
-    if database.is_private() && !seed::has_run(&unlimited).await? {
+    database.migrate().await?;
+    let owner = database.owner_pool().await?;
+    if database.is_private() && !seed::has_run(&owner).await? {
         tracing::info!("first start of the private database: loading the Quảng Ninh 2021 election");
-        let counts = seed::quang_ninh_2021(&unlimited).await?;
+        let counts = seed::quang_ninh_2021(&owner).await?;
         tracing::info!(%counts, "seeded");
         let accounts =
-            users::create_demo_accounts(&unlimited, &state.hasher, state.clock.now()).await?;
+            users::create_demo_accounts(&owner, &state.hasher, state.clock.now()).await?;
         print_demo_accounts(&accounts);
     }
-    unlimited.close().await;
+    owner.close().await;
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| {
@@ -117,7 +125,13 @@ async fn serve(database: &Database, state: &AppState, config: &Config) -> anyhow
     }
     println!("baucu đang chạy — mở http://{address} trong trình duyệt (Ctrl-C để dừng)");
     tokio::spawn(crate::dashboards::warm_up(state.clone()));
-    tokio::spawn(crate::audit::keep_sealing(state.pool.clone()));
+    std::fs::create_dir_all(&config.data)
+        .with_context(|| format!("creating the data folder {}", config.data.display()))?;
+    tokio::spawn(crate::audit::keep_sealing(
+        state.pool.clone(),
+        state.clock.clone(),
+        config.data.join(audit::head::FILE_NAME),
+    ));
     let drain = std::time::Duration::from_secs(config.drain_secs);
     tokio::select! {
         served = web::serve(listener, state.clone(), drain) => served.context("serving HTTP")?,
@@ -149,7 +163,14 @@ fn print_demo_accounts(accounts: &[users::DemoAccount]) {
 }
 
 async fn seed_explicitly(database: &Database, args: &SeedArgs) -> anyhow::Result<()> {
-    db::migrate(&database.pool).await?;
+    database.migrate().await?;
+    let owner = database.owner_pool().await?;
+    let seeded = seed_as_owner(&owner, args).await;
+    owner.close().await;
+    seeded
+}
+
+async fn seed_as_owner(owner: &sqlx::PgPool, args: &SeedArgs) -> anyhow::Result<()> {
     if args.national {
         println!(
             "Đang tạo bộ dữ liệu toàn quốc (seed {}, tiến độ đến {})…",
@@ -159,11 +180,11 @@ async fn seed_explicitly(database: &Database, args: &SeedArgs) -> anyhow::Result
             seed: args.seed_number,
             as_of: args.as_of,
         };
-        let counts = seed::national::national_2021(&database.pool, options).await?;
+        let counts = seed::national::national_2021(owner, options).await?;
         println!("Đã tạo bộ dữ liệu toàn quốc: {counts}");
         return Ok(());
     }
-    let counts = seed::quang_ninh_2021(&database.pool).await?;
+    let counts = seed::quang_ninh_2021(owner).await?;
     println!("Đã nạp dữ liệu Quảng Ninh 2021: {counts}");
     Ok(())
 }
@@ -183,7 +204,6 @@ fn read_new_password() -> anyhow::Result<String> {
 }
 
 async fn add_user(state: &AppState, input: &users::NewUser, password: &str) -> anyhow::Result<()> {
-    db::migrate(&state.pool).await?;
     let user = users::add_from_command_line(
         &state.pool,
         &state.hasher,
@@ -200,11 +220,20 @@ async fn add_user(state: &AppState, input: &users::NewUser, password: &str) -> a
     Ok(())
 }
 
-async fn verify_audit(database: &Database) -> anyhow::Result<()> {
+async fn verify_audit(database: &Database, heads: Option<PathBuf>) -> anyhow::Result<()> {
     let verdict = audit::verify(&database.pool).await?;
-    match verdict {
-        Verdict::Intact { .. } => {
-            println!("{verdict}");
+    if !matches!(verdict, Verdict::Intact { .. }) {
+        anyhow::bail!("{verdict}");
+    }
+    println!("{verdict}");
+    let Some(path) = heads else {
+        return Ok(());
+    };
+    let recorded = std::fs::read_to_string(&path)
+        .with_context(|| format!("reading the heads file {}", path.display()))?;
+    match audit::head::check(&database.pool, &recorded).await? {
+        matching @ audit::head::HeadsVerdict::Matching { .. } => {
+            println!("{matching}");
             Ok(())
         }
         broken => anyhow::bail!("{broken}"),

@@ -74,7 +74,12 @@ pub enum UserCommand {
 #[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
 pub enum AuditCommand {
     /// Walk the hash chain and name the first record that was altered or removed.
-    Verify,
+    Verify {
+        /// A heads file the server wrote (`<data>/audit-heads.log`, or a copy kept elsewhere):
+        /// the chain must still hold every head recorded in it.
+        #[arg(long)]
+        head: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Args, Debug, Clone)]
@@ -91,6 +96,16 @@ pub struct Config {
     /// PostgreSQL server to use; without it baucu runs a private PostgreSQL in <data>/pg.
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
+
+    /// The owner role's connection to that server, for migrations and seeding; DATABASE_URL is then
+    /// the application's role, which owns nothing. Unset: DATABASE_URL's role does both.
+    #[arg(
+        long,
+        env = "DATABASE_OWNER_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    pub database_owner_url: Option<String>,
 
     /// Folder for the private PostgreSQL and other local state.
     #[arg(long, env = "BAUCU_DATA", default_value = "data", global = true)]

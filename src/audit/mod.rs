@@ -3,6 +3,7 @@
 //! transaction as the change it records, without waiting for other writers, and hashed and
 //! chained in id order a moment after it commits.
 
+pub mod head;
 pub mod pages;
 
 use std::net::IpAddr;
@@ -237,15 +238,25 @@ pub const SEAL_PATIENCE: Duration = Duration::from_secs(180);
 /// How often the server chains new records.
 pub const SEAL_PERIOD: Duration = Duration::from_millis(200);
 
-/// Chains new records every [`SEAL_PERIOD`] while the server runs. The dashboards' last activity
-/// is kept from the records it chains.
-pub async fn keep_sealing(pool: PgPool) {
+/// Chains new records every [`SEAL_PERIOD`] while the server runs, and publishes each new head
+/// to `heads` (see `head`). The dashboards' last activity is kept from the records it chains.
+pub async fn keep_sealing(pool: PgPool, clock: crate::clock::Clock, heads: std::path::PathBuf) {
     let mut ticks = tokio::time::interval(SEAL_PERIOD);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
-        if let Err(error) = seal(&pool).await {
-            tracing::warn!(%error, "chaining the audit log failed; trying again");
+        match seal(&pool).await {
+            Ok(0) => {}
+            Ok(_) => match head::current(&pool).await {
+                Ok(Some(now)) => {
+                    if let Err(error) = head::publish(&heads, &now, clock.now()) {
+                        tracing::error!(%error, file = %heads.display(), "cannot append the audit chain head");
+                    }
+                }
+                Ok(None) => {}
+                Err(error) => tracing::warn!(%error, "reading the audit chain head failed"),
+            },
+            Err(error) => tracing::warn!(%error, "chaining the audit log failed; trying again"),
         }
     }
 }

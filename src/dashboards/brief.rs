@@ -68,6 +68,10 @@ pub struct BriefContent {
     pub overdue: Vec<OverdueRow>,
     pub violations: Vec<String>,
     pub upcoming: Vec<UpcomingRow>,
+    /// The audit chain's head when the brief was drawn (its record number and the first 16 hex
+    /// digits of its hash), so that a printed brief also witnesses the log.
+    #[serde(default)]
+    pub audit_head: Option<(i64, String)>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -218,6 +222,9 @@ async fn build(state: &AppState, user: &CurrentUser) -> AppResult<(i64, i64, Bri
             overdue,
             violations,
             upcoming,
+            audit_head: crate::audit::head::current(&state.pool)
+                .await?
+                .map(|head| (head.audit_id, head.hex()[..16].to_string())),
         },
     ))
 }

@@ -13,6 +13,8 @@ pub use cluster::Cluster;
 
 /// The application's database inside the private cluster, and the role that owns it.
 pub const PRIVATE_DATABASE: &str = "baucu";
+/// The role the server's pages run as in the private cluster; it owns nothing.
+pub const PRIVATE_APPLICATION_ROLE: &str = "baucu_app";
 
 /// How long the application's statements may run and wait for a lock. Pages get short limits,
 /// so that a row locked by someone else holds up only the requests that need it; jobs (an
@@ -70,63 +72,96 @@ pub async fn allow_job(tx: &mut sqlx::PgConnection, limits: &Limits) -> sqlx::Re
 }
 
 /// An open database, and the private cluster behind it when there is one.
+///
+/// Two roles reach it. The owner owns every table and function and runs the migrations and the
+/// seeding. The server's pages run as the application's role, which owns nothing: it may read and
+/// change the data, only add to the audit log, and chain it only through `audit_seal()`, so that
+/// it can neither disable the log's triggers nor rewrite its seals (`grant_to_app`).
 pub struct Database {
+    /// The application's connections, under the limits it was opened with.
     pub pool: PgPool,
-    /// How to reach it without the pages' limits, for migrations and first seeding.
-    options: PgConnectOptions,
+    /// How the owner connects.
+    owner: PgConnectOptions,
     cluster: Option<Cluster>,
 }
 
 impl Database {
-    /// Connects to `database_url`, or starts the private cluster in `<data>/pg` when it is `None`;
-    /// every pooled connection runs under `limits`.
+    /// Connects to `database_url` (as the application's role; `owner_url` names the owner, or
+    /// the same role owns everything), or starts the private cluster in `<data>/pg` when it is
+    /// `None`; every pooled connection runs under `limits`.
     pub async fn open(
         database_url: Option<&str>,
+        owner_url: Option<&str>,
         data: &Path,
         limits: &Limits,
     ) -> anyhow::Result<Database> {
-        match database_url {
+        let (application, owner, cluster) = match database_url {
             Some(url) => {
-                let options = PgConnectOptions::from_str(url)
+                let application = PgConnectOptions::from_str(url)
                     .context("DATABASE_URL is not a valid PostgreSQL URL")?;
-                let pool = pool_options()
-                    .connect_with(limits.apply(options.clone()))
-                    .await
-                    .context("cannot connect to the server named by DATABASE_URL")?;
-                Ok(Database {
-                    pool,
-                    options,
-                    cluster: None,
-                })
+                let owner = match owner_url {
+                    Some(url) => PgConnectOptions::from_str(url)
+                        .context("DATABASE_OWNER_URL is not a valid PostgreSQL URL")?,
+                    None => application.clone(),
+                };
+                (application, owner, None)
             }
             None => {
                 let folder = data.to_path_buf();
                 let cluster =
                     tokio::task::spawn_blocking(move || Cluster::start(&folder)).await??;
-                let options = socket_options(&cluster, PRIVATE_DATABASE, PRIVATE_DATABASE);
-                let pool = match private_pool(&cluster, PRIVATE_DATABASE, limits).await {
-                    Ok(pool) => pool,
-                    Err(error) => {
-                        tokio::task::spawn_blocking(move || cluster.stop()).await??;
-                        return Err(error);
-                    }
-                };
-                Ok(Database {
-                    pool,
-                    options,
-                    cluster: Some(cluster),
-                })
+                if let Err(error) = prepare_private(&cluster).await {
+                    tokio::task::spawn_blocking(move || cluster.stop()).await??;
+                    return Err(error);
+                }
+                (
+                    socket_options(&cluster, PRIVATE_APPLICATION_ROLE, PRIVATE_DATABASE),
+                    socket_options(&cluster, PRIVATE_DATABASE, PRIVATE_DATABASE),
+                    Some(cluster),
+                )
             }
-        }
+        };
+        let pool = match pool_options().connect_with(limits.apply(application)).await {
+            Ok(pool) => pool,
+            Err(error) => {
+                if let Some(cluster) = cluster {
+                    tokio::task::spawn_blocking(move || cluster.stop()).await??;
+                }
+                return Err(error).context("cannot connect to the database");
+            }
+        };
+        Ok(Database {
+            pool,
+            owner,
+            cluster,
+        })
     }
 
-    /// A small pool without the pages' limits: migrations and the first seeding take as long
-    /// as they take. Closed by the caller when done.
-    pub async fn unlimited_pool(&self) -> anyhow::Result<PgPool> {
+    /// A small pool of the owner's, without the pages' limits: migrations and seeding take as
+    /// long as they take. Closed by the caller when done.
+    pub async fn owner_pool(&self) -> anyhow::Result<PgPool> {
         Ok(PgPoolOptions::new()
             .max_connections(2)
-            .connect_with(Limits::NONE.apply(self.options.clone()))
-            .await?)
+            .connect_with(Limits::NONE.apply(self.owner.clone()))
+            .await
+            .context("cannot connect as the database's owner")?)
+    }
+
+    /// Applies the migrations as the owner, then grants the application's role what it may do.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        let owner = self.owner_pool().await?;
+        migrate(&owner).await?;
+        let application = self.pool.connect_options().get_username().to_string();
+        if application == self.owner.get_username() {
+            tracing::warn!(
+                "the application connects as the database's owner, which could rewrite the audit \
+                 log; set DATABASE_OWNER_URL to a separate owner role (see the README)"
+            );
+        } else {
+            grant_to_app(&owner, &application).await?;
+        }
+        owner.close().await;
+        Ok(())
     }
 
     /// Watches the private PostgreSQL while the server runs: if it stops, it is started again
@@ -236,23 +271,55 @@ pub fn socket_options(cluster: &Cluster, user: &str, database: &str) -> PgConnec
         .database(database)
 }
 
-/// Makes sure the role and database `name` exist in the private cluster, then connects as that role.
-/// The application never runs as the cluster's superuser.
-pub async fn private_pool(
-    cluster: &Cluster,
-    name: &str,
-    limits: &Limits,
-) -> anyhow::Result<PgPool> {
+/// Makes sure the private cluster has the owner role and its database, and the application's
+/// role. Only this uses the cluster's superuser; the application never runs as it.
+async fn prepare_private(cluster: &Cluster) -> anyhow::Result<()> {
     let admin = socket_options(cluster, cluster::SUPERUSER, "postgres");
     let mut admin = sqlx::ConnectOptions::connect(&admin)
         .await
         .context("cannot connect to the private PostgreSQL")?;
-    ensure_database(&mut admin, name, name, None).await?;
+    ensure_database(&mut admin, PRIVATE_DATABASE, PRIVATE_DATABASE, None).await?;
+    ensure_login_role(&mut admin, PRIVATE_APPLICATION_ROLE).await?;
     sqlx::Connection::close(admin).await?;
-    pool_options()
-        .connect_with(limits.apply(socket_options(cluster, name, name)))
+    Ok(())
+}
+
+/// What the application's role may do, granted by the owner after each migration (so that new
+/// tables are covered): read and change the data; add to the audit log but never change or
+/// remove a record; read the seals but write them only through `audit_seal()`, which runs as
+/// the owner. It owns nothing, so it can alter no table and disable no trigger.
+pub async fn grant_to_app(owner: &PgPool, role: &str) -> anyhow::Result<()> {
+    let role = quote_ident(role);
+    let sql = format!(
+        "GRANT USAGE ON SCHEMA public TO {role};
+         GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};
+         GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role};
+         REVOKE UPDATE, DELETE ON audit_log FROM {role};
+         REVOKE INSERT, UPDATE, DELETE ON audit_seal, audit_seal_mark, _sqlx_migrations FROM {role};"
+    );
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .execute(owner)
         .await
-        .with_context(|| format!("cannot connect to the private database {name}"))
+        .context("granting the application's role its rights")?;
+    Ok(())
+}
+
+/// Creates the login role `name` unless it exists.
+pub async fn ensure_login_role(admin: &mut sqlx::PgConnection, name: &str) -> anyhow::Result<()> {
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
+            .bind(name)
+            .fetch_one(&mut *admin)
+            .await?;
+    if !exists {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "CREATE ROLE {} LOGIN",
+            quote_ident(name)
+        )))
+        .execute(&mut *admin)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Creates the login role `owner` and the database `name` owned by it (copied from `template` when
@@ -263,19 +330,7 @@ pub async fn ensure_database(
     name: &str,
     template: Option<&str>,
 ) -> anyhow::Result<()> {
-    let role_exists: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
-            .bind(owner)
-            .fetch_one(&mut *admin)
-            .await?;
-    if !role_exists {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-            "CREATE ROLE {} LOGIN",
-            quote_ident(owner)
-        )))
-        .execute(&mut *admin)
-        .await?;
-    }
+    ensure_login_role(admin, owner).await?;
     let database_exists: bool =
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
             .bind(name)

@@ -137,7 +137,7 @@ async fn the_chain_verifies_and_names_an_altered_or_removed_record() {
     // The application cannot change the log at all.
     assert!(
         sqlx::raw_sql("UPDATE audit_log SET action = 'x' WHERE id = 2")
-            .execute(&app.db.pool)
+            .execute(&app.state.pool)
             .await
             .is_err()
     );
@@ -183,6 +183,111 @@ async fn the_chain_verifies_and_names_an_altered_or_removed_record() {
     assert_eq!(
         audit::verify(&app.db.pool).await.unwrap(),
         Verdict::Removed { before_id: 6 }
+    );
+}
+
+/// The application's role owns nothing: it cannot switch the log's guards off, remove or write a
+/// seal, or chain records by any way but `audit_seal()`; through that it still chains.
+#[tokio::test]
+async fn the_applications_role_cannot_disable_the_guards_or_touch_the_seals() {
+    let app = chained_log().await;
+    let pool = &app.state.pool;
+    for sql in [
+        "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only",
+        "ALTER TABLE audit_seal DISABLE TRIGGER audit_seal_append_only",
+        "DELETE FROM audit_seal",
+        "UPDATE audit_seal SET seal = '\\x00'",
+        "INSERT INTO audit_seal (audit_id, hash, seal) VALUES (999999, '\\x00', '\\x00')",
+        "DELETE FROM audit_log",
+        "SELECT audit_seal_upto(999999)",
+        "TRUNCATE audit_seal",
+    ] {
+        let error = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+            .execute(pool)
+            .await
+            .expect_err(sql);
+        let code = error.as_database_error().and_then(|e| e.code()).unwrap();
+        assert_eq!(code, "42501", "{sql}: {error}");
+    }
+    app.other_browser().login("huyen", PASSWORD).await;
+    audit::seal(pool)
+        .await
+        .expect("the application's role chains through audit_seal()");
+    audit::seal_everything(pool, audit::SEAL_PATIENCE)
+        .await
+        .unwrap();
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        audit::verify(pool).await.unwrap(),
+        Verdict::Intact { records: count }
+    );
+}
+
+/// Someone who can rewrite the database (a superuser) alters a record and chains everything
+/// after it again: the chain alone verifies, but the heads the server published outside the
+/// database no longer match, and `baucu audit verify --head` says so and fails.
+#[tokio::test]
+async fn a_rewritten_and_resealed_chain_is_caught_by_the_published_heads() {
+    let app = chained_log().await;
+    let heads = tempfile::NamedTempFile::new().unwrap();
+    let head = audit::head::current(&app.db.pool).await.unwrap().unwrap();
+    audit::head::publish(heads.path(), &head, app.state.clock.now()).unwrap();
+    let verify_with_heads = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_baucu"))
+            .args(["audit", "verify", "--head"])
+            .arg(heads.path())
+            .env("DATABASE_URL", app.db.url())
+            .output()
+            .unwrap()
+    };
+    let intact = verify_with_heads();
+    assert!(
+        intact.status.success(),
+        "{}",
+        String::from_utf8_lossy(&intact.stderr)
+    );
+    assert!(String::from_utf8_lossy(&intact.stdout).contains("Chuỗi khớp với 1 đầu chuỗi"));
+
+    tamper(
+        &app,
+        "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only;
+         ALTER TABLE audit_seal DISABLE TRIGGER audit_seal_append_only;
+         UPDATE audit_log SET after = '{\"username\": \"someone else\"}' WHERE id = 2;
+         DELETE FROM audit_seal WHERE audit_id >= 2;
+         ALTER TABLE audit_seal ENABLE TRIGGER audit_seal_append_only;
+         ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only;
+         SELECT audit_seal_upto((SELECT max(id) FROM audit_log));",
+    )
+    .await;
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        audit::verify(&app.db.pool).await.unwrap(),
+        Verdict::Intact { records: count },
+        "resealed, the chain alone looks whole"
+    );
+    assert_eq!(
+        audit::head::check(
+            &app.db.pool,
+            &std::fs::read_to_string(heads.path()).unwrap()
+        )
+        .await
+        .unwrap(),
+        audit::head::HeadsVerdict::Rewritten {
+            audit_id: head.audit_id
+        }
+    );
+    let caught = verify_with_heads();
+    assert!(!caught.status.success());
+    assert!(
+        String::from_utf8_lossy(&caught.stderr).contains("Chuỗi đã bị viết lại"),
+        "{}",
+        String::from_utf8_lossy(&caught.stderr)
     );
 }
 

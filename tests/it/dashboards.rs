@@ -132,6 +132,23 @@ async fn the_brief_prints_saves_and_says_what_changed() {
         brief.contains("Thành lập Ủy ban bầu cử"),
         "the E−105 deadline is within two weeks"
     );
+    // The brief witnesses the audit log: the chain's head as it was drawn.
+    baucu::audit::seal_everything(&app.db.pool, baucu::audit::SEAL_PATIENCE)
+        .await
+        .unwrap();
+    let head = baucu::audit::head::current(&app.db.pool)
+        .await
+        .unwrap()
+        .unwrap();
+    let (_, brief) = app.page("/brief").await;
+    assert!(
+        brief.contains(&format!(
+            "Nhật ký kiểm tra: chuỗi đến bản ghi số {}, mã {}.",
+            head.audit_id,
+            &head.hex()[..16]
+        )),
+        "the chain's head is printed"
+    );
     let saved = app.submit("/brief", &[]).await;
     let saved_path = location(&saved);
     assert!(saved_path.starts_with("/briefs/"), "{saved_path}");

@@ -16,6 +16,8 @@ use sqlx::{ConnectOptions, Connection, PgConnection};
 
 /// The role that owns every test database.
 pub const TEST_ROLE: &str = "baucu_test";
+/// The role the application under test connects as: it owns nothing, as in production.
+pub const TEST_APP_ROLE: &str = "baucu_test_app";
 const MIGRATED_TEMPLATE: &str = "tpl_migrated";
 const SEEDED_TEMPLATE: &str = "tpl_seeded";
 
@@ -98,8 +100,16 @@ async fn templates() {
                 drop_database(&mut admin, &name).await;
             }
             db::ensure_database(&mut admin, TEST_ROLE, MIGRATED_TEMPLATE, None).await.unwrap();
+            db::ensure_login_role(&mut admin, TEST_APP_ROLE).await.unwrap();
+            // Tests watch what the application's statements wait for, as another role.
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("GRANT pg_read_all_stats TO {TEST_ROLE}")))
+                .execute(&mut admin)
+                .await
+                .unwrap();
             let pool = connect(MIGRATED_TEMPLATE).await;
             db::migrate(&pool).await.unwrap();
+            // Grants are copied with the template to every test database.
+            db::grant_to_app(&pool, TEST_APP_ROLE).await.unwrap();
             pool.close().await;
             db::ensure_database(&mut admin, TEST_ROLE, SEEDED_TEMPLATE, Some(MIGRATED_TEMPLATE))
                 .await
@@ -232,9 +242,10 @@ impl TestApp {
 
     pub async fn spawn(start: Start, today: NaiveDate) -> TestApp {
         let db = TestDatabase::new(start).await;
-        // The application's own pool, under the limits it runs with; `db.pool` is the test's.
+        // The application's own pool, as its own role and under the limits it runs with;
+        // `db.pool` is the test's, as the owner.
         let pool = db::pool_options()
-            .connect_with(db::Limits::default().apply(options(TEST_ROLE, &db.name)))
+            .connect_with(db::Limits::default().apply(options(TEST_APP_ROLE, &db.name)))
             .await
             .expect("connecting the application");
         let state = AppState::new(pool, Clock::fixed(today), SessionSettings::default());

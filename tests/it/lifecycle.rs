@@ -385,6 +385,21 @@ async fn with_its_database_killed_the_server_answers_503_and_recovers_by_itself(
         ready && page(&browser).await.unwrap().status() == 200
     })
     .await;
+
+    // The sealer published the chain's heads in the data folder; the chain holds every one.
+    let heads = data.path().join("audit-heads.log");
+    wait_for(|| async { std::fs::read_to_string(&heads).is_ok_and(|t| !t.is_empty()) }).await;
+    let verified = baucu(
+        data.path(),
+        &["audit", "verify", "--head", heads.to_str().unwrap()],
+        "",
+    );
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    assert!(String::from_utf8_lossy(&verified.stdout).contains("Chuỗi khớp với"));
     terminate(&server);
     let (clean, log) = finish(server);
     assert!(clean, "{log}");
