@@ -140,11 +140,11 @@ impl Database {
     /// A small pool of the owner's, without the pages' limits: migrations and seeding take as
     /// long as they take. Closed by the caller when done.
     pub async fn owner_pool(&self) -> anyhow::Result<PgPool> {
-        Ok(PgPoolOptions::new()
+        PgPoolOptions::new()
             .max_connections(2)
             .connect_with(Limits::NONE.apply(self.owner.clone()))
             .await
-            .context("cannot connect as the database's owner")?)
+            .context("cannot connect as the database's owner")
     }
 
     /// Applies the migrations as the owner, then grants the application's role what it may do.
