@@ -49,6 +49,12 @@ ensure_postgres() {
 }
 
 # The browser tests drive Debian's Chromium through its WebDriver.
+ensure_nginx() {
+  [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || install_packages nginx
+  [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 ||
+    die "nginx is still missing after installing it (package nginx)."
+}
+
 ensure_chromium() {
   if ! [ -x /usr/bin/chromium ] || ! command -v chromedriver >/dev/null 2>&1; then
     install_packages chromium chromium-driver
@@ -108,6 +114,7 @@ case "${1:-}" in
   test)
     ensure_postgres
     ensure_chromium
+    ensure_nginx
     echo "== cargo fmt --check"
     cargo fmt --check
     echo "== cargo clippy (queries checked against the migrated schema)"

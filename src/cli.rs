@@ -63,6 +63,7 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
     let state = AppState {
         limits,
         request_timeout: std::time::Duration::from_secs(config.request_timeout_secs),
+        trusted_proxy: config.trusted_proxy,
         ..AppState::new(
             database.pool.clone(),
             Clock::from_setting(config.today),

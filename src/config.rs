@@ -182,6 +182,12 @@ pub struct Config {
     #[arg(long, env = "BAUCU_DRAIN_SECS", default_value_t = 20, global = true)]
     pub drain_secs: u64,
 
+    /// The address of a reverse proxy in front of baucu (nginx, say): requests from it are taken
+    /// to come from the last address in their X-Forwarded-For header, for throttling and the
+    /// audit log. Unset: the connection's own address.
+    #[arg(long, env = "BAUCU_TRUSTED_PROXY", global = true)]
+    pub trusted_proxy: Option<std::net::IpAddr>,
+
     /// Log filter, for example "info" or "baucu=debug,tower_http=info".
     #[arg(
         long = "log",

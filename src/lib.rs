@@ -52,6 +52,8 @@ pub struct AppState {
     /// Changes in progress hold one of these, so that changes queued on a locked row can never
     /// take every connection from the pages that only read.
     pub writers: Arc<tokio::sync::Semaphore>,
+    /// A reverse proxy whose X-Forwarded-For is believed (see `auth::guard::client_addr`).
+    pub trusted_proxy: Option<std::net::IpAddr>,
 }
 
 impl AppState {
@@ -68,6 +70,7 @@ impl AppState {
             limits: db::Limits::default(),
             request_timeout: web::REQUEST_TIMEOUT,
             writers: Arc::new(tokio::sync::Semaphore::new(db::WRITERS_AT_ONCE)),
+            trusted_proxy: None,
         }
     }
 }

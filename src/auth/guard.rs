@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
 use axum::http::request::Parts;
-use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, FixedOffset, Utc};
@@ -152,7 +152,7 @@ pub async fn layer(State(guard): State<Guard>, mut request: Request, next: Next)
         },
     };
     let meta = RequestMeta {
-        client_addr: client_addr(request.extensions()),
+        client_addr: client_addr(&request, state.trusted_proxy),
         user_agent: request
             .headers()
             .get(header::USER_AGENT)
@@ -291,12 +291,26 @@ async fn audit_denial(
     }
 }
 
-/// The client's address as the server saw it. Behind a proxy this is the proxy's address; the
-/// login throttle then counts per account, which still holds (see README).
-pub fn client_addr(extensions: &Extensions) -> Option<IpAddr> {
-    extensions
+/// The client's address: the connection's, or behind the trusted proxy the address the proxy saw
+/// (`BAUCU_TRUSTED_PROXY`), so that the login throttle and the audit log see each client.
+pub fn client_addr(request: &Request, trusted_proxy: Option<IpAddr>) -> Option<IpAddr> {
+    let peer = request
+        .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip())
+        .map(|ConnectInfo(addr)| addr.ip())?;
+    if Some(peer) != trusted_proxy {
+        return Some(peer);
+    }
+    // The proxy appends the address it saw last; anything before it the client could have sent.
+    let forwarded = request
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .last()
+        .and_then(|last| last.trim().parse().ok());
+    Some(forwarded.unwrap_or(peer))
 }
 
 /// The request's cookies, parsed once.
@@ -322,5 +336,46 @@ impl Cookies {
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(peer: &str, forwarded: Option<&str>) -> Request {
+        let mut builder = Request::builder().uri("/");
+        if let Some(forwarded) = forwarded {
+            builder = builder.header("x-forwarded-for", forwarded);
+        }
+        let mut request = builder.body(axum::body::Body::empty()).unwrap();
+        request
+            .extensions_mut()
+            .insert(ConnectInfo(SocketAddr::new(peer.parse().unwrap(), 4000)));
+        request
+    }
+
+    #[test]
+    fn only_the_trusted_proxy_is_believed_and_only_its_own_entry() {
+        let proxy = Some("10.0.0.5".parse().unwrap());
+        let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
+        // The client's own header is ignored without a proxy, and from anyone but the proxy.
+        assert_eq!(
+            client_addr(&request("203.0.113.9", Some("1.2.3.4")), None),
+            ip("203.0.113.9")
+        );
+        assert_eq!(
+            client_addr(&request("203.0.113.9", Some("1.2.3.4")), proxy),
+            ip("203.0.113.9")
+        );
+        // Through the proxy: the address it appended, not what the client wrote before it.
+        assert_eq!(
+            client_addr(&request("10.0.0.5", Some("1.2.3.4, 198.51.100.7")), proxy),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            client_addr(&request("10.0.0.5", None), proxy),
+            ip("10.0.0.5")
+        );
     }
 }

@@ -370,7 +370,13 @@ fn new_client() -> reqwest::Client {
 
 /// The value of the first `csrf` hidden field in a page.
 pub fn csrf_in(page: &str) -> Option<String> {
-    let at = page.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
+    field_in(page, "csrf")
+}
+
+/// The value of the form field `name` in a page.
+pub fn field_in(page: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let at = page.find(&marker)? + marker.len();
     let end = page[at..].find('"')?;
     Some(page[at..at + end].to_string())
 }

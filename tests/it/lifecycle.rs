@@ -10,7 +10,7 @@ use crate::helpers::{Start, TestDatabase};
 
 /// Starts `baucu serve` on a free port; returns the process, the address it printed and what it
 /// printed before that line.
-fn serve(configure: impl FnOnce(&mut Command)) -> (Child, String, Vec<String>) {
+pub(crate) fn serve(configure: impl FnOnce(&mut Command)) -> (Child, String, Vec<String>) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_baucu"));
     command
         .arg("serve")
@@ -41,7 +41,7 @@ fn serve(configure: impl FnOnce(&mut Command)) -> (Child, String, Vec<String>) {
     (child, address, printed)
 }
 
-fn terminate(child: &Child) {
+pub(crate) fn terminate(child: &Child) {
     // SAFETY: sending a signal to our own child process.
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
 }
@@ -69,7 +69,7 @@ fn postgres_processes_of(folder: &Path) -> usize {
 }
 
 /// A browser-like client signed in to a separately running server.
-async fn sign_in(
+pub(crate) async fn sign_in(
     address: &str,
     username: &str,
     password: &str,
@@ -321,7 +321,7 @@ async fn lock_waiters(pool: &sqlx::PgPool) -> i64 {
     .unwrap()
 }
 
-async fn wait_for<F, Fut>(mut condition: F)
+pub(crate) async fn wait_for<F, Fut>(mut condition: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
@@ -433,11 +433,7 @@ async fn sigterm_with_a_stuck_statement_exits_after_the_drain_time_and_commits_n
         .await
         .unwrap();
     let page = form.text().await.unwrap();
-    let field = |name: &str| {
-        let marker = format!("name=\"{name}\" value=\"");
-        let at = page.find(&marker).unwrap() + marker.len();
-        page[at..at + page[at..].find('"').unwrap()].to_string()
-    };
+    let field = |name: &str| crate::helpers::field_in(&page, name).unwrap();
     let fields = [
         ("csrf", field("csrf")),
         ("submission", field("submission")),

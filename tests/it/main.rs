@@ -15,6 +15,7 @@ mod language;
 mod launcher;
 mod lifecycle;
 mod national;
+mod nodes;
 mod pages;
 mod polling;
 mod rollups;
