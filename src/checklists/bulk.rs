@@ -186,7 +186,7 @@ async fn save(
         }
         row.form = row_form(&fields, row.task.id);
         match check(&row.form, today) {
-            Err(message) => row.error = Some(message),
+            Err(refusal) => row.error = Some(refusal.message),
             Ok(checked) => {
                 let incomplete = row.figure.as_ref().filter(|f| !f.complete);
                 match incomplete.filter(|_| needs_figures_looked_at(&checked, &row.form)) {

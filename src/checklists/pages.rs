@@ -20,6 +20,7 @@ use crate::auth::{Access, CurrentUser, Role, Routes};
 use crate::clock::vietnam;
 use crate::format;
 use crate::web::conflict::{self, Field};
+use crate::web::form::Refusal;
 use crate::web::{AppError, AppResult, flash, form, layout::Layout};
 
 pub use super::figures::Figure;
@@ -118,9 +119,27 @@ struct TaskPage {
     can_edit: bool,
     can_review: bool,
     today: NaiveDate,
-    error: Option<String>,
+    error: Option<Refusal>,
     /// Shown when marking done while the structure is incomplete.
     confirm_needed: bool,
+}
+
+impl TaskPage {
+    /// The refusal to show beside `field`, if it is that field's.
+    fn error_at(&self, field: &str) -> Option<&str> {
+        self.error
+            .as_ref()
+            .filter(|e| e.field == Some(field))
+            .map(|e| e.message.as_str())
+    }
+
+    /// The refusal to show above the form, if it is about no one field.
+    fn error_above(&self) -> Option<&str> {
+        self.error
+            .as_ref()
+            .filter(|e| e.field.is_none())
+            .map(|e| e.message.as_str())
+    }
 }
 
 #[derive(Deserialize, Clone, Debug, Default)]
@@ -178,7 +197,7 @@ async fn render(
     user: &CurrentUser,
     task: Task,
     form: Option<TaskForm>,
-    error: Option<String>,
+    error: Option<Refusal>,
     confirm_needed: bool,
 ) -> AppResult<TaskPage> {
     let events = sqlx::query_as!(
@@ -228,31 +247,43 @@ async fn show(
 
 /// Done needs a dated, numbered, signed document not dated after today; not applicable and
 /// blocked need a reason.
-pub fn check(form: &TaskForm, today: NaiveDate) -> Result<Report, String> {
-    let status = Status::parse(&form.status).ok_or("Trạng thái không hợp lệ.")?;
-    let reason = form::text("Lý do", form::Kind::Reason, &form.status_reason)?;
-    let evidence_number = form::text("Số văn bản", form::Kind::Code, &form.evidence_number)?;
-    let evidence_signer = form::text("Người ký", form::Kind::Name, &form.evidence_signer)?;
-    let evidence_date = form::date(&form.evidence_date)?;
+pub fn check(form: &TaskForm, today: NaiveDate) -> Result<Report, Refusal> {
+    let status = Status::parse(&form.status)
+        .ok_or_else(|| Refusal::at("status")("Trạng thái không hợp lệ.".into()))?;
+    let reason = form::text("Lý do", form::Kind::Reason, &form.status_reason)
+        .map_err(Refusal::at("status_reason"))?;
+    let evidence_number = form::text("Số văn bản", form::Kind::Code, &form.evidence_number)
+        .map_err(Refusal::at("evidence_number"))?;
+    let evidence_signer = form::text("Người ký", form::Kind::Name, &form.evidence_signer)
+        .map_err(Refusal::at("evidence_signer"))?;
+    let evidence_date = form::date(&form.evidence_date).map_err(Refusal::at("evidence_date"))?;
     if let Some(date) = evidence_date {
-        form::not_after_today("Ngày văn bản", date, today)?;
+        form::not_after_today("Ngày văn bản", date, today).map_err(Refusal::at("evidence_date"))?;
     }
+    let note = form::text("Ghi chú", form::Kind::Note, &form.note).map_err(Refusal::at("note"))?;
     match status {
         Status::Done
             if evidence_number.is_none()
                 || evidence_date.is_none()
                 || evidence_signer.is_none() =>
         {
-            return Err(
+            let missing = if evidence_number.is_none() {
+                "evidence_number"
+            } else if evidence_date.is_none() {
+                "evidence_date"
+            } else {
+                "evidence_signer"
+            };
+            return Err(Refusal::at(missing)(
                 "Để ghi \"Đã xong\" cần đủ căn cứ: số văn bản, ngày văn bản và người ký."
                     .to_string(),
-            );
+            ));
         }
         Status::NotApplicable | Status::Blocked if reason.is_none() => {
-            return Err(format!(
+            return Err(Refusal::at("status_reason")(format!(
                 "Trạng thái \"{}\" cần ghi lý do.",
                 status.label_vi()
-            ));
+            )));
         }
         _ => {}
     }
@@ -265,7 +296,7 @@ pub fn check(form: &TaskForm, today: NaiveDate) -> Result<Report, String> {
         evidence_number,
         evidence_date,
         evidence_signer,
-        note: form::text("Ghi chú", form::Kind::Note, &form.note)?,
+        note,
     })
 }
 
@@ -304,7 +335,7 @@ async fn update(
     let back = format!("/tasks/{id}");
     let checked = match check(&form, state.clock.today()) {
         Ok(checked) => checked,
-        Err(message) => {
+        Err(refusal) => {
             let task = editable(&state, &user, id).await?;
             let page = render(
                 &state,
@@ -312,7 +343,7 @@ async fn update(
                 &user,
                 task,
                 Some(form),
-                Some(message),
+                Some(refusal),
                 false,
             )
             .await?;
@@ -328,7 +359,8 @@ async fn update(
                 "Số liệu hiện có chưa đủ: {}. Xác nhận nếu vẫn ghi \"Đã xong\".",
                 figure.text
             );
-            let page = render(&state, layout, &user, task, Some(form), Some(message), true).await?;
+            let refusal = Refusal::above(message);
+            let page = render(&state, layout, &user, task, Some(form), Some(refusal), true).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     }
@@ -478,6 +510,7 @@ mod tests {
         assert!(
             check(&done, today())
                 .unwrap_err()
+                .message
                 .contains("trong tương lai")
         );
         done.evidence_date = "03/04/2021".into();

@@ -7,6 +7,31 @@ use chrono::NaiveDate;
 use crate::format;
 pub use crate::input::{Kind, count, required, text};
 
+/// Why a form was refused, and beside which of its fields to say so (`None`: above the form).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    pub field: Option<&'static str>,
+    pub message: String,
+}
+
+impl Refusal {
+    /// Turns a message into a refusal shown beside `field`, for `map_err`.
+    pub fn at(field: &'static str) -> impl FnOnce(String) -> Refusal {
+        move |message| Refusal {
+            field: Some(field),
+            message,
+        }
+    }
+
+    /// A refusal of the form as a whole.
+    pub fn above(message: impl Into<String>) -> Refusal {
+        Refusal {
+            field: None,
+            message: message.into(),
+        }
+    }
+}
+
 /// A date field: empty is none; anything else must be yyyy-mm-dd or dd/mm/yyyy.
 pub fn date(value: &str) -> Result<Option<NaiveDate>, String> {
     match value.trim() {

@@ -156,7 +156,9 @@ async fn bad_input_is_refused_next_to_its_field_and_changes_nothing() {
         let response = app.submit(&format!("/tasks/{task}"), &fields).await;
         assert_eq!(response.status(), 422, "{field}");
         let page = response.text().await.unwrap();
-        assert!(page.contains(message), "{field}: {message}");
+        // Beside the field it is about, in the form that keeps what was typed.
+        let beside = format!("<span class=\"field-error\" role=\"alert\">{message}");
+        assert!(page.contains(&beside), "{field}: {message}");
         if field == "note" && value.len() > 4000 {
             assert!(page.contains(&long_note), "what was typed is kept");
         }
