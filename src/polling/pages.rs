@@ -2,7 +2,8 @@
 
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::rules;
@@ -13,6 +14,8 @@ use crate::auth::routes::EDITORS;
 use crate::auth::{Access, CurrentUser, Routes};
 use crate::units::{self, pages::Reach};
 use crate::web::conflict::{self, Field};
+use crate::web::form::Refusal;
+use crate::web::layout::Layout;
 use crate::web::{AppError, AppResult, flash, form};
 
 const EDIT: Access = Access::Roles(EDITORS);
@@ -24,20 +27,21 @@ pub fn routes() -> Routes {
         .post("/polling-areas/{id}/delete", EDIT, delete)
 }
 
-#[derive(Deserialize, Default)]
-struct AreaForm {
+/// A polling area as its form sends it; the commune page draws a refused one again as it was typed.
+#[derive(Deserialize, Default, Clone, Debug)]
+pub struct AreaForm {
     #[serde(default)]
-    number: String,
+    pub number: String,
     #[serde(default)]
-    name: String,
+    pub name: String,
     #[serde(default)]
-    address: String,
+    pub address: String,
     #[serde(default)]
-    voters: String,
+    pub voters: String,
     #[serde(default)]
-    kind: String,
+    pub kind: String,
     #[serde(default)]
-    version: i32,
+    pub version: i32,
 }
 
 #[derive(serde::Serialize)]
@@ -49,28 +53,34 @@ struct AreaFields {
     kind: String,
 }
 
-fn check_area(form: &AreaForm) -> Result<AreaFields, String> {
+fn check_area(form: &AreaForm) -> Result<AreaFields, Refusal> {
     let number = form
         .number
         .trim()
         .parse::<i32>()
         .ok()
         .filter(|n| *n > 0)
-        .ok_or("Số khu vực bỏ phiếu phải là số nguyên dương.")?;
-    let voters = form::count("Số cử tri", &form.voters)?;
+        .ok_or_else(|| {
+            Refusal::at("number")("Số khu vực bỏ phiếu phải là số nguyên dương.".into())
+        })?;
+    let voters = form::count("Số cử tri", &form.voters).map_err(Refusal::at("voters"))?;
     let kind = if form.kind.is_empty() {
         "ordinary"
     } else {
         form.kind.as_str()
     };
     if !rules::KINDS.iter().any(|(code, _)| *code == kind) {
-        return Err("Loại khu vực bỏ phiếu không hợp lệ.".to_string());
+        return Err(Refusal::at("kind")(
+            "Loại khu vực bỏ phiếu không hợp lệ.".to_string(),
+        ));
     }
     Ok(AreaFields {
         number,
-        name: form::text("Tên khu vực", form::Kind::Name, &form.name)?
+        name: form::text("Tên khu vực", form::Kind::Name, &form.name)
+            .map_err(Refusal::at("name"))?
             .unwrap_or_else(|| format!("Khu vực bỏ phiếu số {number}")),
-        address: form::text("Địa điểm", form::Kind::Name, &form.address)?,
+        address: form::text("Địa điểm", form::Kind::Name, &form.address)
+            .map_err(Refusal::at("address"))?,
         voters,
         kind: kind.to_string(),
     })
@@ -79,6 +89,7 @@ fn check_area(form: &AreaForm) -> Result<AreaFields, String> {
 /// A new polling area and its polling group, in one transaction: every area has its group.
 async fn create(
     State(state): State<AppState>,
+    layout: Layout,
     user: CurrentUser,
     meta: RequestMeta,
     Path((level, gso_code)): Path<(String, String)>,
@@ -91,7 +102,10 @@ async fn create(
     }
     let fields = match check_area(&form) {
         Ok(fields) => fields,
-        Err(message) => return Ok(flash::redirect(&back, &message)),
+        Err(refusal) => {
+            let page = units::pages::page(&state, layout, &user, unit, Some((form, refusal)));
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page.await?).into_response());
+        }
     };
     let Some(election) = crate::elections::current(&state.pool).await? else {
         return Ok(flash::redirect(&back, "Chưa có cuộc bầu cử nào."));
@@ -176,7 +190,7 @@ async fn update(
     let (commune, back, before) = load(&state, &user, id).await?;
     let fields = match check_area(&form) {
         Ok(fields) => fields,
-        Err(message) => return Ok(flash::redirect(&back, &message)),
+        Err(refusal) => return Ok(flash::redirect(&back, &refusal.message)),
     };
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;

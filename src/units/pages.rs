@@ -16,7 +16,9 @@ use crate::checklists::{self, TaskRow};
 use crate::checks::{self, Group};
 use crate::constituencies::{self, CouncilRow};
 use crate::format;
+use crate::polling::pages::AreaForm;
 use crate::polling::{self, AreaRow, KindChoice};
+use crate::web::form::Refusal;
 use crate::web::{AppError, AppResult, layout::Layout};
 
 pub fn routes() -> Routes {
@@ -60,7 +62,7 @@ async fn list_roots(
 
 #[derive(Template, WebTemplate)]
 #[template(path = "units/show.html")]
-struct UnitPage {
+pub struct UnitPage {
     layout: Layout,
     unit: UnitDetail,
     ancestors: Vec<UnitLink>,
@@ -80,9 +82,20 @@ struct UnitPage {
     tasks: Vec<TaskRow>,
     /// The application's today, against which task states are judged.
     today: NaiveDate,
+    /// The new polling area's form: empty, or as it was typed when refused, with why.
+    new_area: AreaForm,
+    area_error: Option<Refusal>,
 }
 
 impl UnitPage {
+    /// Why the new polling area was refused, when it is about `field`.
+    fn area_error_at(&self, field: &str) -> Option<&str> {
+        self.area_error
+            .as_ref()
+            .filter(|e| e.field == Some(field))
+            .map(|e| e.message.as_str())
+    }
+
     /// Shown when the children's populations do not add up to the unit's own figure: real data
     /// sets are like that, and officials must see it rather than have it hidden.
     fn population_mismatch(&self) -> Option<String> {
@@ -107,6 +120,17 @@ async fn show(
     Path((level, gso_code)): Path<(String, String)>,
 ) -> AppResult<UnitPage> {
     let unit = from_path(&state.pool, &user, &level, &gso_code, Reach::Read).await?;
+    page(&state, layout, &user, unit, None).await
+}
+
+/// A unit's page; `refused_area` is a new polling area's form refused, drawn again with why.
+pub async fn page(
+    state: &AppState,
+    layout: Layout,
+    user: &CurrentUser,
+    unit: UnitDetail,
+    refused_area: Option<(AreaForm, Refusal)>,
+) -> AppResult<UnitPage> {
     let mut ancestors = ancestors(&state.pool, &unit).await?;
     for link in &mut ancestors {
         link.readable = user.scope.can_read(&link.ancestors);
@@ -161,6 +185,11 @@ async fn show(
         can_export,
         tasks,
         today,
+        new_area: refused_area
+            .as_ref()
+            .map(|(form, _)| form.clone())
+            .unwrap_or_default(),
+        area_error: refused_area.map(|(_, refusal)| refusal),
     })
 }
 

@@ -183,26 +183,33 @@ async fn bad_input_is_refused_next_to_its_field_and_changes_nothing() {
         .await;
     assert_eq!(login.status(), 401);
 
-    // Counts: thousands separators read, decimals and signs refused.
+    // Counts: thousands separators read, decimals and signs refused beside the field.
     let add = async |number: &str, voters: &str| {
-        let response = app
-            .submit(
-                "/units/commune/6895/polling-areas",
-                &[("number", number), ("voters", voters), ("kind", "ordinary")],
-            )
-            .await;
-        app.page(&crate::helpers::location(&response)).await.1
+        app.submit(
+            "/units/commune/6895/polling-areas",
+            &[("number", number), ("voters", voters), ("kind", "ordinary")],
+        )
+        .await
     };
     for wrong in ["1.5", "1,5", "-3", "1e3"] {
-        let page = add("7", wrong).await;
-        assert!(page.contains("không phải một số đếm"), "{wrong}");
+        let response = add("7", wrong).await;
+        assert_eq!(response.status(), 422, "{wrong}");
+        let page = response.text().await.unwrap().replace("&#34;", "\"");
+        let beside = format!(
+            "<span class=\"field-error\" role=\"alert\">Số cử tri: \"{wrong}\" không phải một số đếm"
+        );
+        assert!(page.contains(&beside), "{wrong}");
+        assert!(
+            page.contains(&format!("name=\"voters\" value=\"{wrong}\"")),
+            "what was typed is kept: {wrong}"
+        );
     }
     let areas: i64 = sqlx::query_scalar("SELECT count(*) FROM polling_areas WHERE number = 7")
         .fetch_one(&app.db.pool)
         .await
         .unwrap();
     assert_eq!(areas, 0, "no refused count was saved");
-    add("7", "1.320").await;
+    assert_eq!(add("7", "1.320").await.status(), 303);
     let voters: i32 = sqlx::query_scalar("SELECT voters FROM polling_areas WHERE number = 7")
         .fetch_one(&app.db.pool)
         .await
