@@ -5,6 +5,7 @@ pub mod bulk;
 pub mod calendar;
 pub mod deadline;
 pub mod figures;
+pub mod lists;
 pub mod my_work;
 pub mod pages;
 pub mod record;

@@ -37,30 +37,11 @@ async fn my_work(
 ) -> AppResult<MyWorkPage> {
     let today = state.clock.today();
     let mut tasks = match &layout.election {
-        Some(election) => sqlx::query_as!(
-            TaskLine,
-            // The units first, by their keys, then their tasks: planned generically (as a
-            // prepared statement soon is), the subtree test against `ancestors` was repeated for
-            // every calendar entry.
-            r#"WITH mine AS MATERIALIZED (
-                    SELECT id, name, gso_code FROM units WHERE id = $2
-                    UNION ALL
-                    SELECT id, name, gso_code FROM units WHERE $3 AND parent_id = $2
-               )
-               SELECT t.id, c.title_vi, c.title_en, u.name AS "unit_name!", (e.election_day - c.offset_days) AS "deadline!",
-                      t.status, t.evidence_date
-                 FROM mine u
-                 JOIN tasks t ON t.unit_id = u.id
-                 JOIN calendar_entries c ON c.id = t.calendar_entry_id
-                 JOIN elections e ON e.id = c.election_id
-                WHERE c.election_id = $1 AND c.retired_at IS NULL
-                ORDER BY e.election_day - c.offset_days, u.gso_code"#,
-            election.id,
-            user.scope.unit_id().unwrap_or(election.unit_id),
-            user.role == Role::DistrictOfficer
-        )
-        .fetch_all(&state.pool)
-        .await?,
+        Some(election) => {
+            let unit_id = user.scope.unit_id().unwrap_or(election.unit_id);
+            let with_communes = user.role == Role::DistrictOfficer;
+            super::lists::of_unit(&state.pool, election, unit_id, with_communes).await?
+        }
         None => Vec::new(),
     };
     let rank = |state: TaskState| match state {

@@ -53,21 +53,8 @@ async fn listed(
     let election = election.ok_or(AppError::NotFound)?;
     let root = root_of(state, user, election, &query.unit).await?;
     let today = state.clock.today();
-    let mut tasks = sqlx::query_as!(
-        TaskLine,
-        r#"SELECT t.id, c.title_vi, c.title_en, u.name AS unit_name, (e.election_day - c.offset_days) AS "deadline!",
-                  t.status, t.evidence_date
-             FROM tasks t JOIN units u ON u.id = t.unit_id
-             JOIN calendar_entries c ON c.id = t.calendar_entry_id JOIN elections e ON e.id = c.election_id
-            WHERE c.election_id = $1 AND c.retired_at IS NULL AND u.ancestors @> ARRAY[$2::bigint]
-              AND ($3 = '' OR c.code = $3)
-            ORDER BY e.election_day - c.offset_days, u.ancestors"#,
-        election.id,
-        root.id,
-        query.entry
-    )
-    .fetch_all(&state.pool)
-    .await?;
+    let entry = Some(query.entry.as_str()).filter(|code| !code.is_empty());
+    let mut tasks = crate::checklists::lists::below(&state.pool, election, root.id, entry).await?;
     if !query.state.is_empty() {
         tasks.retain(|task| task.state(&today).code() == query.state);
     }

@@ -1,0 +1,119 @@
+//! Lists of tasks across units: "my work" and the tasks behind a dashboard cell.
+//!
+//! These are the most asked-for lists after the dashboards, so each is a statement PostgreSQL can
+//! plan once per connection. With a custom plan per request, planning took 0.5–0.7 ms, three times
+//! the 0.2 ms the statement runs. PostgreSQL keeps a generic plan only when its estimate is close
+//! to the custom one. An optional filter (`$3 = '' OR …`) breaks that, and so does a subtree test
+//! (`ancestors @> $1`), whose estimate depends on the unit named. Hence one statement per shape,
+//! the deadline from the election day already at hand, and the subtree's ids found first by a
+//! statement that tests `ancestors` against a column, not a parameter, so that its estimate is the
+//! same for every unit. On the national data set the generic plans run as fast as the custom ones,
+//! for a district (9 tasks) and for the largest province's 13,297.
+
+use sqlx::PgPool;
+
+use super::TaskLine;
+use crate::elections::Election;
+
+/// The tasks of one unit and, when asked, of the units directly below it; by deadline.
+pub async fn of_unit(
+    pool: &PgPool,
+    election: &Election,
+    unit_id: i64,
+    with_children: bool,
+) -> sqlx::Result<Vec<TaskLine>> {
+    if with_children {
+        sqlx::query_as!(
+            TaskLine,
+            r#"SELECT t.id, c.title_vi, c.title_en, u.name AS unit_name,
+                      ($3::date - c.offset_days) AS "deadline!", t.status, t.evidence_date
+                 FROM units u
+                 JOIN tasks t ON t.unit_id = u.id
+                 JOIN calendar_entries c ON c.id = t.calendar_entry_id
+                WHERE (u.id = $2 OR u.parent_id = $2) AND c.election_id = $1 AND c.retired_at IS NULL
+                ORDER BY c.offset_days DESC, u.gso_code"#,
+            election.id,
+            unit_id,
+            election.election_day
+        )
+        .fetch_all(pool)
+        .await
+    } else {
+        sqlx::query_as!(
+            TaskLine,
+            r#"SELECT t.id, c.title_vi, c.title_en, u.name AS unit_name,
+                      ($3::date - c.offset_days) AS "deadline!", t.status, t.evidence_date
+                 FROM tasks t
+                 JOIN units u ON u.id = t.unit_id
+                 JOIN calendar_entries c ON c.id = t.calendar_entry_id
+                WHERE t.unit_id = $2 AND c.election_id = $1 AND c.retired_at IS NULL
+                ORDER BY c.offset_days DESC"#,
+            election.id,
+            unit_id,
+            election.election_day
+        )
+        .fetch_all(pool)
+        .await
+    }
+}
+
+/// The tasks of a unit and every unit below it, of one calendar entry when one is named; by
+/// deadline, then in the order of the tree.
+pub async fn below(
+    pool: &PgPool,
+    election: &Election,
+    root_id: i64,
+    entry: Option<&str>,
+) -> sqlx::Result<Vec<TaskLine>> {
+    let units = subtree(pool, root_id).await?;
+    let day = election.election_day;
+    match entry {
+        Some(code) => {
+            sqlx::query_as!(
+                TaskLine,
+                r#"SELECT t.id, c.title_vi, c.title_en, u.name AS unit_name,
+                          ($3::date - c.offset_days) AS "deadline!", t.status, t.evidence_date
+                     FROM tasks t
+                     JOIN units u ON u.id = t.unit_id
+                     JOIN calendar_entries c ON c.id = t.calendar_entry_id
+                    WHERE t.unit_id = ANY($2) AND c.election_id = $1 AND c.retired_at IS NULL
+                      AND c.code = $4
+                    ORDER BY c.offset_days DESC, u.ancestors, u.gso_code"#,
+                election.id,
+                &units,
+                day,
+                code
+            )
+            .fetch_all(pool)
+            .await
+        }
+        None => {
+            sqlx::query_as!(
+                TaskLine,
+                r#"SELECT t.id, c.title_vi, c.title_en, u.name AS unit_name,
+                          ($3::date - c.offset_days) AS "deadline!", t.status, t.evidence_date
+                     FROM tasks t
+                     JOIN units u ON u.id = t.unit_id
+                     JOIN calendar_entries c ON c.id = t.calendar_entry_id
+                    WHERE t.unit_id = ANY($2) AND c.election_id = $1 AND c.retired_at IS NULL
+                    ORDER BY c.offset_days DESC, u.ancestors, u.gso_code"#,
+                election.id,
+                &units,
+                day
+            )
+            .fetch_all(pool)
+            .await
+        }
+    }
+}
+
+/// The unit and every unit below it (a unit's ancestors include itself).
+async fn subtree(pool: &PgPool, root_id: i64) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar!(
+        "SELECT below.id FROM units root JOIN units below ON below.ancestors @> ARRAY[root.id]
+          WHERE root.id = $1",
+        root_id
+    )
+    .fetch_all(pool)
+    .await
+}
