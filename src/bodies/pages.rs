@@ -19,6 +19,7 @@ use crate::auth::routes::EDITORS;
 use crate::auth::{Access, CurrentUser, Routes};
 use crate::units::{self, pages::Reach};
 use crate::web::conflict::{self, Field};
+use crate::web::form::Refusal;
 use crate::web::{AppError, AppResult, flash, form, layout::Layout};
 
 const EDIT: Access = Access::Roles(EDITORS);
@@ -113,7 +114,72 @@ struct BodyPage {
     roles: Vec<RoleChoice>,
     problems: Vec<super::Problem>,
     can_edit: bool,
-    error: Option<String>,
+    /// A form of the page refused, drawn again as it was typed with why.
+    refused: Option<(Which, Refusal)>,
+    /// The member form refused, as it was typed.
+    member_form: Option<MemberForm>,
+    /// The reason to dissolve refused, as it was typed.
+    dissolve_reason: String,
+}
+
+/// The forms of a body's page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Which {
+    Decision,
+    NewMember,
+    Member(i64),
+    Dissolve,
+}
+
+impl BodyPage {
+    /// Why `which` form was refused, when it is about `field`.
+    fn error_at(&self, which: Which, field: &str) -> Option<&str> {
+        self.refused
+            .as_ref()
+            .filter(|(w, _)| *w == which)?
+            .1
+            .message_at(field)
+    }
+
+    /// Why `which` form was refused, when it is about no one field.
+    fn error_above(&self, which: Which) -> Option<&str> {
+        self.refused
+            .as_ref()
+            .filter(|(w, _)| *w == which)?
+            .1
+            .message_above()
+    }
+
+    fn is_refused(&self, which: Which) -> bool {
+        self.refused.as_ref().is_some_and(|(w, _)| *w == which)
+    }
+
+    /// A member's form: as stored, or as it was typed when refused.
+    fn member_form_of(&self, member: &MemberRow) -> MemberForm {
+        match &self.member_form {
+            Some(typed) if self.is_refused(Which::Member(member.id)) => typed.clone(),
+            _ => MemberForm::of(member),
+        }
+    }
+
+    /// The new member's form: empty, or as it was typed when refused.
+    fn new_member(&self) -> MemberForm {
+        match &self.member_form {
+            Some(typed) if self.is_refused(Which::NewMember) => typed.clone(),
+            _ => MemberForm {
+                role: "member".to_string(),
+                ..MemberForm::default()
+            },
+        }
+    }
+}
+
+/// What a refused form of the body page is drawn again with.
+#[derive(Default)]
+struct Typed {
+    decision: Option<BodyForm>,
+    member: Option<MemberForm>,
+    dissolve_reason: String,
 }
 
 async fn render(
@@ -121,8 +187,8 @@ async fn render(
     layout: Layout,
     user: &CurrentUser,
     loaded: Loaded,
-    form: Option<BodyForm>,
-    error: Option<String>,
+    typed: Typed,
+    refused: Option<(Which, Refusal)>,
 ) -> AppResult<BodyPage> {
     let members = sqlx::query_as!(
         MemberRow,
@@ -136,7 +202,7 @@ async fn render(
     Ok(BodyPage {
         problems: loaded.summary.problems(today),
         can_edit: user.scope.can_edit(&loaded.body.unit_ancestors),
-        form: form.unwrap_or_else(|| BodyForm::of(&loaded.body)),
+        form: typed.decision.unwrap_or_else(|| BodyForm::of(&loaded.body)),
         summary: loaded.summary,
         members,
         roles: MEMBER_ROLES
@@ -147,8 +213,25 @@ async fn render(
             })
             .collect(),
         layout,
-        error,
+        refused,
+        member_form: typed.member,
+        dissolve_reason: typed.dissolve_reason,
     })
+}
+
+/// The body's page again with a refused form as it was typed and why: a 422.
+async fn refuse(
+    state: &AppState,
+    layout: Layout,
+    user: &CurrentUser,
+    body: i64,
+    typed: Typed,
+    which: Which,
+    refusal: Refusal,
+) -> AppResult<Response> {
+    let loaded = load(state, user, body, true).await?;
+    let page = render(state, layout, user, loaded, typed, Some((which, refusal))).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
 async fn show(
@@ -158,7 +241,7 @@ async fn show(
     Path(id): Path<i64>,
 ) -> AppResult<BodyPage> {
     let loaded = load(&state, &user, id, false).await?;
-    render(&state, layout, &user, loaded, None, None).await
+    render(&state, layout, &user, loaded, Typed::default(), None).await
 }
 
 #[derive(Deserialize, Clone, Debug, Default)]
@@ -205,27 +288,36 @@ struct BodyFields {
     reported_member_count: Option<i32>,
 }
 
-fn check_body(form: &BodyForm, today: NaiveDate) -> Result<BodyFields, String> {
+fn check_body(form: &BodyForm, today: NaiveDate) -> Result<BodyFields, Refusal> {
     let name =
-        form::text("Tên tổ chức", form::Kind::Name, &form.name)?.ok_or("Cần nhập tên tổ chức.")?;
-    let decision_date = form::date(&form.decision_date)?;
+        form::required("Tên tổ chức", form::Kind::Name, &form.name).map_err(Refusal::at("name"))?;
+    let decision_number = form::text("Số quyết định", form::Kind::Code, &form.decision_number)
+        .map_err(Refusal::at("decision_number"))?;
+    let decision_date = form::date(&form.decision_date).map_err(Refusal::at("decision_date"))?;
     if let Some(date) = decision_date {
-        form::not_after_today("Ngày quyết định", date, today)?;
+        form::not_after_today("Ngày quyết định", date, today)
+            .map_err(Refusal::at("decision_date"))?;
     }
+    let decision_signer = form::text("Người ký", form::Kind::Name, &form.decision_signer)
+        .map_err(Refusal::at("decision_signer"))?;
     let reported_member_count = match form.reported_member_count.trim() {
         "" => None,
-        text => Some(
-            text.parse::<i32>()
+        _ => Some(
+            form::count("Số thành viên theo báo cáo", &form.reported_member_count)
                 .ok()
                 .filter(|n| (0..=1000).contains(n))
-                .ok_or("Số thành viên theo báo cáo phải là một số từ 0 đến 1000.")?,
+                .ok_or_else(|| {
+                    Refusal::at("reported_member_count")(
+                        "Số thành viên theo báo cáo phải là một số từ 0 đến 1000.".to_string(),
+                    )
+                })?,
         ),
     };
     Ok(BodyFields {
         name,
-        decision_number: form::text("Số quyết định", form::Kind::Code, &form.decision_number)?,
+        decision_number,
         decision_date,
-        decision_signer: form::text("Người ký", form::Kind::Name, &form.decision_signer)?,
+        decision_signer,
         reported_member_count,
     })
 }
@@ -241,8 +333,13 @@ async fn update(
     let loaded = load(&state, &user, id, true).await?;
     let fields = match check_body(&form, state.clock.today()) {
         Ok(fields) => fields,
-        Err(message) => {
-            let page = render(&state, layout, &user, loaded, Some(form), Some(message)).await?;
+        Err(refusal) => {
+            let typed = Typed {
+                decision: Some(form),
+                ..Typed::default()
+            };
+            let refused = Some((Which::Decision, refusal));
+            let page = render(&state, layout, &user, loaded, typed, refused).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
@@ -274,9 +371,14 @@ async fn update(
             loaded.body.name,
             loaded.summary.decision_text()
         );
-        let mut typed = form;
-        typed.version = loaded.body.version;
-        let page = render(&state, layout, &user, loaded, Some(typed), Some(message)).await?;
+        let mut decision = form;
+        decision.version = loaded.body.version;
+        let typed = Typed {
+            decision: Some(decision),
+            ..Typed::default()
+        };
+        let refused = Some((Which::Decision, Refusal::above(message)));
+        let page = render(&state, layout, &user, loaded, typed, refused).await?;
         return Ok((StatusCode::CONFLICT, page).into_response());
     };
     let event = Event::new("body.updated")
@@ -297,6 +399,7 @@ struct DissolveForm {
 
 async fn dissolve(
     State(state): State<AppState>,
+    layout: Layout,
     user: CurrentUser,
     meta: RequestMeta,
     Path(id): Path<i64>,
@@ -305,7 +408,14 @@ async fn dissolve(
     let loaded = load(&state, &user, id, true).await?;
     let reason = match form::required("Lý do giải thể", form::Kind::Reason, &form.reason) {
         Ok(reason) => reason,
-        Err(message) => return Ok(flash::redirect(&format!("/bodies/{id}"), &message)),
+        Err(message) => {
+            let typed = Typed {
+                dissolve_reason: form.reason,
+                ..Typed::default()
+            };
+            let refusal = Refusal::at("reason")(message);
+            return refuse(&state, layout, &user, id, typed, Which::Dissolve, refusal).await;
+        }
     };
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
@@ -336,7 +446,7 @@ async fn dissolve(
     ))
 }
 
-#[derive(Deserialize, Default, Clone)]
+#[derive(Deserialize, Default, Clone, Debug)]
 struct MemberForm {
     #[serde(default)]
     full_name: String,
@@ -350,6 +460,18 @@ struct MemberForm {
     version: i32,
 }
 
+impl MemberForm {
+    fn of(member: &MemberRow) -> MemberForm {
+        MemberForm {
+            full_name: member.full_name.clone(),
+            role: member.role.clone(),
+            position: member.position.clone().unwrap_or_default(),
+            phone: member.phone.clone().unwrap_or_default(),
+            version: member.version,
+        }
+    }
+}
+
 #[derive(serde::Serialize)]
 struct MemberFields {
     full_name: String,
@@ -358,40 +480,67 @@ struct MemberFields {
     phone: Option<String>,
 }
 
-fn check_member(form: &MemberForm) -> Result<MemberFields, String> {
-    let full_name = form::text("Họ và tên", form::Kind::Name, &form.full_name)?
-        .ok_or("Cần nhập họ và tên thành viên.")?;
+fn check_member(form: &MemberForm) -> Result<MemberFields, Refusal> {
+    let full_name = form::required("Họ và tên", form::Kind::Name, &form.full_name)
+        .map_err(Refusal::at("full_name"))?;
     if !MEMBER_ROLES.contains(&form.role.as_str()) {
-        return Err("Chức danh trong tổ chức không hợp lệ.".to_string());
+        return Err(Refusal::at("role")(
+            "Chức danh trong tổ chức không hợp lệ.".to_string(),
+        ));
     }
-    let phone = form::text("Điện thoại", form::Kind::Code, &form.phone)?;
+    let position =
+        form::text("Chức vụ", form::Kind::Name, &form.position).map_err(Refusal::at("position"))?;
+    let phone =
+        form::text("Điện thoại", form::Kind::Code, &form.phone).map_err(Refusal::at("phone"))?;
     if let Some(phone) = &phone
         && !phone
             .chars()
             .all(|c| c.is_ascii_digit() || " +.-()".contains(c))
     {
-        return Err(format!("Số điện thoại \"{phone}\" không hợp lệ."));
+        return Err(Refusal::at("phone")(format!(
+            "Số điện thoại \"{phone}\" không hợp lệ."
+        )));
     }
     Ok(MemberFields {
         full_name,
         role: form.role.clone(),
-        position: form::text("Chức vụ", form::Kind::Name, &form.position)?,
+        position,
         phone,
     })
 }
 
-/// A second chair is refused by the database (one chair per body); say so in words.
-fn member_error(error: sqlx::Error) -> Result<String, AppError> {
+/// A second chair is refused by the database (one chair per body); say so beside the role.
+fn member_error(error: sqlx::Error) -> Result<Refusal, AppError> {
     match &error {
         sqlx::Error::Database(db) if db.constraint() == Some("body_members_one_chair") => {
-            Ok("Tổ chức đã có trưởng ban; mỗi tổ chức chỉ có một trưởng ban.".to_string())
+            Ok(Refusal::at("role")(
+                "Tổ chức đã có trưởng ban; mỗi tổ chức chỉ có một trưởng ban.".to_string(),
+            ))
         }
         _ => Err(error.into()),
     }
 }
 
+/// The body's page again with a member's form as it was typed and why.
+async fn refuse_member(
+    state: &AppState,
+    layout: Layout,
+    user: &CurrentUser,
+    body: i64,
+    which: Which,
+    form: MemberForm,
+    refusal: Refusal,
+) -> AppResult<Response> {
+    let typed = Typed {
+        member: Some(form),
+        ..Typed::default()
+    };
+    refuse(state, layout, user, body, typed, which, refusal).await
+}
+
 async fn add_member(
     State(state): State<AppState>,
+    layout: Layout,
     user: CurrentUser,
     meta: RequestMeta,
     Path(id): Path<i64>,
@@ -401,7 +550,9 @@ async fn add_member(
     let back = format!("/bodies/{id}");
     let fields = match check_member(&form) {
         Ok(fields) => fields,
-        Err(message) => return Ok(flash::redirect(&back, &message)),
+        Err(refusal) => {
+            return refuse_member(&state, layout, &user, id, Which::NewMember, form, refusal).await;
+        }
     };
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
@@ -418,7 +569,11 @@ async fn add_member(
     .await;
     let member_id = match inserted {
         Ok(member_id) => member_id,
-        Err(error) => return Ok(flash::redirect(&back, &member_error(error)?)),
+        Err(error) => {
+            let refusal = member_error(error)?;
+            drop(tx);
+            return refuse_member(&state, layout, &user, id, Which::NewMember, form, refusal).await;
+        }
     };
     let event = Event::new("member.added")
         .unit(loaded.body.unit_id)
@@ -466,9 +621,12 @@ async fn update_member(
 ) -> AppResult<Response> {
     let (body_id, unit_id, before) = load_member(&state, &user, id).await?;
     let back = format!("/bodies/{body_id}");
+    let which = Which::Member(id);
     let fields = match check_member(&form) {
         Ok(fields) => fields,
-        Err(message) => return Ok(flash::redirect(&back, &message)),
+        Err(refusal) => {
+            return refuse_member(&state, layout, &user, body_id, which, form, refusal).await;
+        }
     };
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
@@ -519,7 +677,11 @@ async fn update_member(
             ));
         }
         Ok(_) => {}
-        Err(error) => return Ok(flash::redirect(&back, &member_error(error)?)),
+        Err(error) => {
+            let refusal = member_error(error)?;
+            drop(tx);
+            return refuse_member(&state, layout, &user, body_id, which, form, refusal).await;
+        }
     }
     let event = Event::new("member.updated")
         .unit(unit_id)
@@ -555,17 +717,20 @@ async fn remove_member(
     ))
 }
 
-#[derive(Deserialize)]
-struct CreateForm {
-    kind: String,
+/// A new steering or election committee as its form on the unit page sends it.
+#[derive(Deserialize, Clone, Debug, Default)]
+pub struct CreateForm {
+    #[serde(default)]
+    pub kind: String,
     #[serde(flatten)]
-    body: BodyForm,
+    pub body: BodyForm,
 }
 
 /// A steering committee or an election committee for a unit. Election boards and polling groups
 /// are created from their constituency and polling area.
 async fn create(
     State(state): State<AppState>,
+    layout: Layout,
     user: CurrentUser,
     meta: RequestMeta,
     Path((level, gso_code)): Path<(String, String)>,
@@ -573,15 +738,19 @@ async fn create(
 ) -> AppResult<Response> {
     let unit = units::pages::from_path(&state.pool, &user, &level, &gso_code, Reach::Edit).await?;
     let back = units::path(&unit.level, unit.gso_code);
-    if !matches!(
+    let checked = if matches!(
         form.kind.as_str(),
         "steering_committee" | "election_committee"
     ) {
-        return Ok(flash::redirect(&back, "Loại tổ chức không hợp lệ."));
-    }
-    let fields = match check_body(&form.body, state.clock.today()) {
+        check_body(&form.body, state.clock.today())
+    } else {
+        Err(Refusal::at("kind")(
+            "Loại tổ chức không hợp lệ.".to_string(),
+        ))
+    };
+    let fields = match checked {
         Ok(fields) => fields,
-        Err(message) => return Ok(flash::redirect(&back, &message)),
+        Err(refusal) => return refuse_new(&state, layout, &user, unit, form, refusal).await,
     };
     let Some(election) = crate::elections::current(&state.pool).await? else {
         return Ok(flash::redirect(&back, "Chưa có cuộc bầu cử nào."));
@@ -608,10 +777,11 @@ async fn create(
     .fetch_optional(&mut *tx)
     .await?;
     let Some(id) = inserted else {
-        return Ok(flash::redirect(
-            &back,
-            "Đơn vị đã có tổ chức loại này; hãy sửa tổ chức đang có.",
-        ));
+        drop(tx);
+        let refusal = Refusal::at("kind")(
+            "Đơn vị đã có tổ chức loại này; hãy sửa tổ chức đang có.".to_string(),
+        );
+        return refuse_new(&state, layout, &user, unit, form, refusal).await;
     };
     let event = Event::new("body.created")
         .unit(unit.id)
@@ -623,4 +793,18 @@ async fn create(
         &format!("/bodies/{id}"),
         "Đã tạo tổ chức; hãy thêm thành viên.",
     ))
+}
+
+/// The unit's page again with the new body's form as it was typed and why: a 422.
+async fn refuse_new(
+    state: &AppState,
+    layout: Layout,
+    user: &CurrentUser,
+    unit: units::UnitDetail,
+    form: CreateForm,
+    refusal: Refusal,
+) -> AppResult<Response> {
+    let refused = units::pages::Refused::Body(form, refusal);
+    let page = units::pages::page(state, layout, user, unit, Some(refused)).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }

@@ -5,7 +5,8 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
@@ -17,6 +18,7 @@ use crate::auth::{Access, CurrentUser, Role, Routes};
 use crate::constituencies::pages::FormWithLists;
 use crate::elections::Election;
 use crate::format;
+use crate::web::form::Refusal;
 use crate::web::{AppError, AppResult, flash, form, layout::Layout};
 
 /// Those who change the calendar: the province's officers and admins.
@@ -69,6 +71,42 @@ struct CalendarPage {
     layout: Layout,
     entries: Vec<EntryRow>,
     can_plan: bool,
+    /// The new entry's form: empty, or as it was typed when refused.
+    added: AddForm,
+    /// A form of the page refused, with why: the new entry's (`None`) or an entry's move.
+    refused: Option<(Option<i64>, Refusal)>,
+    /// The moved entry's deadline as it was typed when refused.
+    typed_deadline: String,
+}
+
+impl CalendarPage {
+    /// Why the form of `entry` (none: the new entry's) was refused, when it is about `field`.
+    fn error_at(&self, entry: Option<i64>, field: &str) -> Option<&str> {
+        self.refused
+            .as_ref()
+            .filter(|(which, _)| *which == entry)?
+            .1
+            .message_at(field)
+    }
+
+    fn is_refused(&self, entry: Option<i64>) -> bool {
+        self.refused
+            .as_ref()
+            .is_some_and(|(which, _)| *which == entry)
+    }
+
+    /// The deadline an entry's move form shows: as typed when refused, else the entry's own.
+    fn deadline_of(&self, entry: &EntryRow) -> String {
+        if self.is_refused(Some(entry.id)) {
+            self.typed_deadline.clone()
+        } else {
+            entry.deadline.to_string()
+        }
+    }
+
+    fn adds_level(&self, level: &str) -> bool {
+        self.added.levels.iter().any(|l| l == level)
+    }
 }
 
 /// Whether the user plans this election's calendar: an admin, or an officer of the province it covers.
@@ -81,6 +119,38 @@ async fn show(
     State(state): State<AppState>,
     layout: Layout,
     user: CurrentUser,
+) -> AppResult<CalendarPage> {
+    render(
+        &state,
+        layout,
+        &user,
+        AddForm::default(),
+        None,
+        String::new(),
+    )
+    .await
+}
+
+/// The calendar again with a refused form as it was typed and why: a 422.
+async fn refuse(
+    state: &AppState,
+    layout: Layout,
+    user: &CurrentUser,
+    added: AddForm,
+    refused: (Option<i64>, Refusal),
+    typed_deadline: String,
+) -> AppResult<Response> {
+    let page = render(state, layout, user, added, Some(refused), typed_deadline).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+async fn render(
+    state: &AppState,
+    layout: Layout,
+    user: &CurrentUser,
+    added: AddForm,
+    refused: Option<(Option<i64>, Refusal)>,
+    typed_deadline: String,
 ) -> AppResult<CalendarPage> {
     let Some(election) = layout.election.clone() else {
         return Err(AppError::NotFound);
@@ -97,9 +167,12 @@ async fn show(
     .fetch_all(&state.pool)
     .await?;
     Ok(CalendarPage {
-        can_plan: plans(&user, &election),
+        can_plan: plans(user, &election),
         layout,
         entries,
+        added,
+        refused,
+        typed_deadline,
     })
 }
 
@@ -140,6 +213,7 @@ fn offset_for(election_day: NaiveDate, day: NaiveDate) -> i32 {
 
 async fn move_entry(
     State(state): State<AppState>,
+    layout: Layout,
     user: CurrentUser,
     meta: RequestMeta,
     Path(id): Path<i64>,
@@ -147,10 +221,18 @@ async fn move_entry(
 ) -> AppResult<Response> {
     let (election, title, old_offset) = planned_entry(&state, &user, id).await?;
     let Some(day) = form::date(&form.deadline).ok().flatten() else {
-        return Ok(flash::redirect(
-            "/calendar",
-            "Hạn mới không hợp lệ; ghi theo dạng ngày/tháng/năm.",
-        ));
+        let refusal =
+            Refusal::at("deadline")("Hạn mới không hợp lệ; ghi theo dạng ngày/tháng/năm.".into());
+        let added = AddForm::default();
+        return refuse(
+            &state,
+            layout,
+            &user,
+            added,
+            (Some(id), refusal),
+            form.deadline,
+        )
+        .await;
     };
     let offset = offset_for(election.election_day, day);
     let now = state.clock.now();
@@ -202,7 +284,7 @@ async fn retire(
     ))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone, Debug)]
 struct AddForm {
     #[serde(default)]
     title_vi: String,
@@ -214,8 +296,44 @@ struct AddForm {
     levels: Vec<String>,
 }
 
+/// A new administrative entry, checked.
+struct NewEntry {
+    title_vi: String,
+    title_en: Option<String>,
+    day: NaiveDate,
+    levels: Vec<String>,
+}
+
+fn check_entry(form: &AddForm) -> Result<NewEntry, Refusal> {
+    let title_vi = form::required("Tên công việc", form::Kind::Name, &form.title_vi)
+        .map_err(Refusal::at("title_vi"))?;
+    let title_en = form::text("Tên tiếng Anh", form::Kind::Name, &form.title_en)
+        .map_err(Refusal::at("title_en"))?;
+    let day = form::date(&form.deadline).ok().flatten().ok_or_else(|| {
+        Refusal::at("deadline")("Hạn không hợp lệ; ghi theo dạng ngày/tháng/năm.".into())
+    })?;
+    let levels: Vec<String> = form
+        .levels
+        .iter()
+        .filter(|l| matches!(l.as_str(), "province" | "district" | "commune"))
+        .cloned()
+        .collect();
+    if levels.is_empty() {
+        return Err(Refusal::at("levels")(
+            "Cần chọn ít nhất một cấp thực hiện.".into(),
+        ));
+    }
+    Ok(NewEntry {
+        title_vi,
+        title_en,
+        day,
+        levels,
+    })
+}
+
 async fn add(
     State(state): State<AppState>,
+    layout: Layout,
     user: CurrentUser,
     meta: RequestMeta,
     FormWithLists(form): FormWithLists<AddForm>,
@@ -224,33 +342,17 @@ async fn add(
     if !plans(&user, &election) {
         return Err(AppError::Forbidden);
     }
-    let (title_vi, title_en) = match (
-        form::required("Tên công việc", form::Kind::Name, &form.title_vi),
-        form::text("Tên tiếng Anh", form::Kind::Name, &form.title_en),
-    ) {
-        (Ok(vi), Ok(en)) => (vi, en),
-        (Err(message), _) | (_, Err(message)) => {
-            return Ok(flash::redirect("/calendar", &message));
+    let NewEntry {
+        title_vi,
+        title_en,
+        day,
+        levels,
+    } = match check_entry(&form) {
+        Ok(entry) => entry,
+        Err(refusal) => {
+            return refuse(&state, layout, &user, form, (None, refusal), String::new()).await;
         }
     };
-    let Some(day) = form::date(&form.deadline).ok().flatten() else {
-        return Ok(flash::redirect(
-            "/calendar",
-            "Hạn không hợp lệ; ghi theo dạng ngày/tháng/năm.",
-        ));
-    };
-    let levels: Vec<String> = form
-        .levels
-        .iter()
-        .filter(|l| matches!(l.as_str(), "province" | "district" | "commune"))
-        .cloned()
-        .collect();
-    if levels.is_empty() {
-        return Ok(flash::redirect(
-            "/calendar",
-            "Cần chọn ít nhất một cấp thực hiện.",
-        ));
-    }
     let offset = offset_for(election.election_day, day);
     let title_en = title_en.unwrap_or_else(|| title_vi.clone());
     let now = state.clock.now();

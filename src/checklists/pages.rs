@@ -122,23 +122,35 @@ struct TaskPage {
     error: Option<Refusal>,
     /// Shown when marking done while the structure is incomplete.
     confirm_needed: bool,
+    /// A review's comment refused: which step, what was typed, and why.
+    review_refused: Option<(record::Step, String, Refusal)>,
 }
 
 impl TaskPage {
     /// The refusal to show beside `field`, if it is that field's.
     fn error_at(&self, field: &str) -> Option<&str> {
-        self.error
-            .as_ref()
-            .filter(|e| e.field == Some(field))
-            .map(|e| e.message.as_str())
+        self.error.as_ref()?.message_at(field)
     }
 
     /// The refusal to show above the form, if it is about no one field.
     fn error_above(&self) -> Option<&str> {
-        self.error
-            .as_ref()
-            .filter(|e| e.field.is_none())
-            .map(|e| e.message.as_str())
+        self.error.as_ref()?.message_above()
+    }
+
+    fn review_refused(&self, step: record::Step) -> Option<&(record::Step, String, Refusal)> {
+        self.review_refused.as_ref().filter(|(s, _, _)| *s == step)
+    }
+
+    /// Why the comment of a return (`reopen` false) or a reopening was refused.
+    fn review_error(&self, reopen: bool) -> Option<&str> {
+        let (_, _, refusal) = self.review_refused(review_step(reopen))?;
+        refusal.message_at("comment")
+    }
+
+    /// The comment of a return or a reopening as it was typed when refused.
+    fn review_typed(&self, reopen: bool) -> &str {
+        self.review_refused(review_step(reopen))
+            .map_or("", |(_, typed, _)| typed.as_str())
     }
 }
 
@@ -183,6 +195,29 @@ impl TaskForm {
             submission: String::new(),
         }
     }
+}
+
+fn review_step(reopen: bool) -> record::Step {
+    if reopen {
+        record::Step::Reopen
+    } else {
+        record::Step::Return
+    }
+}
+
+/// The task page again with a review's comment as it was typed and why: a 422.
+pub(super) async fn refuse_review(
+    state: &AppState,
+    layout: Layout,
+    user: &CurrentUser,
+    task: Task,
+    step: record::Step,
+    typed: String,
+    refusal: Refusal,
+) -> AppResult<Response> {
+    let mut page = render(state, layout, user, task, None, None, false).await?;
+    page.review_refused = Some((step, typed, refusal));
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
 /// Whether the user reviews the unit's reports: a province officer of its province, or an admin.
@@ -232,6 +267,7 @@ async fn render(
         task,
         error,
         confirm_needed,
+        review_refused: None,
     })
 }
 

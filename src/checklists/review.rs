@@ -5,12 +5,14 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::pages::{can_review, load, writer};
+use super::pages::{can_review, load, refuse_review, writer};
 use super::record::{self, Step};
 use crate::AppState;
 use crate::auth::guard::RequestMeta;
 use crate::auth::routes::{AUDITORS, EDITORS};
 use crate::auth::{Access, CurrentUser, Routes};
+use crate::web::form::Refusal;
+use crate::web::layout::Layout;
 use crate::web::{AppError, AppResult, flash, form};
 
 pub fn routes() -> Routes {
@@ -29,6 +31,7 @@ struct ReviewForm {
 /// A review step: approve, return with a comment, or reopen with a reason.
 async fn review(
     state: &AppState,
+    layout: Layout,
     user: &CurrentUser,
     meta: &RequestMeta,
     id: i64,
@@ -37,10 +40,6 @@ async fn review(
 ) -> AppResult<Response> {
     let task = load(state, user, id).await?;
     let back = format!("/tasks/{id}");
-    let comment = match form::text("Lý do", form::Kind::Reason, comment) {
-        Ok(comment) => comment,
-        Err(message) => return Ok(flash::redirect(&back, &message)),
-    };
     let allowed = match step {
         Step::Reopen => user.scope.can_edit(&task.unit_ancestors),
         _ => can_review(user, &task),
@@ -54,9 +53,19 @@ async fn review(
             "Chỉ duyệt, trả lại hoặc mở lại công việc đã xong.",
         ));
     }
-    if step != Step::Approve && comment.is_none() {
-        return Ok(flash::redirect(&back, "Cần ghi lý do."));
-    }
+    let checked =
+        form::text("Lý do", form::Kind::Reason, comment).and_then(|comment| match comment {
+            None if step != Step::Approve => Err("Cần ghi lý do.".to_string()),
+            comment => Ok(comment),
+        });
+    let comment = match checked {
+        Ok(comment) => comment,
+        Err(message) => {
+            let refusal = Refusal::at("comment")(message);
+            let typed = comment.to_string();
+            return refuse_review(state, layout, user, task, step, typed, refusal).await;
+        }
+    };
     let current = task.report();
     let change = record::Change::Review {
         step,
@@ -91,29 +100,50 @@ async fn review(
 
 async fn approve(
     State(state): State<AppState>,
+    layout: Layout,
     user: CurrentUser,
     meta: RequestMeta,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    review(&state, &user, &meta, id, Step::Approve, "").await
+    review(&state, layout, &user, &meta, id, Step::Approve, "").await
 }
 
 async fn send_back(
     State(state): State<AppState>,
+    layout: Layout,
     user: CurrentUser,
     meta: RequestMeta,
     Path(id): Path<i64>,
     Form(form): Form<ReviewForm>,
 ) -> AppResult<Response> {
-    review(&state, &user, &meta, id, Step::Return, &form.comment).await
+    review(
+        &state,
+        layout,
+        &user,
+        &meta,
+        id,
+        Step::Return,
+        &form.comment,
+    )
+    .await
 }
 
 async fn reopen(
     State(state): State<AppState>,
+    layout: Layout,
     user: CurrentUser,
     meta: RequestMeta,
     Path(id): Path<i64>,
     Form(form): Form<ReviewForm>,
 ) -> AppResult<Response> {
-    review(&state, &user, &meta, id, Step::Reopen, &form.comment).await
+    review(
+        &state,
+        layout,
+        &user,
+        &meta,
+        id,
+        Step::Reopen,
+        &form.comment,
+    )
+    .await
 }

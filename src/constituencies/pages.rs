@@ -5,7 +5,8 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::{CouncilRow, councils};
@@ -15,6 +16,7 @@ use crate::auth::guard::RequestMeta;
 use crate::auth::routes::EDITORS;
 use crate::auth::{Access, CurrentUser, Routes};
 use crate::web::conflict::{self, Field};
+use crate::web::form::Refusal;
 use crate::web::{AppError, AppResult, flash, form, layout::Layout};
 
 const EDIT: Access = Access::Roles(EDITORS);
@@ -113,6 +115,74 @@ struct CouncilPage {
     constituencies: Vec<ConstituencyRow>,
     coverable: Vec<Coverable>,
     can_edit: bool,
+    /// A form of the page refused, drawn again as it was typed with why.
+    refused: Option<Refused>,
+}
+
+/// The forms of a council's page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Which {
+    Total,
+    NewConstituency,
+    Constituency(i64),
+}
+
+/// What a refused form of the council page is drawn again with.
+enum Typed {
+    Total(TotalForm),
+    Constituency(ConstituencyForm),
+}
+
+struct Refused {
+    which: Which,
+    typed: Typed,
+    refusal: Refusal,
+}
+
+impl CouncilPage {
+    fn refused(&self, which: Which) -> Option<&Refused> {
+        self.refused.as_ref().filter(|r| r.which == which)
+    }
+
+    /// Why `which` form was refused, when it is about `field`.
+    fn error_at(&self, which: Which, field: &str) -> Option<&str> {
+        self.refused(which)?.refusal.message_at(field)
+    }
+
+    fn is_refused(&self, which: Which) -> bool {
+        self.refused(which).is_some()
+    }
+
+    /// The seat total's form: as stored, or as it was typed when refused.
+    fn total_form(&self) -> TotalForm {
+        match self.refused(Which::Total).map(|r| &r.typed) {
+            Some(Typed::Total(typed)) => typed.clone(),
+            _ => TotalForm {
+                seats_total: self
+                    .council
+                    .seats_total
+                    .map(|t| t.to_string())
+                    .unwrap_or_default(),
+                reason: self.council.seats_total_reason.clone().unwrap_or_default(),
+            },
+        }
+    }
+
+    /// A constituency's form (none: the new one's): as stored, or as typed when refused.
+    fn constituency_form(&self, row: Option<&ConstituencyRow>) -> ConstituencyForm {
+        let which = row.map_or(Which::NewConstituency, |k| Which::Constituency(k.id));
+        match (self.refused(which).map(|r| &r.typed), row) {
+            (Some(Typed::Constituency(typed)), _) => typed.clone(),
+            (_, Some(k)) => ConstituencyForm {
+                number: k.number.to_string(),
+                name: k.name.clone(),
+                seats: k.seats.to_string(),
+                units: k.covered_ids.clone(),
+                version: k.version,
+            },
+            (_, None) => ConstituencyForm::default(),
+        }
+    }
 }
 
 async fn show(
@@ -121,7 +191,36 @@ async fn show(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> AppResult<CouncilPage> {
-    let council = load(&state, &user, id, false).await?;
+    render(&state, layout, &user, id, None).await
+}
+
+/// The council's page again with a refused form as it was typed and why: a 422.
+async fn refuse(
+    state: &AppState,
+    layout: Layout,
+    user: &CurrentUser,
+    council: i64,
+    which: Which,
+    typed: Typed,
+    refusal: Refusal,
+) -> AppResult<Response> {
+    let refused = Refused {
+        which,
+        typed,
+        refusal,
+    };
+    let page = render(state, layout, user, council, Some(refused)).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+async fn render(
+    state: &AppState,
+    layout: Layout,
+    user: &CurrentUser,
+    id: i64,
+    refused: Option<Refused>,
+) -> AppResult<CouncilPage> {
+    let council = load(state, user, id, false).await?;
     let row = councils(&state.pool, council.election_id, council.unit_id, true)
         .await?
         .into_iter()
@@ -163,10 +262,11 @@ async fn show(
         max_seats: council.max_seats,
         constituencies,
         coverable,
+        refused,
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone, Debug, Default)]
 struct TotalForm {
     #[serde(default)]
     seats_total: String,
@@ -175,8 +275,30 @@ struct TotalForm {
 }
 
 /// Enters the NA seats, or overrides a council's computed total; both need a reason and are audited.
+/// A seat total entered, with its reason; none when the total is left to the formula.
+fn check_total(form: &TotalForm) -> Result<Option<(i32, String)>, Refusal> {
+    if form.seats_total.trim().is_empty() {
+        return Ok(None);
+    }
+    let total = form::count("Tổng số đại biểu", &form.seats_total)
+        .ok()
+        .filter(|n| (1..=500).contains(n))
+        .ok_or_else(|| {
+            Refusal::at("seats_total")("Tổng số đại biểu phải là một số nguyên dương.".into())
+        })?;
+    let reason = form::text("Căn cứ", form::Kind::Reason, &form.reason)
+        .and_then(|reason| {
+            reason.ok_or_else(|| {
+                "Cần ghi căn cứ (văn bản, cơ quan quyết định) cho số đã ấn định.".to_string()
+            })
+        })
+        .map_err(Refusal::at("reason"))?;
+    Ok(Some((total, reason)))
+}
+
 async fn set_total(
     State(state): State<AppState>,
+    layout: Layout,
     user: CurrentUser,
     meta: RequestMeta,
     Path(id): Path<i64>,
@@ -184,26 +306,12 @@ async fn set_total(
 ) -> AppResult<Response> {
     let council = load(&state, &user, id, true).await?;
     let back = format!("/councils/{id}");
-    let (total, reason) = match form.seats_total.trim() {
-        "" => (None, None),
-        text => {
-            let Some(total) = text.parse::<i32>().ok().filter(|n| (1..=500).contains(n)) else {
-                return Ok(flash::redirect(
-                    &back,
-                    "Tổng số đại biểu phải là một số nguyên dương.",
-                ));
-            };
-            let reason = match form::text("Căn cứ", form::Kind::Reason, &form.reason) {
-                Ok(Some(reason)) => reason,
-                Ok(None) => {
-                    return Ok(flash::redirect(
-                        &back,
-                        "Cần ghi căn cứ (văn bản, cơ quan quyết định) cho số đã ấn định.",
-                    ));
-                }
-                Err(message) => return Ok(flash::redirect(&back, &message)),
-            };
-            (Some(total), Some(reason))
+    let (total, reason) = match check_total(&form) {
+        Ok(Some((total, reason))) => (Some(total), Some(reason)),
+        Ok(None) => (None, None),
+        Err(refusal) => {
+            let typed = Typed::Total(form);
+            return refuse(&state, layout, &user, id, Which::Total, typed, refusal).await;
         }
     };
     let now = state.clock.now();
@@ -232,7 +340,7 @@ async fn set_total(
     Ok(flash::redirect(&back, "Đã lưu tổng số đại biểu."))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone, Debug)]
 struct ConstituencyForm {
     #[serde(default)]
     number: String,
@@ -256,15 +364,18 @@ struct ConstituencyFields {
 fn check_constituency(
     form: &ConstituencyForm,
     max_seats: i16,
-) -> Result<ConstituencyFields, String> {
+) -> Result<ConstituencyFields, Refusal> {
     let number = form
         .number
         .trim()
         .parse::<i32>()
         .ok()
         .filter(|n| *n > 0)
-        .ok_or("Số thứ tự đơn vị bầu cử phải là số nguyên dương.")?;
-    let name = form::text("Tên đơn vị bầu cử", form::Kind::Name, &form.name)?
+        .ok_or_else(|| {
+            Refusal::at("number")("Số thứ tự đơn vị bầu cử phải là số nguyên dương.".into())
+        })?;
+    let name = form::text("Tên đơn vị bầu cử", form::Kind::Name, &form.name)
+        .map_err(Refusal::at("name"))?
         .unwrap_or_else(|| format!("Đơn vị bầu cử số {number}"));
     let seats = form
         .seats
@@ -272,11 +383,13 @@ fn check_constituency(
         .parse::<i32>()
         .ok()
         .filter(|n| *n > 0)
-        .ok_or("Số đại biểu được bầu phải là số nguyên dương.")?;
+        .ok_or_else(|| {
+            Refusal::at("seats")("Số đại biểu được bầu phải là số nguyên dương.".into())
+        })?;
     if seats > i32::from(max_seats) {
-        return Err(format!(
+        return Err(Refusal::at("seats")(format!(
             "Mỗi đơn vị bầu cử của cuộc bầu cử này được bầu không quá {max_seats} đại biểu."
-        ));
+        )));
     }
     Ok(ConstituencyFields {
         number,
@@ -327,6 +440,7 @@ async fn check_coverage(
 
 async fn create(
     State(state): State<AppState>,
+    layout: Layout,
     user: CurrentUser,
     meta: RequestMeta,
     Path(id): Path<i64>,
@@ -334,14 +448,20 @@ async fn create(
 ) -> AppResult<Response> {
     let council = load(&state, &user, id, true).await?;
     let back = format!("/councils/{id}");
+    let which = Which::NewConstituency;
     let fields = match check_constituency(&form, council.max_seats) {
         Ok(fields) => fields,
-        Err(message) => return Ok(flash::redirect(&back, &message)),
+        Err(refusal) => {
+            let typed = Typed::Constituency(form);
+            return refuse(&state, layout, &user, id, which, typed, refusal).await;
+        }
     };
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
     if let Err(message) = check_coverage(&mut tx, &council, &form.units, None).await? {
-        return Ok(flash::redirect(&back, &message));
+        drop(tx);
+        let (typed, refusal) = (Typed::Constituency(form), Refusal::at("units")(message));
+        return refuse(&state, layout, &user, id, which, typed, refusal).await;
     }
     let created = sqlx::query_scalar!(
         "INSERT INTO constituencies (council_id, race_id, number, name, seats) VALUES ($1, $2, $3, $4, $5)
@@ -355,10 +475,10 @@ async fn create(
     .fetch_optional(&mut *tx)
     .await?;
     let Some(constituency) = created else {
-        return Ok(flash::redirect(
-            &back,
-            &format!("Đã có đơn vị bầu cử số {}.", fields.number),
-        ));
+        drop(tx);
+        let refusal = Refusal::at("number")(taken(fields.number));
+        let typed = Typed::Constituency(form);
+        return refuse(&state, layout, &user, id, which, typed, refusal).await;
     };
     cover(&mut tx, constituency, council.race_id, &form.units).await?;
     let event = Event::new("constituency.created")
@@ -373,6 +493,11 @@ async fn create(
         &back,
         &format!("Đã thêm đơn vị bầu cử số {}.", fields.number),
     ))
+}
+
+/// "Đã có đơn vị bầu cử số 2."
+fn taken(number: i32) -> String {
+    format!("Đã có đơn vị bầu cử số {number}.")
 }
 
 async fn cover(
@@ -420,14 +545,20 @@ async fn update(
 ) -> AppResult<Response> {
     let council = council_of(&state, &user, id).await?;
     let back = format!("/councils/{}", council.id);
+    let which = Which::Constituency(id);
     let fields = match check_constituency(&form, council.max_seats) {
         Ok(fields) => fields,
-        Err(message) => return Ok(flash::redirect(&back, &message)),
+        Err(refusal) => {
+            let typed = Typed::Constituency(form);
+            return refuse(&state, layout, &user, council.id, which, typed, refusal).await;
+        }
     };
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
     if let Err(message) = check_coverage(&mut tx, &council, &form.units, Some(id)).await? {
-        return Ok(flash::redirect(&back, &message));
+        drop(tx);
+        let (typed, refusal) = (Typed::Constituency(form), Refusal::at("units")(message));
+        return refuse(&state, layout, &user, council.id, which, typed, refusal).await;
     }
     let before = sqlx::query!(
         "SELECT number, name, seats FROM constituencies WHERE id = $1",
@@ -477,10 +608,10 @@ async fn update(
         Err(sqlx::Error::Database(error))
             if error.constraint() == Some("constituencies_council_id_number_key") =>
         {
-            return Ok(flash::redirect(
-                &back,
-                &format!("Đã có đơn vị bầu cử số {}.", fields.number),
-            ));
+            drop(tx);
+            let refusal = Refusal::at("number")(taken(fields.number));
+            let typed = Typed::Constituency(form);
+            return refuse(&state, layout, &user, council.id, which, typed, refusal).await;
         }
         Err(error) => return Err(error.into()),
     }

@@ -44,6 +44,20 @@ pub struct AreaForm {
     pub version: i32,
 }
 
+impl AreaForm {
+    /// The form of a stored area.
+    pub fn of(area: &super::AreaRow) -> AreaForm {
+        AreaForm {
+            number: area.number.to_string(),
+            name: area.name.clone(),
+            address: area.address.clone().unwrap_or_default(),
+            voters: area.voters.to_string(),
+            kind: area.kind.clone(),
+            version: area.version,
+        }
+    }
+}
+
 #[derive(serde::Serialize)]
 struct AreaFields {
     number: i32,
@@ -102,10 +116,7 @@ async fn create(
     }
     let fields = match check_area(&form) {
         Ok(fields) => fields,
-        Err(refusal) => {
-            let page = units::pages::page(&state, layout, &user, unit, Some((form, refusal)));
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page.await?).into_response());
-        }
+        Err(refusal) => return refused(&state, layout, &user, unit, None, form, refusal).await,
     };
     let Some(election) = crate::elections::current(&state.pool).await? else {
         return Ok(flash::redirect(&back, "Chưa có cuộc bầu cử nào."));
@@ -127,10 +138,8 @@ async fn create(
     .fetch_optional(&mut *tx)
     .await?;
     let Some(area) = created else {
-        return Ok(flash::redirect(
-            &back,
-            &format!("Đã có khu vực bỏ phiếu số {}.", fields.number),
-        ));
+        let refusal = Refusal::at("number")(taken(fields.number));
+        return refused(&state, layout, &user, unit, None, form, refusal).await;
     };
     sqlx::query!(
         "INSERT INTO bodies (election_id, kind, unit_id, polling_area_id, name) VALUES ($1, 'polling_group', $2, $3, $4)",
@@ -154,6 +163,37 @@ async fn create(
             fields.number
         ),
     ))
+}
+
+/// "Đã có khu vực bỏ phiếu số 3."
+fn taken(number: i32) -> String {
+    format!("Đã có khu vực bỏ phiếu số {number}.")
+}
+
+/// The commune's page again, with the refused form as it was typed and why: a 422.
+async fn refused(
+    state: &AppState,
+    layout: Layout,
+    user: &CurrentUser,
+    commune: units::UnitDetail,
+    area: Option<i64>,
+    form: AreaForm,
+    refusal: Refusal,
+) -> AppResult<Response> {
+    let refused = units::pages::Refused::Area(units::pages::RefusedArea {
+        area,
+        form,
+        refusal,
+    });
+    let page = units::pages::page(state, layout, user, commune, Some(refused)).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+/// The commune of an area being edited, to draw its page again.
+async fn commune_of(state: &AppState, id: i64) -> AppResult<units::UnitDetail> {
+    units::by_id(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// The area's commune, checked to be editable; returns (commune id, page of the commune, before).
@@ -181,7 +221,7 @@ async fn load(
 
 async fn update(
     State(state): State<AppState>,
-    layout: crate::web::layout::Layout,
+    layout: Layout,
     user: CurrentUser,
     meta: RequestMeta,
     Path(id): Path<i64>,
@@ -190,7 +230,10 @@ async fn update(
     let (commune, back, before) = load(&state, &user, id).await?;
     let fields = match check_area(&form) {
         Ok(fields) => fields,
-        Err(refusal) => return Ok(flash::redirect(&back, &refusal.message)),
+        Err(refusal) => {
+            let commune = commune_of(&state, commune).await?;
+            return refused(&state, layout, &user, commune, Some(id), form, refusal).await;
+        }
     };
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
@@ -244,10 +287,10 @@ async fn update(
                 .constraint()
                 .is_some_and(|c| c.ends_with("_number_key")) =>
         {
-            return Ok(flash::redirect(
-                &back,
-                &format!("Đã có khu vực bỏ phiếu số {}.", fields.number),
-            ));
+            drop(tx);
+            let commune = commune_of(&state, commune).await?;
+            let refusal = Refusal::at("number")(taken(fields.number));
+            return refused(&state, layout, &user, commune, Some(id), form, refusal).await;
         }
         Err(error) => return Err(error.into()),
     }

@@ -11,6 +11,7 @@ use sqlx::PgPool;
 use super::{ChildRow, UnitDetail, UnitLink, ancestors, children, find, path};
 use crate::AppState;
 use crate::auth::{Access, CurrentUser, Routes};
+use crate::bodies::pages::CreateForm;
 use crate::bodies::{self, BodySummary};
 use crate::checklists::{self, TaskRow};
 use crate::checks::{self, Group};
@@ -82,18 +83,74 @@ pub struct UnitPage {
     tasks: Vec<TaskRow>,
     /// The application's today, against which task states are judged.
     today: NaiveDate,
-    /// The new polling area's form: empty, or as it was typed when refused, with why.
-    new_area: AreaForm,
-    area_error: Option<Refusal>,
+    /// A form of the page refused, to draw again as it was typed with why.
+    refused: Option<Refused>,
+}
+
+/// A form of a unit's page that was refused.
+pub enum Refused {
+    Area(RefusedArea),
+    /// The new steering or election committee's.
+    Body(CreateForm, Refusal),
+}
+
+/// A polling area's form that was refused: the new area's (`area` none) or an existing area's.
+pub struct RefusedArea {
+    pub area: Option<i64>,
+    pub form: AreaForm,
+    pub refusal: Refusal,
 }
 
 impl UnitPage {
-    /// Why the new polling area was refused, when it is about `field`.
-    fn area_error_at(&self, field: &str) -> Option<&str> {
-        self.area_error
-            .as_ref()
-            .filter(|e| e.field == Some(field))
-            .map(|e| e.message.as_str())
+    fn refused(&self, area: Option<i64>) -> Option<&RefusedArea> {
+        match &self.refused {
+            Some(Refused::Area(refused)) if refused.area == area => Some(refused),
+            _ => None,
+        }
+    }
+
+    fn refused_body(&self) -> Option<(&CreateForm, &Refusal)> {
+        match &self.refused {
+            Some(Refused::Body(form, refusal)) => Some((form, refusal)),
+            _ => None,
+        }
+    }
+
+    /// Why the new body was refused, when it is about `field`.
+    fn body_error_at(&self, field: &str) -> Option<&str> {
+        self.refused_body()?.1.message_at(field)
+    }
+
+    /// The new body's form: empty, or as it was typed when refused.
+    fn new_body(&self) -> CreateForm {
+        self.refused_body()
+            .map(|(form, _)| form.clone())
+            .unwrap_or_default()
+    }
+
+    /// Why the form of `area` (none: the new area's) was refused, when it is about `field`.
+    fn area_error_at(&self, area: Option<i64>, field: &str) -> Option<&str> {
+        self.refused(area)?.refusal.message_at(field)
+    }
+
+    /// The new area's form: empty, or as it was typed when refused.
+    fn new_area(&self) -> AreaForm {
+        self.refused(None)
+            .map(|r| r.form.clone())
+            .unwrap_or_default()
+    }
+
+    /// An area's form: as stored, or as it was typed when refused.
+    fn form_of(&self, area: &AreaRow) -> AreaForm {
+        match self.refused(Some(area.id)) {
+            Some(refused) => refused.form.clone(),
+            None => AreaForm::of(area),
+        }
+    }
+
+    /// Whether the area's form was refused, and so is drawn open.
+    fn area_refused(&self, area: &AreaRow) -> bool {
+        self.refused(Some(area.id)).is_some()
     }
 
     /// Shown when the children's populations do not add up to the unit's own figure: real data
@@ -123,13 +180,13 @@ async fn show(
     page(&state, layout, &user, unit, None).await
 }
 
-/// A unit's page; `refused_area` is a new polling area's form refused, drawn again with why.
+/// A unit's page; `refused` is a form of it refused, drawn again with why.
 pub async fn page(
     state: &AppState,
     layout: Layout,
     user: &CurrentUser,
     unit: UnitDetail,
-    refused_area: Option<(AreaForm, Refusal)>,
+    refused: Option<Refused>,
 ) -> AppResult<UnitPage> {
     let mut ancestors = ancestors(&state.pool, &unit).await?;
     for link in &mut ancestors {
@@ -185,11 +242,7 @@ pub async fn page(
         can_export,
         tasks,
         today,
-        new_area: refused_area
-            .as_ref()
-            .map(|(form, _)| form.clone())
-            .unwrap_or_default(),
-        area_error: refused_area.map(|(_, refusal)| refusal),
+        refused,
     })
 }
 

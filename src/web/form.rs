@@ -23,6 +23,16 @@ impl Refusal {
         }
     }
 
+    /// The message, if it is to be shown beside `field`.
+    pub fn message_at(&self, field: &str) -> Option<&str> {
+        (self.field == Some(field)).then_some(self.message.as_str())
+    }
+
+    /// The message, if it is about no one field and so shown above the form.
+    pub fn message_above(&self) -> Option<&str> {
+        self.field.is_none().then_some(self.message.as_str())
+    }
+
     /// A refusal of the form as a whole.
     pub fn above(message: impl Into<String>) -> Refusal {
         Refusal {

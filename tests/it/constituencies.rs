@@ -1,6 +1,6 @@
 //! Councils' seat totals and constituencies: the caps, coverage, sums and boards.
 
-use crate::helpers::{TestApp, location};
+use crate::helpers::{TestApp, location, refused_beside};
 
 async fn council(app: &TestApp, kind: &str, level: &str, code: i32) -> i64 {
     sqlx::query_scalar(
@@ -47,10 +47,13 @@ async fn na_constituencies_respect_the_cap_coverage_and_the_seat_sum() {
             &[("number", "1"), ("seats", "4"), ("units", &ha_long)],
         )
         .await;
-    assert!(
-        after(&app, too_many).await.contains("không quá 3 đại biểu"),
-        "an NA constituency elects at most 3"
-    );
+    // An NA constituency elects at most 3; the form comes back as typed.
+    let page = refused_beside(
+        too_many,
+        "Mỗi đơn vị bầu cử của cuộc bầu cử này được bầu không quá 3 đại biểu.",
+    )
+    .await;
+    assert!(page.contains("name=\"seats\" value=\"4\""));
     let one = app
         .submit(
             &path,
@@ -73,10 +76,14 @@ async fn na_constituencies_respect_the_cap_coverage_and_the_seat_sum() {
             &[("number", "2"), ("seats", "3"), ("units", &mong_cai)],
         )
         .await;
+    let page = refused_beside(
+        overlap,
+        "Một đơn vị hành chính chỉ thuộc một đơn vị bầu cử của cùng cuộc bầu cử; đã thuộc đơn vị khác: Thành phố Móng Cái (đơn vị bầu cử số 1).",
+    )
+    .await;
     assert!(
-        after(&app, overlap)
-            .await
-            .contains("đã thuộc đơn vị khác: Thành phố Móng Cái (đơn vị bầu cử số 1)")
+        page.contains(&format!("value=\"{mong_cai}\" checked")),
+        "the ticks are kept"
     );
     let commune = unit_id(&app, "commune", 6895).await;
     let foreign = app
@@ -85,11 +92,11 @@ async fn na_constituencies_respect_the_cap_coverage_and_the_seat_sum() {
             &[("number", "2"), ("seats", "3"), ("units", &commune)],
         )
         .await;
-    assert!(
-        after(&app, foreign)
-            .await
-            .contains("thuộc địa bàn của hội đồng")
-    );
+    refused_beside(
+        foreign,
+        "Chỉ được chọn các đơn vị hành chính thuộc địa bàn của hội đồng.",
+    )
+    .await;
     app.submit(
         &path,
         &[("number", "2"), ("seats", "3"), ("units", &dam_ha)],
@@ -161,7 +168,8 @@ async fn totals_are_entered_with_a_reason_and_audited() {
             &[("seats_total", "5"), ("reason", "")],
         )
         .await;
-    assert!(after(&app, no_reason).await.contains("Cần ghi căn cứ"));
+    let page = refused_beside(no_reason, "Cần ghi căn cứ").await;
+    assert!(page.contains("name=\"seats_total\" inputmode=\"numeric\" value=\"5\""));
     app.submit(
         &format!("/councils/{na}"),
         &[("seats_total", "5"), ("reason", "Thử nghiệm")],

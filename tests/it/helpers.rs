@@ -389,3 +389,13 @@ pub fn location(response: &reqwest::Response) -> String {
         .map(|v| v.to_str().unwrap().to_string())
         .unwrap_or_default()
 }
+
+/// A form refused: a 422 page that says `message` beside a field. Returns the page, to check
+/// that what was typed is kept.
+pub async fn refused_beside(response: reqwest::Response, message: &str) -> String {
+    assert_eq!(response.status(), 422, "refused: {message}");
+    let page = response.text().await.unwrap().replace("&#34;", "\"");
+    let beside = format!("<span class=\"field-error\" role=\"alert\">{message}");
+    assert!(page.contains(&beside), "beside its field: {message}");
+    page
+}

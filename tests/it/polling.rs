@@ -24,8 +24,19 @@ async fn every_area_gets_its_group_and_its_size_is_checked() {
             .await
             .unwrap();
     assert_eq!(groups, 1, "one group per area");
-    let page = add(&app, "1", "900", "ordinary").await;
-    assert!(page.contains("Đã có khu vực bỏ phiếu số 1"));
+    // A number already taken is refused beside the number, with what was typed kept.
+    let taken = app
+        .submit(
+            "/units/commune/6895/polling-areas",
+            &[("number", "1"), ("voters", "900"), ("kind", "ordinary")],
+        )
+        .await;
+    assert_eq!(taken.status(), 422);
+    let page = taken.text().await.unwrap();
+    assert!(
+        page.contains("<span class=\"field-error\" role=\"alert\">Đã có khu vực bỏ phiếu số 1.")
+    );
+    assert!(page.contains("name=\"voters\" value=\"900\""));
     let page = add(&app, "2", "4001", "ordinary").await;
     assert!(page.contains("vượt quá 4000 cử tri"));
     // Thị trấn Đầm Hà is mountainous: a small area is allowed there.

@@ -56,13 +56,14 @@ async fn a_committee_becomes_established_when_its_members_fit_the_law() {
             .status(),
         303
     );
+    // The second chair is refused in words beside the role, with the name kept.
     let second_chair = add_member(&app, body, "Trần Thị Hai", "chair").await;
-    assert_eq!(location(&second_chair), format!("/bodies/{body}"));
-    let (_, page) = app.page(&format!("/bodies/{body}")).await;
-    assert!(
-        page.contains("mỗi tổ chức chỉ có một trưởng ban"),
-        "the second chair is refused in words"
-    );
+    let page = crate::helpers::refused_beside(
+        second_chair,
+        "Tổ chức đã có trưởng ban; mỗi tổ chức chỉ có một trưởng ban.",
+    )
+    .await;
+    assert!(page.contains("name=\"full_name\" value=\"Trần Thị Hai\""));
 
     for i in 1..=9 {
         add_member(&app, body, &format!("Thành viên số {i}"), "member").await;
@@ -229,11 +230,13 @@ async fn a_commune_officer_sets_up_the_communes_committee_and_dissolves_it() {
             &[("kind", "election_committee"), ("name", "Bản thứ hai")],
         )
         .await;
-    assert_eq!(
-        location(&again),
-        "/units/commune/6895",
-        "one live committee per unit"
-    );
+    // One live committee per unit: refused beside the kind, with the name kept.
+    let page = crate::helpers::refused_beside(
+        again,
+        "Đơn vị đã có tổ chức loại này; hãy sửa tổ chức đang có.",
+    )
+    .await;
+    assert!(page.contains("name=\"name\" value=\"Bản thứ hai\""));
     let (_, page) = app.page(&body_path).await;
     assert!(
         page.contains("9–11"),
@@ -381,12 +384,11 @@ async fn an_hdnd_constituency_elects_at_most_five() {
     .unwrap();
     let path = format!("/councils/{council}/constituencies");
     let six = app.submit(&path, &[("number", "1"), ("seats", "6")]).await;
-    assert!(
-        app.page(&location(&six))
-            .await
-            .1
-            .contains("không quá 5 đại biểu")
-    );
+    crate::helpers::refused_beside(
+        six,
+        "Mỗi đơn vị bầu cử của cuộc bầu cử này được bầu không quá 5 đại biểu.",
+    )
+    .await;
     let five = app.submit(&path, &[("number", "1"), ("seats", "5")]).await;
     assert!(
         app.page(&location(&five))
