@@ -4,11 +4,13 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::{Access, CurrentUser, Role, Routes};
-use crate::web::{AppResult, layout::Layout};
+use crate::web::{AppResult, form, layout::Layout};
 
 pub fn routes() -> Routes {
     Routes::new().get("/search", Access::SignedIn, search)
@@ -33,6 +35,8 @@ pub struct Hit {
 struct SearchPage {
     layout: Layout,
     q: String,
+    /// Why the text was refused, said beside the search box that keeps it.
+    error: Option<String>,
     /// Units, bodies and members, each under its heading.
     groups: Vec<(&'static str, Vec<Hit>)>,
 }
@@ -42,8 +46,20 @@ async fn search(
     layout: Layout,
     user: CurrentUser,
     Query(query): Query<SearchQuery>,
-) -> AppResult<SearchPage> {
-    let q = query.q.trim().chars().take(100).collect::<String>();
+) -> AppResult<Response> {
+    // A control character never gets here: the guard refuses it in any query string.
+    let q = match form::text("Tìm kiếm", form::Kind::Name, &query.q) {
+        Ok(q) => q.unwrap_or_default(),
+        Err(message) => {
+            let page = SearchPage {
+                layout,
+                q: query.q,
+                error: Some(message),
+                groups: Vec::new(),
+            };
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
     // Everyone searches within their own unit; an admin searches everything.
     let scope = match user.role {
         Role::Admin => None,
@@ -98,10 +114,12 @@ async fn search(
     Ok(SearchPage {
         layout,
         q,
+        error: None,
         groups: vec![
             ("Đơn vị hành chính", units),
             ("Tổ chức", bodies),
             ("Thành viên", members),
         ],
-    })
+    }
+    .into_response())
 }

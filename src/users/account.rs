@@ -15,6 +15,7 @@ use crate::auth::guard::RequestMeta;
 use crate::auth::password::{self, Verified};
 use crate::auth::{Access, CurrentUser, Routes, session};
 use crate::clock::vietnam;
+use crate::web::form::Refusal;
 use crate::web::{AppResult, flash, layout::Layout};
 
 pub fn routes() -> Routes {
@@ -86,7 +87,14 @@ async fn show(
 #[template(path = "users/password.html")]
 struct PasswordPage {
     layout: Layout,
-    error: Option<String>,
+    /// Said beside the field it is about. What was typed is never sent back: these are passwords.
+    error: Option<Refusal>,
+}
+
+impl PasswordPage {
+    fn error_at(&self, field: &str) -> Option<&str> {
+        self.error.as_ref()?.message_at(field)
+    }
 }
 
 async fn password_form(layout: Layout) -> PasswordPage {
@@ -110,30 +118,26 @@ async fn change_password(
     meta: RequestMeta,
     Form(form): Form<PasswordForm>,
 ) -> AppResult<Response> {
-    let refuse = |layout, message: String| {
-        (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            PasswordPage {
-                layout,
-                error: Some(message),
-            },
-        )
-            .into_response()
+    let refuse = |layout, field, message: String| {
+        let page = PasswordPage {
+            layout,
+            error: Some(Refusal::at(field)(message)),
+        };
+        (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
     };
     if let Err(weakness) = password::check_new(&form.new, &user.username) {
-        return Ok(refuse(layout, weakness.to_string()));
+        return Ok(refuse(layout, "new", weakness.to_string()));
     }
     if form.new != form.confirm {
-        return Ok(refuse(
-            layout,
-            "Hai lần nhập mật khẩu mới không giống nhau.".to_string(),
-        ));
+        let message = "Hai lần nhập mật khẩu mới không giống nhau.".to_string();
+        return Ok(refuse(layout, "confirm", message));
     }
     let stored = sqlx::query_scalar!("SELECT password_hash FROM users WHERE id = $1", user.id)
         .fetch_one(&state.pool)
         .await?;
     if state.hasher.verify(&form.current, Some(&stored)).await == Verified::No {
-        return Ok(refuse(layout, "Mật khẩu hiện tại không đúng.".to_string()));
+        let message = "Mật khẩu hiện tại không đúng.".to_string();
+        return Ok(refuse(layout, "current", message));
     }
     let hash = state.hasher.hash(&form.new).await;
     let now = state.clock.now();

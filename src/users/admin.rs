@@ -16,6 +16,7 @@ use crate::auth::guard::RequestMeta;
 use crate::auth::routes::ADMINS;
 use crate::auth::{Access, CurrentUser, Role, Routes, password, session};
 use crate::units::UnitRef;
+use crate::web::form::Refusal;
 use crate::web::{AppError, AppResult, flash, layout::Layout};
 
 const ADMIN: Access = Access::Roles(ADMINS);
@@ -178,8 +179,23 @@ struct FormPage {
     id: Option<i64>,
     form: UserForm,
     roles: Vec<RoleOption>,
-    error: Option<String>,
+    error: Option<Refusal>,
     disabled: bool,
+}
+
+impl FormPage {
+    fn error_at(&self, field: &str) -> Option<&str> {
+        self.error.as_ref()?.message_at(field)
+    }
+
+    fn error_above(&self) -> Option<&str> {
+        self.error.as_ref()?.message_above()
+    }
+}
+
+/// An account refused, said beside the field it is about.
+fn refusal(error: &Invalid) -> Refusal {
+    Refusal::at(error.field())(error.to_string())
 }
 
 async fn new_form(layout: Layout) -> FormPage {
@@ -218,7 +234,7 @@ async fn create(
             id: None,
             form,
             roles: role_options(),
-            error: Some(error.to_string()),
+            error: Some(refusal(&error)),
             disabled: false,
         };
         (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
@@ -320,7 +336,7 @@ async fn update(
     let stored = load(&state, id).await?;
     // The username is the login name; it is not changed here.
     form.username = stored.user.username.clone();
-    let page = |layout, form, status, error: String| {
+    let page = |layout, form, status, error: Refusal| {
         let page = FormPage {
             layout,
             id: Some(id),
@@ -334,12 +350,8 @@ async fn update(
     let user = match validate(&state.pool, &form.as_new_user()).await {
         Ok(user) => user,
         Err(error) => {
-            return Ok(page(
-                layout,
-                form,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                error.to_string(),
-            ));
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(page(layout, form, status, refusal(&error)));
         }
     };
     let now = state.clock.now();
@@ -370,6 +382,7 @@ async fn update(
             },
         );
         form.version = stored.version;
+        let message = Refusal::above(message);
         return Ok(page(layout, form, StatusCode::CONFLICT, message));
     }
     // A change of role or unit ends the user's sessions, as disabling does: whatever they had

@@ -10,8 +10,8 @@ use sqlx::{PgConnection, PgPool};
 use crate::audit::{self, Actor, Event};
 use crate::auth::password::{self, Hasher};
 use crate::auth::{Role, Routes};
+use crate::input as form;
 use crate::units::UnitRef;
-use crate::web::form;
 
 pub fn routes() -> Routes {
     account::routes().merge(admin::routes())
@@ -51,8 +51,22 @@ pub enum Invalid {
     #[error("{0}")]
     Password(#[from] password::Weakness),
     /// A field refused by the common input rules (a control character, too long).
-    #[error("{0}")]
-    Field(String),
+    #[error("{1}")]
+    Field(&'static str, String),
+}
+
+impl Invalid {
+    /// The form field the refusal is about.
+    pub fn field(&self) -> &'static str {
+        match self {
+            Invalid::Username | Invalid::UsernameTaken => "username",
+            Invalid::FullName => "full_name",
+            Invalid::Role => "role",
+            Invalid::AdminWithUnit | Invalid::UnitLevel(..) | Invalid::UnknownUnit(_) => "unit",
+            Invalid::Password(_) => "password",
+            Invalid::Field(field, _) => field,
+        }
+    }
 }
 
 /// The fields of an account, checked: username lower case, names in NFC, the unit resolved and
@@ -80,7 +94,7 @@ pub fn valid_username(username: &str) -> Option<String> {
 pub async fn validate(pool: &PgPool, input: &NewUser) -> Result<ValidUser, Invalid> {
     let username = valid_username(&input.username).ok_or(Invalid::Username)?;
     let full_name = form::text("Họ và tên", form::Kind::Name, &input.full_name)
-        .map_err(Invalid::Field)?
+        .map_err(|message| Invalid::Field("full_name", message))?
         .ok_or(Invalid::FullName)?;
     let role = Role::parse(input.role.trim()).ok_or(Invalid::Role)?;
     let unit_id = resolve_unit(pool, role, &input.unit).await?;
@@ -89,8 +103,10 @@ pub async fn validate(pool: &PgPool, input: &NewUser) -> Result<ValidUser, Inval
         full_name,
         role,
         unit_id,
-        phone: form::text("Điện thoại", form::Kind::Code, &input.phone).map_err(Invalid::Field)?,
-        email: form::text("Thư điện tử", form::Kind::Code, &input.email).map_err(Invalid::Field)?,
+        phone: form::text("Điện thoại", form::Kind::Code, &input.phone)
+            .map_err(|message| Invalid::Field("phone", message))?,
+        email: form::text("Thư điện tử", form::Kind::Code, &input.email)
+            .map_err(|message| Invalid::Field("email", message))?,
     })
 }
 

@@ -2,8 +2,8 @@
 
 use std::time::{Duration, Instant};
 
-use crate::helpers::TestApp;
-use crate::tasks::{submission, task_id};
+use crate::helpers::{TestApp, refused_beside};
+use crate::tasks::{EVIDENCE, record, submission, task_id};
 
 /// The form fields of a save of `task` as drawn now (its one-time token and version).
 async fn save_fields(app: &TestApp, task: i64) -> Vec<(String, String)> {
@@ -215,4 +215,151 @@ async fn bad_input_is_refused_next_to_its_field_and_changes_nothing() {
         .await
         .unwrap();
     assert_eq!(voters, 1320);
+}
+
+/// Every other form refuses the same way as the task form: a 422 page with the message beside
+/// the field, what was typed kept, and nothing written.
+#[tokio::test]
+async fn every_form_refuses_beside_the_field_and_keeps_what_was_typed() {
+    let app = TestApp::seeded().await;
+    // Changes only: signing in is audited too.
+    let audit_count = async || -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action NOT LIKE 'login.%'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap()
+    };
+
+    // An existing polling area's form, opened, with the typed count kept.
+    let commune = app.as_user("xa.damha").await;
+    commune
+        .submit(
+            "/units/commune/6895/polling-areas",
+            &[("number", "1"), ("voters", "900"), ("kind", "ordinary")],
+        )
+        .await;
+    let area: i64 = sqlx::query_scalar("SELECT id FROM polling_areas")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let before = audit_count().await;
+    let wrong = commune
+        .submit(
+            &format!("/polling-areas/{area}"),
+            &[
+                ("number", "1"),
+                ("voters", "1,5"),
+                ("kind", "ordinary"),
+                ("version", "1"),
+            ],
+        )
+        .await;
+    let page = refused_beside(wrong, "Số cử tri: \"1,5\" không phải một số đếm").await;
+    assert!(page.contains("name=\"voters\" value=\"1,5\""));
+    assert!(page.contains("<details open><summary>Sửa khu vực số 1"));
+
+    // A return without a comment, and a reopening with a control character in it.
+    let task = task_id(&app, "voter_lists_posted", "commune", 6895).await;
+    record(&commune, task, EVIDENCE).await;
+    let before_review = audit_count().await;
+    let province = app.as_user("tinh").await;
+    let returned = province
+        .submit(&format!("/tasks/{task}/return"), &[("comment", "  ")])
+        .await;
+    refused_beside(returned, "Cần ghi lý do.").await;
+    let reopened = commune
+        .submit(
+            &format!("/tasks/{task}/reopen"),
+            &[("comment", "Bổ\u{1b}sung")],
+        )
+        .await;
+    refused_beside(reopened, "Lý do: có ký tự điều khiển").await;
+    assert_eq!(audit_count().await, before_review, "no review was recorded");
+
+    // Dissolving without a reason keeps the committee, and says so beside the reason.
+    let created = commune
+        .submit(
+            "/units/commune/6895/bodies",
+            &[
+                ("kind", "election_committee"),
+                ("name", "Ủy ban bầu cử thị trấn Đầm Hà"),
+            ],
+        )
+        .await;
+    let body = crate::helpers::location(&created);
+    let dissolve = commune
+        .submit(&format!("{body}/dissolve"), &[("reason", "")])
+        .await;
+    refused_beside(dissolve, "Lý do giải thể: cần nhập.").await;
+    let decision = commune
+        .submit(
+            &body,
+            &[
+                ("name", "Ủy ban"),
+                ("decision_date", "2099-01-01"),
+                ("version", "1"),
+            ],
+        )
+        .await;
+    let page = refused_beside(
+        decision,
+        "Ngày quyết định 01/01/2099 là ngày trong tương lai",
+    )
+    .await;
+    assert!(page.contains("name=\"decision_date\" type=\"date\" value=\"2099-01-01\""));
+
+    // A calendar entry with no level: the title and the deadline stay in their boxes.
+    let entry = province
+        .submit(
+            "/calendar",
+            &[
+                ("title_vi", "Rà soát danh sách cử tri"),
+                ("deadline", "2021-04-30"),
+            ],
+        )
+        .await;
+    let page = refused_beside(entry, "Cần chọn ít nhất một cấp thực hiện.").await;
+    assert!(page.contains("value=\"Rà soát danh sách cử tri\""));
+    assert!(page.contains("value=\"2021-04-30\""));
+
+    // An account whose unit is not of its role's level; a password change that does not match.
+    let admin = app.as_user("admin").await;
+    let account = admin
+        .submit(
+            "/admin/users",
+            &[
+                ("username", "can.bo.moi"),
+                ("full_name", "Cán Bộ Mới"),
+                ("role", "commune_officer"),
+                ("unit", "district:200"),
+            ],
+        )
+        .await;
+    let page = refused_beside(account, "Vai trò này cần một đơn vị").await;
+    assert!(page.contains("name=\"full_name\" value=\"Cán Bộ Mới\""));
+    let password = commune
+        .submit(
+            "/account/password",
+            &[
+                ("current", crate::helpers::PASSWORD),
+                ("new", "đèn lồng phố Hội ba mươi tháng"),
+                ("confirm", "đèn lồng phố Hội khác hẳn"),
+            ],
+        )
+        .await;
+    let page = refused_beside(password, "Hai lần nhập mật khẩu mới không giống nhau.").await;
+    assert!(!page.contains("đèn lồng"), "a password is never sent back");
+
+    // A search too long to be a name: the text stays in the box.
+    let long = "Đầm Hà ".repeat(40);
+    let url = format!("/search?q={}", long.replace(' ', "+"));
+    let response = commune.get(&url).await;
+    let page = refused_beside(response, "Tìm kiếm: dài").await;
+    assert!(page.contains("Đầm Hà Đầm Hà"));
+
+    assert_eq!(
+        audit_count().await,
+        before + 2,
+        "only the task's report and the committee"
+    );
 }

@@ -39,7 +39,7 @@ pub(crate) async fn record(app: &TestApp, task: i64, fields: &[(&str, &str)]) ->
     app.submit(&format!("/tasks/{task}"), &all).await
 }
 
-const EVIDENCE: &[(&str, &str)] = &[
+pub(crate) const EVIDENCE: &[(&str, &str)] = &[
     ("status", "done"),
     ("evidence_number", "15/QĐ-UBND"),
     ("evidence_date", "2021-01-27"),
