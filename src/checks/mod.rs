@@ -19,6 +19,12 @@ pub enum Severity {
     Warning,
 }
 
+impl Problem {
+    pub fn is_violation(&self) -> bool {
+        self.severity() == Severity::Violation
+    }
+}
+
 /// One thing to fix: where, about what, and what is wrong, as values. How it reads on a page is
 /// `wording.rs`'s business.
 #[derive(Clone, Debug)]
@@ -52,6 +58,12 @@ pub enum Problem {
     },
     CouncilTotalUnknown {
         working: Option<String>,
+    },
+    /// A total entered by hand outside the law's row: below its base or above its cap.
+    CouncilTotalOutOfBounds {
+        total: i64,
+        least: i64,
+        most: i64,
     },
     NoConstituencies,
     SeatsDoNotAddUp {
@@ -87,6 +99,7 @@ impl Problem {
         match self {
             Body(problem) if problem.is_violation() => Severity::Violation,
             NationalSeatsBelowMinimum { .. }
+            | CouncilTotalOutOfBounds { .. }
             | SeatsDoNotAddUp { .. }
             | ConstituencyOverCap { .. }
             | NoBoard
@@ -114,6 +127,7 @@ impl Problem {
             NationalSeatsMissing
             | NationalSeatsBelowMinimum { .. }
             | CouncilTotalUnknown { .. }
+            | CouncilTotalOutOfBounds { .. }
             | NoConstituencies
             | SeatsDoNotAddUp { .. }
             | ConstituencyOverCap { .. }
@@ -183,6 +197,39 @@ async fn body_findings(
     Ok(())
 }
 
+/// What is wrong with a council's seats: the NA's number, a total unknown or outside the law's
+/// bounds, constituencies missing or not adding up to the total.
+pub fn council_problems(council: &constituencies::CouncilRow) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    if council.kind == "na" {
+        match council.seats_total {
+            None => problems.push(Problem::NationalSeatsMissing),
+            Some(total) if total < 6 => problems.push(Problem::NationalSeatsBelowMinimum { total }),
+            Some(_) => {}
+        }
+    } else if council.total().is_none() {
+        problems.push(Problem::CouncilTotalUnknown {
+            working: council.calculation.as_ref().map(|c| c.working.clone()),
+        });
+    }
+    if let (Some(entered), Some(calculation)) = (council.seats_total, &council.calculation) {
+        let (least, most) = calculation.rule.bounds();
+        let total = i64::from(entered);
+        if total < least || total > most {
+            problems.push(Problem::CouncilTotalOutOfBounds { total, least, most });
+        }
+    }
+    match (council.total(), council.constituencies) {
+        (_, 0) => problems.push(Problem::NoConstituencies),
+        (Some(total), _) if total != council.seats_sum => problems.push(Problem::SeatsDoNotAddUp {
+            constituencies: council.seats_sum,
+            total,
+        }),
+        _ => {}
+    }
+    problems
+}
+
 async fn council_findings(
     pool: &PgPool,
     election_id: i64,
@@ -201,24 +248,8 @@ async fn council_findings(
                 link: units::path(&council.unit_level, council.unit_gso_code),
             })
         };
-        if council.kind == "na" {
-            match council.seats_total {
-                None => push(Problem::NationalSeatsMissing),
-                Some(total) if total < 6 => push(Problem::NationalSeatsBelowMinimum { total }),
-                Some(_) => {}
-            }
-        } else if council.total().is_none() {
-            push(Problem::CouncilTotalUnknown {
-                working: council.calculation.as_ref().map(|c| c.working.clone()),
-            });
-        }
-        match (council.total(), council.constituencies) {
-            (_, 0) => push(Problem::NoConstituencies),
-            (Some(total), _) if total != council.seats_sum => push(Problem::SeatsDoNotAddUp {
-                constituencies: council.seats_sum,
-                total,
-            }),
-            _ => {}
+        for problem in council_problems(&council) {
+            push(problem);
         }
     }
     Ok(())

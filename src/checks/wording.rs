@@ -37,6 +37,10 @@ impl Display for Problem {
                 let why = working.as_deref().unwrap_or("không tính được");
                 write!(f, "chưa xác định tổng số đại biểu: {why}")
             }
+            Problem::CouncilTotalOutOfBounds { total, least, most } => write!(
+                f,
+                "tổng số {total} đại biểu đã ấn định nằm ngoài khoảng luật định {least}–{most}"
+            ),
             Problem::NoConstituencies => f.write_str("chưa có đơn vị bầu cử"),
             Problem::SeatsDoNotAddUp {
                 constituencies,

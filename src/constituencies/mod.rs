@@ -1,6 +1,7 @@
 //! Councils and constituencies: each council's seat total (computed by the law's table, or entered
 //! and audited), the constituencies of each race with their seats and the units they cover.
 
+pub mod calculator;
 pub mod pages;
 pub mod seats;
 
@@ -90,6 +91,7 @@ pub async fn councils(
                         division_type: &row.division_type,
                         terrain: &row.terrain,
                         children: row.children,
+                        gso_code: row.gso_code,
                     };
                     seats::calculate(unit, row.population.map(i64::from))
                 })

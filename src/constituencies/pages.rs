@@ -115,6 +115,8 @@ struct CouncilPage {
     constituencies: Vec<ConstituencyRow>,
     coverable: Vec<Coverable>,
     can_edit: bool,
+    /// What breaks the law or does not add up, as the unit's checks say it.
+    problems: Vec<crate::checks::Problem>,
     /// A form of the page refused, drawn again as it was typed with why.
     refused: Option<Refused>,
 }
@@ -254,6 +256,7 @@ async fn render(
     .await?;
     Ok(CouncilPage {
         layout,
+        problems: crate::checks::council_problems(&row),
         council: row,
         can_edit: user.scope.can_edit(&council.unit_ancestors),
         unit_level: council.unit_level,

@@ -11,6 +11,10 @@ use crate::format::number;
 pub enum SeatRule {
     ProvinceMountainous,
     ProvinceOther,
+    /// Hà Nội and Hồ Chí Minh City: a fixed number.
+    CityFixed,
+    /// Another centrally-run city (Hải Phòng, Đà Nẵng, Cần Thơ).
+    CityOther,
     DistrictMountainousOrIsland,
     DistrictOrTownOther,
     ProvincialCity,
@@ -29,7 +33,15 @@ pub struct CouncilUnit<'a> {
     pub terrain: &'a str,
     /// How many commune-level units a district-level unit has.
     pub children: i64,
+    /// The GSO code, which names the two cities the law gives a fixed number.
+    pub gso_code: i32,
 }
+
+/// The division type of a centrally-run city in the GSO list.
+pub const CENTRAL_CITY: &str = "thành phố trung ương";
+
+/// Hà Nội (01) and Hồ Chí Minh City (79), whose councils have 95 deputies.
+pub const FIXED_CITIES: [i32; 2] = [1, 79];
 
 /// A council's computed seats and how they were reached.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,6 +57,13 @@ pub struct Calculation {
 pub fn rule_for(unit: CouncilUnit<'_>) -> Option<SeatRule> {
     let hilly = matches!(unit.terrain, "mountainous" | "island");
     Some(match unit.level {
+        "province" if unit.division_type == CENTRAL_CITY => {
+            if FIXED_CITIES.contains(&unit.gso_code) {
+                SeatRule::CityFixed
+            } else {
+                SeatRule::CityOther
+            }
+        }
         "province" if unit.terrain == "mountainous" => SeatRule::ProvinceMountainous,
         "province" => SeatRule::ProvinceOther,
         "district" if unit.children >= 30 => SeatRule::DistrictWithManyCommunes,
@@ -65,6 +84,20 @@ pub fn rule_for(unit: CouncilUnit<'_>) -> Option<SeatRule> {
 }
 
 impl SeatRule {
+    /// The least and the most deputies the row allows: a total entered by hand outside them
+    /// breaks the law either way. Where the Standing Committee decides (a district-level unit of
+    /// 30 or more communes), the least is a district's base.
+    pub fn bounds(self) -> (i64, i64) {
+        match self {
+            SeatRule::CommuneMountainousOrIsland => (15, 30),
+            SeatRule::DistrictWithManyCommunes => (30, 40),
+            rule => {
+                let (base, _, _, cap) = rule.steps();
+                (base, cap)
+            }
+        }
+    }
+
     pub fn description_vi(self) -> &'static str {
         match self {
             SeatRule::ProvinceMountainous => {
@@ -72,6 +105,10 @@ impl SeatRule {
             }
             SeatRule::ProvinceOther => {
                 "Tỉnh khác: 50 đại biểu đến 1.000.000 dân, thêm 1 cho mỗi 70.000 dân, tối đa 85"
+            }
+            SeatRule::CityFixed => "Thành phố Hà Nội, Thành phố Hồ Chí Minh: 95 đại biểu",
+            SeatRule::CityOther => {
+                "Thành phố trực thuộc trung ương khác: 50 đại biểu đến 1.000.000 dân, thêm 1 cho mỗi 60.000 dân, tối đa 85"
             }
             SeatRule::DistrictMountainousOrIsland => {
                 "Huyện miền núi, vùng cao, hải đảo: 30 đại biểu đến 40.000 dân, thêm 1 cho mỗi 7.000 dân, tối đa 35"
@@ -102,6 +139,8 @@ impl SeatRule {
         match self {
             SeatRule::ProvinceMountainous => (50, 500_000, 50_000, 75),
             SeatRule::ProvinceOther => (50, 1_000_000, 70_000, 85),
+            SeatRule::CityFixed => (95, i64::MAX, 1, 95),
+            SeatRule::CityOther => (50, 1_000_000, 60_000, 85),
             SeatRule::DistrictMountainousOrIsland => (30, 40_000, 7_000, 35),
             SeatRule::DistrictOrTownOther => (30, 80_000, 15_000, 35),
             SeatRule::ProvincialCity => (30, 100_000, 10_000, 35),
@@ -124,6 +163,14 @@ pub fn calculate(unit: CouncilUnit<'_>, population: Option<i64>) -> Option<Calcu
         working: working.to_string(),
         cap,
     };
+    if rule == SeatRule::CityFixed {
+        return Some(Calculation {
+            rule,
+            seats: Some(cap),
+            working: format!("Theo luật: {cap}"),
+            cap,
+        });
+    }
     if rule == SeatRule::DistrictWithManyCommunes {
         return Some(unknown(&format!(
             "{} đơn vị cấp xã: số đại biểu do Ủy ban Thường vụ Quốc hội quyết định (tối đa {cap})",
@@ -186,6 +233,7 @@ mod tests {
             division_type,
             terrain,
             children: 10,
+            gso_code: 22,
         }
     }
 
@@ -279,6 +327,7 @@ mod tests {
             division_type: "thành phố",
             terrain: "ordinary",
             children: 33,
+            gso_code: 193,
         };
         let calculation = calculate(ha_long, Some(300_267)).unwrap();
         assert_eq!(calculation.rule, SeatRule::DistrictWithManyCommunes);
@@ -324,6 +373,48 @@ mod tests {
         assert_eq!(seats(phuong, 14_999), 21);
         assert_eq!(seats(phuong, 15_000), 22);
         assert_eq!(seats(phuong, 60_000), 30);
+    }
+
+    #[test]
+    fn centrally_run_cities() {
+        let ha_noi = CouncilUnit {
+            gso_code: 1,
+            ..unit("province", CENTRAL_CITY, "ordinary")
+        };
+        assert_eq!(seats(ha_noi, 8_053_663), 95);
+        assert_eq!(seats(ha_noi, 100), 95, "fixed whatever the population");
+        let hai_phong = CouncilUnit {
+            gso_code: 31,
+            ..ha_noi
+        };
+        assert_eq!(seats(hai_phong, 1_000_000), 50);
+        assert_eq!(seats(hai_phong, 1_059_999), 50);
+        assert_eq!(seats(hai_phong, 1_060_000), 51);
+        // Hải Phòng, 2.028.514: 50 + ⌊1.028.514 / 60.000⌋ = 67.
+        assert_eq!(seats(hai_phong, 2_028_514), 67);
+        assert_eq!(seats(hai_phong, 3_099_999), 84);
+        assert_eq!(seats(hai_phong, 3_100_000), 85);
+        assert_eq!(seats(hai_phong, 9_000_000), 85, "capped");
+    }
+
+    #[test]
+    fn bounds_of_every_row() {
+        let bounds = |u: CouncilUnit<'_>| rule_for(u).unwrap().bounds();
+        assert_eq!(bounds(unit("province", "tỉnh", "mountainous")), (50, 75));
+        assert_eq!(bounds(unit("province", "tỉnh", "ordinary")), (50, 85));
+        assert_eq!(bounds(unit("district", "huyện", "ordinary")), (30, 35));
+        assert_eq!(bounds(unit("commune", "xã", "island")), (15, 30));
+        assert_eq!(bounds(unit("commune", "phường", "ordinary")), (21, 30));
+        let ha_long = CouncilUnit {
+            children: 33,
+            ..unit("district", "thành phố", "ordinary")
+        };
+        assert_eq!(bounds(ha_long), (30, 40));
+        let ho_chi_minh = CouncilUnit {
+            gso_code: 79,
+            ..unit("province", CENTRAL_CITY, "ordinary")
+        };
+        assert_eq!(bounds(ho_chi_minh), (95, 95));
     }
 
     #[test]

@@ -380,6 +380,7 @@ async fn insert_constituencies(
             division_type: &unit.division_type,
             terrain: unit.terrain,
             children: covers.len() as i64,
+            gso_code: unit.gso_code,
         };
         let calculation = seats::calculate(council_unit, Some(unit.population))
             .context("every council level has a seat rule")?;

@@ -1,6 +1,8 @@
 //! Administrative units (province → localities → communes): what a unit is, and reading units by
 //! key, by address and by place in the tree. Their pages are in `pages`.
 
+pub mod figure_pages;
+pub mod figures;
 pub mod pages;
 
 use chrono::NaiveDate;

@@ -8,8 +8,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use sqlx::PgPool;
 
+use super::figure_pages::{FiguresForm, KindForm};
+use super::figures::Figures;
 use super::{ChildRow, UnitDetail, UnitLink, ancestors, children, find, path};
 use crate::AppState;
+use crate::auth::routes::{AUDITORS, FIGURE_KEEPERS};
 use crate::auth::{Access, CurrentUser, Routes};
 use crate::bodies::pages::CreateForm;
 use crate::bodies::{self, BodySummary};
@@ -85,6 +88,14 @@ pub struct UnitPage {
     today: NaiveDate,
     /// A form of the page refused, to draw again as it was typed with why.
     refused: Option<Refused>,
+    /// The unit's figures with their date and source.
+    figures: Figures,
+    /// Whether the user enters the unit's figures (an officer above the communes, in scope).
+    keeps_figures: bool,
+    /// Whether the user changes the unit's kind and terrain (the province, in scope).
+    sets_kind: bool,
+    division_types: &'static [&'static str],
+    terrains: &'static [(&'static str, &'static str)],
 }
 
 /// A form of a unit's page that was refused.
@@ -92,6 +103,10 @@ pub enum Refused {
     Area(RefusedArea),
     /// The new steering or election committee's.
     Body(CreateForm, Refusal),
+    /// The unit's population and voters.
+    Figures(FiguresForm, Refusal),
+    /// The unit's kind and terrain.
+    Kind(KindForm, Refusal),
 }
 
 /// A polling area's form that was refused: the new area's (`area` none) or an existing area's.
@@ -114,6 +129,59 @@ impl UnitPage {
             Some(Refused::Body(form, refusal)) => Some((form, refusal)),
             _ => None,
         }
+    }
+
+    /// Why the figures were refused, when it is about `field`.
+    fn figures_error_at(&self, field: &str) -> Option<&str> {
+        match &self.refused {
+            Some(Refused::Figures(_, refusal)) => refusal.message_at(field),
+            _ => None,
+        }
+    }
+
+    /// The figures' form: as stored, or as typed when refused.
+    fn figures_form(&self) -> FiguresForm {
+        match &self.refused {
+            Some(Refused::Figures(form, _)) => form.clone(),
+            _ => FiguresForm::of(&self.unit, &self.figures),
+        }
+    }
+
+    fn figures_refused(&self) -> bool {
+        matches!(self.refused, Some(Refused::Figures(..)))
+    }
+
+    /// Why the kind was refused, when it is about `field`.
+    fn kind_error_at(&self, field: &str) -> Option<&str> {
+        match &self.refused {
+            Some(Refused::Kind(_, refusal)) => refusal.message_at(field),
+            _ => None,
+        }
+    }
+
+    /// The kind's form: as stored, or as typed when refused.
+    fn kind_form(&self) -> KindForm {
+        match &self.refused {
+            Some(Refused::Kind(form, _)) => form.clone(),
+            _ => KindForm {
+                division_type: self.unit.division_type.clone(),
+                terrain: self.unit.terrain.clone(),
+                reason: String::new(),
+            },
+        }
+    }
+
+    fn kind_refused(&self) -> bool {
+        matches!(self.refused, Some(Refused::Kind(..)))
+    }
+
+    /// The figures' date and source, "theo Quyết định … (31/12/2020)", when recorded.
+    fn figures_source_text(&self) -> Option<String> {
+        let source = self.figures.source.as_ref()?;
+        Some(match self.figures.as_of {
+            Some(day) => format!("{source} ({})", format::date(day)),
+            None => source.clone(),
+        })
     }
 
     /// Why the new body was refused, when it is about `field`.
@@ -225,6 +293,10 @@ pub async fn page(
     let violations = findings.iter().filter(|f| f.is_violation()).count();
     let can_edit = user.scope.can_edit(&unit.ancestors);
     let can_export = user.scope.covers(&unit.ancestors);
+    let figures = super::figures::figures_of(&state.pool, unit.id).await?;
+    let keeps_figures = can_edit && Access::Roles(FIGURE_KEEPERS).admits(user.role);
+    let sets_kind = can_edit && Access::Roles(AUDITORS).admits(user.role);
+    let division_types = super::figures::division_types(&unit.level);
     Ok(UnitPage {
         layout,
         unit,
@@ -243,6 +315,11 @@ pub async fn page(
         tasks,
         today,
         refused,
+        figures,
+        keeps_figures,
+        sets_kind,
+        division_types,
+        terrains: super::figures::TERRAINS,
     })
 }
 

@@ -17,6 +17,8 @@ enum Who {
     Anyone,
     /// Those who change data: everyone but the steering committee's members.
     Editors,
+    /// Province and district officers (and administrators): units' population and voters.
+    FigureKeepers,
     /// Province officers (and administrators): the audit log, review, the calendar, saved briefs.
     ProvinceOfficers,
     /// Administrators: accounts.
@@ -29,6 +31,10 @@ impl Who {
         match self {
             Public | AnyoneEvenBeforeANewPassword | Anyone => true,
             Editors => role != Role::SteeringMember,
+            FigureKeepers => matches!(
+                role,
+                Role::Admin | Role::ProvinceOfficer | Role::DistrictOfficer
+            ),
             ProvinceOfficers => matches!(role, Role::Admin | Role::ProvinceOfficer),
             Admins => role == Role::Admin,
         }
@@ -87,6 +93,7 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("POST", "/polling-areas/{id}/delete", Editors),
     ("GET", "/readyz", Public),
     ("GET", "/search", Anyone),
+    ("GET", "/seats", Anyone),
     ("GET", "/static/{file}", Public),
     ("GET", "/task-list/{file}", Anyone),
     ("GET", "/tasks", Anyone),
@@ -102,9 +109,12 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("GET", "/units/{level}/{gso_code}/bulk", Editors),
     ("POST", "/units/{level}/{gso_code}/bulk", Editors),
     ("GET", "/units/{level}/{gso_code}/export/{file}", Anyone),
+    ("POST", "/units/{level}/{gso_code}/figures", FigureKeepers),
     ("GET", "/units/{level}/{gso_code}/import", Editors),
     ("POST", "/units/{level}/{gso_code}/import", Editors),
+    ("POST", "/units/{level}/{gso_code}/kind", ProvinceOfficers),
     ("POST", "/units/{level}/{gso_code}/polling-areas", Editors),
+    ("GET", "/units/{level}/{gso_code}/reconcile", Anyone),
 ];
 
 fn expected(method: &Method, path: &str) -> Who {

@@ -233,3 +233,135 @@ async fn a_district_officer_cannot_touch_another_districts_constituency() {
         .unwrap();
     assert_eq!(seats, 5);
 }
+
+/// The seat calculator at every boundary of every row of the law's table (DOMAIN.md §5).
+#[tokio::test]
+async fn the_seat_calculator_follows_every_row_of_the_law() {
+    let app = TestApp::signed_in("xa.damha").await;
+    // (kind, terrain, population, commune-level units, seats)
+    let cases: &[(&str, &str, &str, &str, &str)] = &[
+        ("province", "mountainous", "500.000", "", "50"),
+        ("province", "mountainous", "549.999", "", "50"),
+        ("province", "mountainous", "550.000", "", "51"),
+        ("province", "mountainous", "1.320.324", "", "66"),
+        ("province", "mountainous", "1.750.000", "", "75"),
+        ("province", "mountainous", "1.800.000", "", "75"),
+        ("province", "ordinary", "1.000.000", "", "50"),
+        ("province", "ordinary", "1.069.999", "", "50"),
+        ("province", "ordinary", "1.070.000", "", "51"),
+        ("province", "ordinary", "3.450.000", "", "85"),
+        ("province", "ordinary", "9.000.000", "", "85"),
+        ("city_fixed", "ordinary", "100", "", "95"),
+        ("city_fixed", "ordinary", "8.053.663", "", "95"),
+        ("city", "ordinary", "1.000.000", "", "50"),
+        ("city", "ordinary", "1.059.999", "", "50"),
+        ("city", "ordinary", "1.060.000", "", "51"),
+        ("city", "ordinary", "3.100.000", "", "85"),
+        ("city", "ordinary", "4.000.000", "", "85"),
+        ("district", "mountainous", "40.000", "20", "30"),
+        ("district", "mountainous", "46.999", "20", "30"),
+        ("district", "mountainous", "47.000", "20", "31"),
+        ("district", "island", "75.000", "20", "35"),
+        ("district", "island", "90.000", "20", "35"),
+        ("district", "ordinary", "80.000", "20", "30"),
+        ("district", "ordinary", "94.999", "20", "30"),
+        ("district", "ordinary", "95.000", "20", "31"),
+        ("town", "ordinary", "155.000", "20", "35"),
+        ("town", "ordinary", "500.000", "20", "35"),
+        ("provincial_city", "ordinary", "100.000", "20", "30"),
+        ("provincial_city", "ordinary", "109.999", "20", "30"),
+        ("provincial_city", "ordinary", "110.000", "20", "31"),
+        ("provincial_city", "ordinary", "150.000", "29", "35"),
+        (
+            "provincial_city",
+            "ordinary",
+            "300.267",
+            "33",
+            "do Ủy ban Thường vụ Quốc hội quyết định",
+        ),
+        ("commune", "mountainous", "2.000", "", "15"),
+        ("commune", "mountainous", "2.001", "", "19"),
+        ("commune", "mountainous", "2.999", "", "19"),
+        ("commune", "mountainous", "3.000", "", "21"),
+        ("commune", "island", "4.000", "", "21"),
+        ("commune", "island", "4.999", "", "21"),
+        ("commune", "island", "5.000", "", "22"),
+        ("township", "mountainous", "13.000", "", "30"),
+        ("township", "mountainous", "20.000", "", "30"),
+        ("commune", "ordinary", "5.000", "", "25"),
+        ("commune", "ordinary", "7.499", "", "25"),
+        ("commune", "ordinary", "7.500", "", "26"),
+        ("commune", "ordinary", "17.500", "", "30"),
+        ("commune", "ordinary", "50.000", "", "30"),
+        ("ward", "mountainous", "10.000", "", "21"),
+        ("ward", "ordinary", "14.999", "", "21"),
+        ("ward", "ordinary", "15.000", "", "22"),
+        ("ward", "ordinary", "55.000", "", "30"),
+        ("ward", "ordinary", "90.000", "", "30"),
+    ];
+    for (kind, terrain, population, communes, seats) in cases {
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("kind", kind)
+            .append_pair("terrain", terrain)
+            .append_pair("population", population)
+            .append_pair("communes", communes)
+            .finish();
+        let (status, page) = app.page(&format!("/seats?{query}")).await;
+        assert_eq!(status, 200);
+        assert!(
+            page.contains(&format!("<strong id=\"seats\">{seats}</strong>")),
+            "{kind} {terrain} {population}: {seats}"
+        );
+    }
+    // Hạ Long's row: the Standing Committee's number, at most 40.
+    let (_, page) = app
+        .page("/seats?kind=provincial_city&terrain=ordinary&population=300.267&communes=33")
+        .await;
+    assert!(page.contains("<dd id=\"bounds\">30–40</dd>"));
+    // A wrong count is refused beside its field, and nothing is computed.
+    let response = app
+        .get("/seats?kind=commune&terrain=ordinary&population=1%2C5")
+        .await;
+    let page = refused_beside(response, "Số dân: \"1,5\" không phải một số đếm").await;
+    assert!(!page.contains("id=\"seats\""));
+}
+
+/// A total entered above the law's cap is a violation on the council page and in the unit's
+/// checks, exactly like one below the base.
+#[tokio::test]
+async fn a_council_total_outside_the_laws_bounds_is_a_violation() {
+    let app = TestApp::signed_in("tinh").await;
+    for (level, code, total, bounds) in [
+        ("district", 200, "36", "30–35"),
+        ("district", 193, "41", "30–40"),
+        ("province", 22, "76", "50–75"),
+        ("district", 200, "29", "30–35"),
+    ] {
+        let id = council(&app, &format!("{level}_council"), level, code).await;
+        let saved = app
+            .submit(
+                &format!("/councils/{id}"),
+                &[("seats_total", total), ("reason", "Thử nghiệm")],
+            )
+            .await;
+        assert_eq!(saved.status(), 303);
+        let message =
+            format!("tổng số {total} đại biểu đã ấn định nằm ngoài khoảng luật định {bounds}");
+        let (_, page) = app.page(&format!("/councils/{id}")).await;
+        assert!(
+            page.contains(&format!("Vi phạm:</strong> {message}")),
+            "{message}"
+        );
+        let (_, unit) = app.page(&format!("/units/{level}/{code}")).await;
+        assert!(unit.contains(&message), "in the checks: {message}");
+    }
+    // Within the bounds, no such violation.
+    let dam_ha = council(&app, "district_council", "district", 200).await;
+    app.submit(
+        &format!("/councils/{dam_ha}"),
+        &[("seats_total", "35"), ("reason", "Thử nghiệm")],
+    )
+    .await;
+    let (_, page) = app.page(&format!("/councils/{dam_ha}")).await;
+    assert!(!page.contains("nằm ngoài khoảng luật định"));
+}
