@@ -3,6 +3,7 @@
 //! listed at once, the import is all-or-nothing, and importing the same file again changes nothing
 //! (areas are matched by commune and number, members by their group and full name).
 
+pub mod figures;
 pub mod read;
 
 use std::collections::HashMap;
@@ -182,7 +183,7 @@ async fn upload(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     // Reading is bounded in time but may take seconds: off the threads that answer requests.
-    let read = tokio::task::spawn_blocking(move || read::sheet(&bytes))
+    let read = tokio::task::spawn_blocking(move || read::sheet(&bytes, read::AREA_KEY))
         .await
         .map_err(|error| AppError::Internal(error.into()))?;
     let sheet = match read {

@@ -28,8 +28,8 @@ pub const MAX_READ_TIME: Duration = Duration::from_secs(10);
 
 /// The header row is looked for among the first rows, below any title rows.
 const HEADER_SEARCH_ROWS: usize = 10;
-/// The column every import file has; its row is the header row.
-const KEY_HEADER: &str = "mã xã";
+/// The column every polling-area file has; its row is the header row.
+pub const AREA_KEY: &str = "Mã xã";
 
 /// A sheet as text: its header row and data rows, each with its row number in the file.
 #[derive(Debug, Default)]
@@ -67,7 +67,9 @@ pub fn clean(text: &str) -> String {
     }
 }
 
-pub fn sheet(bytes: &[u8]) -> Result<Sheet, String> {
+/// The first sheet of an XLSX, or a CSV, as text. The header row is the first of the top rows
+/// that holds `key`, the column every file of its kind has.
+pub fn sheet(bytes: &[u8], key: &str) -> Result<Sheet, String> {
     let (rows, note) = if bytes.starts_with(b"PK\x03\x04") {
         (xlsx_rows(bytes)?, None)
     } else {
@@ -77,8 +79,10 @@ pub fn sheet(bytes: &[u8]) -> Result<Sheet, String> {
     let header_index = rows
         .iter()
         .take(HEADER_SEARCH_ROWS)
-        .position(|(_, cells)| cells.iter().any(|c| fold(c) == KEY_HEADER))
-        .ok_or("Không tìm thấy dòng tiêu đề có cột \"Mã xã\". Hãy dùng tệp mẫu.")?;
+        .position(|(_, cells)| cells.iter().any(|c| fold(c) == fold(key)))
+        .ok_or_else(|| {
+            format!("Không tìm thấy dòng tiêu đề có cột \"{key}\". Hãy dùng tệp mẫu.")
+        })?;
     let mut rows = rows;
     let data = rows.split_off(header_index + 1);
     let (header_row, headers) = rows.pop().expect("the header row exists");
@@ -301,7 +305,7 @@ mod tests {
     #[test]
     fn a_sparse_sheet_is_read_by_what_it_holds_and_refused_past_the_row_limit() {
         let near = xlsx(&[(0, 0, "Mã xã"), (1, 0, "6895"), (4, 2, "x")]);
-        let read = sheet(&near).unwrap();
+        let read = sheet(&near, AREA_KEY).unwrap();
         assert_eq!(read.rows.len(), 2, "the blank rows between are not kept");
         assert_eq!(
             read.rows[1],
@@ -310,11 +314,11 @@ mod tests {
 
         let far = xlsx(&[(0, 0, "Mã xã"), (99_999, 25, "x")]);
         assert_eq!(
-            sheet(&far).unwrap_err(),
+            sheet(&far, AREA_KEY).unwrap_err(),
             "Tệp có dữ liệu ở dòng 100.000, quá giới hạn 20.000 dòng. Hãy chia thành nhiều tệp."
         );
         let wide = xlsx(&[(0, 0, "Mã xã"), (0, 60, "x")]);
-        assert!(sheet(&wide).unwrap_err().contains("cột thứ 61"));
+        assert!(sheet(&wide, AREA_KEY).unwrap_err().contains("cột thứ 61"));
     }
 
     #[test]
@@ -328,7 +332,7 @@ mod tests {
         zip.write_all(&vec![b' '; MAX_UNPACKED_BYTES as usize + 1])
             .unwrap();
         zip.finish().unwrap();
-        let message = sheet(bytes.get_ref()).unwrap_err();
+        let message = sheet(bytes.get_ref(), AREA_KEY).unwrap_err();
         assert!(
             message.starts_with("Tệp Excel giải nén ra 51 MB, quá giới hạn 50 MB"),
             "{message}"
@@ -339,12 +343,16 @@ mod tests {
     fn a_csv_past_the_row_or_column_limit_is_refused() {
         let long = format!("Mã xã\n{}", "6895\n".repeat(MAX_ROWS));
         assert!(
-            sheet(long.as_bytes())
+            sheet(long.as_bytes(), AREA_KEY)
                 .unwrap_err()
                 .contains("quá giới hạn 20.000 dòng")
         );
         let wide = format!("Mã xã{}\n", ",a".repeat(MAX_COLUMNS));
-        assert!(sheet(wide.as_bytes()).unwrap_err().contains("cột thứ 51"));
+        assert!(
+            sheet(wide.as_bytes(), AREA_KEY)
+                .unwrap_err()
+                .contains("cột thứ 51")
+        );
     }
 
     #[test]
@@ -357,7 +365,7 @@ mod tests {
             ]
             .concat(),
         ] {
-            let sheet = sheet(&bytes).unwrap();
+            let sheet = sheet(&bytes, AREA_KEY).unwrap();
             assert_eq!(sheet.headers, ["Mã xã", "Số khu vực"]);
             assert_eq!(
                 sheet.rows,
@@ -389,6 +397,7 @@ mod tests {
     fn a_title_row_above_the_header_is_skipped() {
         let sheet = sheet(
             "DANH SÁCH KHU VỰC BỎ PHIẾU,,\nMã xã,Số khu vực,Số cử tri\n6895,1,800\n".as_bytes(),
+            AREA_KEY,
         )
         .unwrap();
         assert_eq!(sheet.header_row, 2);

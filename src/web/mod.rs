@@ -104,6 +104,7 @@ pub fn routes() -> Routes {
         .merge(crate::search::routes())
         .merge(crate::exports::routes())
         .merge(crate::imports::routes())
+        .merge(crate::imports::figures::routes())
         .merge(crate::checklists::pages::routes())
         .merge(crate::checklists::review::routes())
         .merge(crate::checklists::my_work::routes())
