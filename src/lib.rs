@@ -15,6 +15,7 @@ pub mod constituencies;
 pub mod dashboards;
 pub mod db;
 pub mod elections;
+pub mod establishment;
 pub mod exports;
 pub mod format;
 pub mod i18n;

@@ -36,19 +36,27 @@ pub struct BodySummary {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Problem {
     NoMembers,
-    MembersOutsideRange { count: i64, min: i32, max: i32 },
+    MembersOutsideRange {
+        count: i64,
+        min: i32,
+        max: i32,
+    },
     NoChair,
     SeveralChairs,
-    DecisionInTheFuture { date: NaiveDate },
+    DecisionInTheFuture {
+        date: NaiveDate,
+    },
     DecisionIncomplete,
     MembersNotListed,
+    /// Established by its decision, its members not entered yet: a province starting mid-way.
+    MembersNotEntered,
 }
 
 impl Problem {
     pub fn is_violation(&self) -> bool {
         !matches!(
             self,
-            Problem::DecisionIncomplete | Problem::MembersNotListed
+            Problem::DecisionIncomplete | Problem::MembersNotListed | Problem::MembersNotEntered
         )
     }
 }
@@ -101,6 +109,10 @@ impl BodySummary {
     pub fn problems(&self, today: NaiveDate) -> Vec<Problem> {
         let mut problems = Vec::new();
         match (self.member_count(), self.min_members, self.max_members) {
+            // A body founded by its decision is established; its list may come later.
+            (None, _, _) if self.decision_date.is_some() => {
+                problems.push(Problem::MembersNotEntered)
+            }
             (None, _, _) => problems.push(Problem::NoMembers),
             (Some(count), Some(min), Some(max))
                 if count < i64::from(min) || count > i64::from(max) =>
@@ -269,10 +281,16 @@ mod tests {
                 .contains(&Problem::MembersNotListed)
         );
         assert_eq!(violations(&body(0, 0, Some(32), province)).len(), 1);
-        assert_eq!(
-            violations(&body(0, 0, None, province)),
-            [Problem::NoMembers]
+        let mut founded = body(0, 0, None, province);
+        assert!(violations(&founded).is_empty(), "founded, members to come");
+        assert!(
+            founded
+                .problems(today())
+                .contains(&Problem::MembersNotEntered)
         );
+        assert!(founded.is_established(today()));
+        founded.decision_date = None;
+        assert_eq!(violations(&founded), [Problem::NoMembers]);
     }
 
     #[test]
@@ -302,5 +320,87 @@ mod tests {
         b.kind = "steering_committee".into();
         assert!(violations(&b).is_empty());
         assert_eq!(b.range_text(), "không quy định");
+    }
+}
+
+/// A body's founding decision.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Decision {
+    pub number: Option<String>,
+    pub date: Option<NaiveDate>,
+    pub signer: Option<String>,
+}
+
+/// Records the founding decision of the unit's live body of `kind`, creating the body (named
+/// `name`) when the unit has none. Writes and audits only a change; returns the body's id.
+pub async fn record_decision(
+    tx: &mut sqlx::PgConnection,
+    actor: &crate::audit::Actor,
+    now: chrono::DateTime<chrono::FixedOffset>,
+    (election_id, unit_id, kind): (i64, i64, &str),
+    name: &str,
+    decision: &Decision,
+) -> sqlx::Result<i64> {
+    use crate::audit::{self, Event};
+    let existing = sqlx::query!(
+        "SELECT id, decision_number, decision_date, decision_signer FROM bodies
+          WHERE election_id = $1 AND unit_id = $2 AND kind = $3 AND dissolved_at IS NULL FOR UPDATE",
+        election_id,
+        unit_id,
+        kind
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let after = serde_json::to_value(decision).unwrap_or_default();
+    match existing {
+        Some(row) => {
+            let before = Decision {
+                number: row.decision_number,
+                date: row.decision_date,
+                signer: row.decision_signer,
+            };
+            if before != *decision {
+                sqlx::query!(
+                    "UPDATE bodies SET decision_number = $2, decision_date = $3, decision_signer = $4 WHERE id = $1",
+                    row.id,
+                    decision.number,
+                    decision.date,
+                    decision.signer
+                )
+                .execute(&mut *tx)
+                .await?;
+                let event = Event::new("body.updated")
+                    .unit(unit_id)
+                    .object("body", row.id)
+                    .before(serde_json::to_value(&before).unwrap_or_default())
+                    .after(after);
+                audit::record(tx, actor, now, event).await?;
+            }
+            Ok(row.id)
+        }
+        None => {
+            let id = sqlx::query_scalar!(
+                "INSERT INTO bodies (election_id, kind, unit_id, name, decision_number, decision_date, decision_signer)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                election_id,
+                kind,
+                unit_id,
+                name,
+                decision.number,
+                decision.date,
+                decision.signer
+            )
+            .fetch_one(&mut *tx)
+            .await?;
+            let mut after = after;
+            after["kind"] = serde_json::json!(kind);
+            after["name"] = serde_json::json!(name);
+            let event = Event::new("body.created")
+                .unit(unit_id)
+                .object("body", id)
+                .after(after);
+            audit::record(tx, actor, now, event).await?;
+            Ok(id)
+        }
     }
 }

@@ -387,6 +387,9 @@ async fn update(
         .before(serde_json::to_value(&loaded.body).unwrap_or_default())
         .after(serde_json::to_value(&saved).unwrap_or_default());
     audit::record(&mut tx, &user.actor(&meta), now, event).await?;
+    if !task_follows(&state, &user, &meta, &mut tx, id).await? {
+        return Ok(task_moved(id));
+    }
     tx.commit().await?;
     Ok(flash::redirect(&format!("/bodies/{id}"), "Đã lưu."))
 }
@@ -788,6 +791,9 @@ async fn create(
         .object("body", id)
         .after(serde_json::json!({ "kind": form.kind, "name": fields.name }));
     audit::record(&mut tx, &user.actor(&meta), now, event).await?;
+    if !task_follows(&state, &user, &meta, &mut tx, id).await? {
+        return Ok(task_moved(id));
+    }
     tx.commit().await?;
     Ok(flash::redirect(
         &format!("/bodies/{id}"),
@@ -807,4 +813,25 @@ async fn refuse_new(
     let refused = units::pages::Refused::Body(form, refusal);
     let page = units::pages::page(state, layout, user, unit, Some(refused)).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+/// The unit's task about the body follows its decision, in the same transaction. False when the
+/// task changed meanwhile: the caller then writes nothing.
+async fn task_follows(
+    state: &AppState,
+    user: &CurrentUser,
+    meta: &RequestMeta,
+    tx: &mut sqlx::PgConnection,
+    body: i64,
+) -> sqlx::Result<bool> {
+    let writer = crate::checklists::pages::writer(state, user, meta);
+    crate::establishment::decision_recorded(tx, &writer, body).await
+}
+
+/// Said when the task about the body changed while its decision was being saved.
+fn task_moved(body: i64) -> Response {
+    flash::redirect(
+        &format!("/bodies/{body}"),
+        "Công việc về tổ chức này vừa được người khác cập nhật nên chưa lưu; hãy thử lại.",
+    )
 }

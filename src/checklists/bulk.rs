@@ -249,7 +249,9 @@ async fn save(
             report,
             submission: None,
         };
-        if !record::save(&mut tx, &writer, row.task.id, row.form.version, change).await? {
+        if record::save(&mut tx, &writer, row.task.id, row.form.version, change).await? {
+            crate::establishment::task_recorded(&mut tx, &writer, row.task.id).await?;
+        } else {
             conflicts.push(row.task.unit_name.clone());
         }
     }

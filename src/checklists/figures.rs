@@ -37,9 +37,12 @@ pub fn missing(code: &str) -> Figure {
     match code {
         "election_boards_established" => boards_figure(0, 0),
         "polling_groups_established" => groups_figure(0, 0),
+        // Recording the task done with its decision founds the committee (one truth): nothing
+        // to confirm.
         _ => Figure {
-            text: "Chưa có Ủy ban bầu cử".to_string(),
-            complete: false,
+            text: "Chưa có Ủy ban bầu cử; ghi “Đã xong” với quyết định sẽ lập Ủy ban theo quyết định đó"
+                .to_string(),
+            complete: true,
         },
     }
 }

@@ -407,15 +407,10 @@ async fn update(
     // In a transaction, so that a request abandoned at its time limit while the statement
     // waits leaves nothing committed behind it.
     let mut tx = state.pool.begin().await?;
-    if record::save(
-        &mut tx,
-        &writer(&state, &user, &meta),
-        id,
-        form.version,
-        change,
-    )
-    .await?
-    {
+    let writer = writer(&state, &user, &meta);
+    if record::save(&mut tx, &writer, id, form.version, change).await? {
+        // A task that founds a body records the body's decision in the same transaction.
+        crate::establishment::task_recorded(&mut tx, &writer, id).await?;
         tx.commit().await?;
         return Ok(saved(&back));
     }
@@ -450,7 +445,7 @@ async fn editable(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<Ta
 }
 
 /// The signed-in user as the writer of a change now.
-pub(super) fn writer(state: &AppState, user: &CurrentUser, meta: &RequestMeta) -> record::Writer {
+pub fn writer(state: &AppState, user: &CurrentUser, meta: &RequestMeta) -> record::Writer {
     record::Writer {
         user_id: user.id,
         session_id: Some(user.session_id),

@@ -98,6 +98,9 @@ impl Display for bodies::Problem {
             ),
             DecisionIncomplete => f.write_str("chưa ghi đủ số và ngày quyết định thành lập"),
             MembersNotListed => f.write_str("chưa nhập danh sách thành viên"),
+            MembersNotEntered => {
+                f.write_str("đã có quyết định thành lập, chưa nhập danh sách thành viên")
+            }
         }
     }
 }
