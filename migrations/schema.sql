@@ -870,6 +870,9 @@ CREATE TABLE public.elections (
     version integer DEFAULT 1 NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    moved_from date,
+    moved_reason text,
+    CONSTRAINT elections_moved_reason_check CHECK ((moved_reason <> ''::text)),
     CONSTRAINT elections_name_check CHECK ((name <> ''::text))
 );
 
@@ -882,7 +885,9 @@ CREATE VIEW public.current_election AS
  SELECT e.id,
     e.name,
     e.election_day,
-    e.unit_id
+    e.unit_id,
+    e.moved_from,
+    e.moved_reason
    FROM public.elections e
   ORDER BY e.election_day DESC, e.id DESC
  LIMIT 1;

@@ -1,4 +1,4 @@
-//! The `baucu` command: serve (the default), migrate, seed, user add, audit verify.
+//! The `baucu` command: serve (the default), migrate, seed, user add, audit verify, election move.
 
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
@@ -9,7 +9,7 @@ use tracing_subscriber::EnvFilter;
 
 use crate::audit::{self, Verdict};
 use crate::clock::Clock;
-use crate::config::{AuditCommand, Cli, Command, Config, SeedArgs, UserCommand};
+use crate::config::{AuditCommand, Cli, Command, Config, ElectionCommand, SeedArgs, UserCommand};
 use crate::db::{self, Database};
 use crate::{AppState, seed, users, web};
 
@@ -95,9 +95,51 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
             add_user(&state, &input, &password.unwrap_or_default()).await
         }
         Command::Audit(AuditCommand::Verify { head }) => verify_audit(&database, head).await,
+        Command::Election(ElectionCommand::Move { day, reason }) => {
+            database.migrate().await?;
+            move_election_day(&state, day, &reason).await
+        }
     };
     let closed = database.close().await;
     outcome.and(closed)
+}
+
+/// Moves the current election's day, as an administrator would on the election's page.
+async fn move_election_day(
+    state: &AppState,
+    day: chrono::NaiveDate,
+    reason: &str,
+) -> anyhow::Result<()> {
+    use crate::elections::{self, moving};
+    let election = elections::current(&state.pool)
+        .await?
+        .context("there is no election yet")?;
+    moving::check_new_day(election.election_day, day, state.clock.today())
+        .map_err(anyhow::Error::msg)?;
+    let reason = crate::input::required("Lý do", crate::input::Kind::Reason, reason)
+        .map_err(anyhow::Error::msg)?;
+    let operator = audit::Actor {
+        user_id: None,
+        session_id: None,
+        client_addr: None,
+    };
+    let mut tx = state.pool.begin().await?;
+    moving::move_day(
+        &mut tx,
+        &operator,
+        state.clock.now(),
+        election.id,
+        day,
+        &reason,
+    )
+    .await?;
+    tx.commit().await?;
+    println!(
+        "Đã dời ngày bầu cử từ {} sang {}.",
+        crate::format::date(election.election_day),
+        crate::format::date(day)
+    );
+    Ok(())
 }
 
 async fn serve(database: &Database, state: &AppState, config: &Config) -> anyhow::Result<()> {

@@ -35,6 +35,22 @@ pub enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Change the election being worked on.
+    #[command(subcommand)]
+    Election(ElectionCommand),
+}
+
+#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
+pub enum ElectionCommand {
+    /// Move election day (a later Sunday); every deadline is recomputed from it.
+    Move {
+        /// The new election day, yyyy-mm-dd.
+        #[arg(long)]
+        day: chrono::NaiveDate,
+        /// Why, with the document that decided it.
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 #[derive(clap::Args, Debug, Clone, PartialEq, Eq)]

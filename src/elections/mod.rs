@@ -13,6 +13,9 @@ use crate::auth::{Access, Routes};
 use crate::format;
 use crate::web::{AppResult, layout::Layout};
 
+pub mod moving;
+pub mod pages;
+
 pub fn routes() -> Routes {
     Routes::new().get("/", Access::SignedIn, home)
 }
@@ -24,11 +27,25 @@ pub struct Election {
     pub name: String,
     pub election_day: NaiveDate,
     pub unit_id: i64,
+    /// The day election day was last moved from, and why.
+    pub moved_from: Option<NaiveDate>,
+    pub moved_reason: Option<String>,
 }
 
 impl Election {
     pub fn day_text(&self) -> String {
         format::date(self.election_day)
+    }
+
+    /// "Ngày bầu cử đã dời từ 23/05/2021 sang 30/05/2021 (lý do); …", once it has moved.
+    pub fn moved_notice(&self) -> Option<String> {
+        let from = self.moved_from?;
+        Some(format!(
+            "Ngày bầu cử đã dời từ {} sang {} ({}); mọi hạn đã tính lại theo ngày mới.",
+            format::date(from),
+            format::date(self.election_day),
+            self.moved_reason.as_deref().unwrap_or_default()
+        ))
     }
 }
 
@@ -36,7 +53,8 @@ impl Election {
 pub async fn current(pool: &PgPool) -> sqlx::Result<Option<Election>> {
     sqlx::query_as!(
         Election,
-        r#"SELECT id AS "id!", name AS "name!", election_day AS "election_day!", unit_id AS "unit_id!"
+        r#"SELECT id AS "id!", name AS "name!", election_day AS "election_day!", unit_id AS "unit_id!",
+                  moved_from, moved_reason
              FROM current_election"#
     )
     .fetch_optional(pool)
@@ -62,6 +80,11 @@ impl Kept {
         let election = current(pool).await?;
         *self.lock() = Some((now, election.clone()));
         Ok(election)
+    }
+
+    /// Forgets the kept election, after a change to it: the next page reads it afresh.
+    pub fn forget(&self) {
+        *self.lock() = None;
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<(DateTime<Utc>, Option<Election>)>> {

@@ -95,6 +95,7 @@ pub fn routes() -> Routes {
         .merge(crate::users::routes())
         .merge(crate::audit::pages::routes())
         .merge(crate::elections::routes())
+        .merge(crate::elections::pages::routes())
         .merge(crate::units::pages::routes())
         .merge(crate::units::figure_pages::routes())
         .merge(crate::bodies::pages::routes())

@@ -68,6 +68,8 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("POST", "/brief", ProvinceOfficers),
     ("GET", "/briefs/{id}", Anyone),
     ("GET", "/calendar", Anyone),
+    ("GET", "/election", Anyone),
+    ("POST", "/election/day", Admins),
     ("POST", "/calendar", ProvinceOfficers),
     ("POST", "/calendar/{id}", ProvinceOfficers),
     ("POST", "/calendar/{id}/retire", ProvinceOfficers),

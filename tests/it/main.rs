@@ -9,6 +9,7 @@ mod auth;
 mod browser;
 mod constituencies;
 mod dashboards;
+mod election;
 mod establishment;
 mod figures;
 mod hardening;

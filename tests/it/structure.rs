@@ -45,9 +45,10 @@ async fn a_committee_becomes_established_when_its_members_fit_the_law() {
         .await;
     assert_eq!(saved.status(), 303);
     let (_, page) = app.page(&format!("/bodies/{body}")).await;
+    // Founded by its decision, its members to come: a warning until they are entered.
     assert!(
-        page.contains("chưa có thành viên"),
-        "no members and no reported count"
+        page.contains("đã có quyết định thành lập, chưa nhập danh sách thành viên"),
+        "a decision and no members yet"
     );
 
     assert_eq!(
