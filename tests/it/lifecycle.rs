@@ -224,6 +224,21 @@ async fn the_private_database_seeds_once_serves_beside_subcommands_and_stops_wit
     );
     assert!(!message.contains("panicked"), "{message}");
 
+    // Election day moves from the command line as from the election's page: a later Sunday.
+    let saturday = baucu(
+        data.path(),
+        &["election", "move", "--day", "2027-05-29", "--reason", "Thử"],
+        "",
+    );
+    assert!(!saturday.status.success());
+    assert!(String::from_utf8_lossy(&saturday.stderr).contains("không phải Chủ nhật"));
+    let moved = succeeded(baucu(
+        data.path(),
+        &["election", "move", "--day", "2027-05-30", "--reason", "Nghị quyết thử"],
+        "",
+    ));
+    assert!(moved.contains("Đã dời ngày bầu cử từ 23/05/2021 sang 30/05/2027"), "{moved}");
+
     let verified = succeeded(baucu(data.path(), &["audit", "verify"], ""));
     assert!(verified.contains("nguyên vẹn"));
 
