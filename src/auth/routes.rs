@@ -37,6 +37,8 @@ pub const EDITORS: &[Role] = &[
     Role::CommuneOfficer,
 ];
 pub const ADMINS: &[Role] = &[Role::Admin];
+/// Those who manage accounts: administrators everywhere, province officers in their province.
+pub const ACCOUNT_KEEPERS: &[Role] = &[Role::Admin, Role::ProvinceOfficer];
 /// Those who enter units' population and voters: officers above the communes, and admins.
 pub const FIGURE_KEEPERS: &[Role] = &[Role::Admin, Role::ProvinceOfficer, Role::DistrictOfficer];
 /// Those who read the audit log.

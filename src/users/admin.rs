@@ -1,5 +1,7 @@
-//! The administrators' pages: list, create, edit role and scope, disable and re-enable, reset a
-//! password, end a user's sessions. Every change is audited in its transaction.
+//! The account pages: list, create, edit role and scope, disable and re-enable, reset a password,
+//! end a user's sessions. Administrators manage every account; a province officer the accounts of
+//! their province, never an administrator's (`users::may_manage`). Every change is audited in its
+//! transaction.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -9,17 +11,20 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::{InsertError, Invalid, NewUser, ValidUser, audit_view, insert, validate};
+use super::{
+    InsertError, Invalid, NewUser, ValidUser, audit_view, insert, may_manage, unit_ancestors,
+    validate,
+};
 use crate::AppState;
 use crate::audit::{self, Event};
 use crate::auth::guard::RequestMeta;
-use crate::auth::routes::ADMINS;
+use crate::auth::routes::ACCOUNT_KEEPERS;
 use crate::auth::{Access, CurrentUser, Role, Routes, password, session};
 use crate::units::UnitRef;
 use crate::web::form::Refusal;
 use crate::web::{AppError, AppResult, flash, layout::Layout};
 
-const ADMIN: Access = Access::Roles(ADMINS);
+const ADMIN: Access = Access::Roles(ACCOUNT_KEEPERS);
 
 pub fn routes() -> Routes {
     Routes::new()
@@ -88,8 +93,14 @@ struct ListPage {
 async fn list(
     State(state): State<AppState>,
     layout: Layout,
+    manager: CurrentUser,
     Query(filter): Query<ListFilter>,
 ) -> AppResult<ListPage> {
+    // A province officer lists the accounts of their province only.
+    let within = match manager.role {
+        Role::Admin => None,
+        _ => Some(manager.scope.unit_id().unwrap_or(-1)),
+    };
     let role = filter.role.unwrap_or_default();
     let unit = filter.unit.unwrap_or_default();
     let q = filter.q.unwrap_or_default();
@@ -122,12 +133,14 @@ async fn list(
             WHERE ($1 = '' OR u.role = $1)
               AND ($2::bigint IS NULL OR un.ancestors @> ARRAY[$2::bigint])
               AND ($3 = '' OR search_key(u.full_name || ' ' || u.username) LIKE '%' || search_key($3) || '%')
+              AND ($5::bigint IS NULL OR un.ancestors @> ARRAY[$5::bigint])
             ORDER BY u.full_name, u.username
             LIMIT 500"#,
         role,
         unit_id,
         q.trim(),
-        now
+        now,
+        within
     )
     .fetch_all(&state.pool)
     .await?;
@@ -239,10 +252,25 @@ async fn create(
         };
         (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
     };
-    let user = match validate(&state.pool, &form.as_new_user()).await {
+    let user = match by_name(&state, &admin, &form).await? {
+        Ok(input) => validate(&state.pool, &input).await,
+        Err(message) => Err(Invalid::UnitName(message)),
+    };
+    let user = match user {
         Ok(user) => user,
         Err(error) => return Ok(invalid(layout, form, error)),
     };
+    if let Some(refused) = beyond_reach(&state, &admin, &user).await? {
+        let page = FormPage {
+            layout,
+            id: None,
+            form,
+            roles: role_options(),
+            error: Some(refused),
+            disabled: false,
+        };
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
     let one_time = password::one_time();
     let hash = state.hasher.hash(&one_time).await;
     let now = state.clock.now();
@@ -259,6 +287,61 @@ async fn create(
         password: one_time,
     }
     .into_response())
+}
+
+/// The form's account, its unit named by LEVEL:GSO_CODE or by its name (accents aside), as the
+/// account import reads it; or why the name finds no one unit.
+async fn by_name(
+    state: &AppState,
+    manager: &CurrentUser,
+    form: &UserForm,
+) -> AppResult<Result<NewUser, String>> {
+    let mut input = form.as_new_user();
+    let Some(role) = Role::parse(form.role.trim()) else {
+        return Ok(Ok(input));
+    };
+    let named = form.unit.trim();
+    if named.is_empty() || named.contains(':') {
+        return Ok(Ok(input));
+    }
+    Ok(
+        match super::import::unit_named(state, manager, role, named).await? {
+            Ok(Some((reference, _))) => {
+                input.unit = reference;
+                Ok(input)
+            }
+            Ok(None) => Ok(input),
+            Err(message) => Err(message),
+        },
+    )
+}
+
+/// Why `manager` may not give an account these role and unit, said beside the field at fault.
+async fn beyond_reach(
+    state: &AppState,
+    manager: &CurrentUser,
+    user: &ValidUser,
+) -> AppResult<Option<Refusal>> {
+    let ancestors = unit_ancestors(&state.pool, user.unit_id).await?;
+    if may_manage(&manager.scope, user.role, &ancestors) {
+        return Ok(None);
+    }
+    Ok(Some(if user.role == Role::Admin {
+        Refusal::at("role")("Chỉ quản trị hệ thống tạo được tài khoản quản trị.".to_string())
+    } else {
+        Refusal::at("unit")("Đơn vị này ngoài tỉnh bạn phụ trách.".to_string())
+    }))
+}
+
+/// The account, if `manager` may manage it; otherwise it is not found for them.
+async fn managed(state: &AppState, manager: &CurrentUser, id: i64) -> AppResult<Stored> {
+    let stored = load(state, id).await?;
+    let ancestors = unit_ancestors(&state.pool, stored.user.unit_id).await?;
+    if may_manage(&manager.scope, stored.user.role, &ancestors) {
+        Ok(stored)
+    } else {
+        Err(AppError::OutOfScope)
+    }
 }
 
 struct Stored {
@@ -312,9 +395,10 @@ fn form_of(stored: &Stored) -> UserForm {
 async fn edit_form(
     State(state): State<AppState>,
     layout: Layout,
+    manager: CurrentUser,
     Path(id): Path<i64>,
 ) -> AppResult<FormPage> {
-    let stored = load(&state, id).await?;
+    let stored = managed(&state, &manager, id).await?;
     Ok(FormPage {
         layout,
         id: Some(id),
@@ -333,7 +417,7 @@ async fn update(
     Path(id): Path<i64>,
     Form(mut form): Form<UserForm>,
 ) -> AppResult<Response> {
-    let stored = load(&state, id).await?;
+    let stored = managed(&state, &admin, id).await?;
     // The username is the login name; it is not changed here.
     form.username = stored.user.username.clone();
     let page = |layout, form, status, error: Refusal| {
@@ -347,13 +431,25 @@ async fn update(
         };
         (status, page).into_response()
     };
-    let user = match validate(&state.pool, &form.as_new_user()).await {
+    let user = match by_name(&state, &admin, &form).await? {
+        Ok(input) => validate(&state.pool, &input).await,
+        Err(message) => Err(Invalid::UnitName(message)),
+    };
+    let user = match user {
         Ok(user) => user,
         Err(error) => {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             return Ok(page(layout, form, status, refusal(&error)));
         }
     };
+    if let Some(refused) = beyond_reach(&state, &admin, &user).await? {
+        return Ok(page(
+            layout,
+            form,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            refused,
+        ));
+    }
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
     let saved = sqlx::query!(
@@ -423,7 +519,7 @@ async fn act(
     action: &'static str,
     change: impl AsyncFnOnce(&mut sqlx::PgConnection) -> sqlx::Result<serde_json::Value>,
 ) -> AppResult<()> {
-    let stored = load(state, id).await?;
+    let stored = managed(state, admin, id).await?;
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
     let details = change(&mut tx).await?;

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod import;
 
 use chrono::{DateTime, FixedOffset};
 use sqlx::{PgConnection, PgPool};
@@ -14,7 +15,9 @@ use crate::input as form;
 use crate::units::UnitRef;
 
 pub fn routes() -> Routes {
-    account::routes().merge(admin::routes())
+    account::routes()
+        .merge(admin::routes())
+        .merge(import::routes())
 }
 
 /// A new account as entered by an administrator or on the command line.
@@ -48,6 +51,9 @@ pub enum Invalid {
     UnitLevel(&'static str, &'static str),
     #[error("Không có đơn vị {0}.")]
     UnknownUnit(String),
+    /// A unit named by its name that names no one unit.
+    #[error("Đơn vị: {0}.")]
+    UnitName(String),
     #[error("{0}")]
     Password(#[from] password::Weakness),
     /// A field refused by the common input rules (a control character, too long).
@@ -62,7 +68,10 @@ impl Invalid {
             Invalid::Username | Invalid::UsernameTaken => "username",
             Invalid::FullName => "full_name",
             Invalid::Role => "role",
-            Invalid::AdminWithUnit | Invalid::UnitLevel(..) | Invalid::UnknownUnit(_) => "unit",
+            Invalid::AdminWithUnit
+            | Invalid::UnitLevel(..)
+            | Invalid::UnknownUnit(_)
+            | Invalid::UnitName(_) => "unit",
             Invalid::Password(_) => "password",
             Invalid::Field(field, _) => field,
         }
@@ -88,6 +97,29 @@ pub fn valid_username(username: &str) -> Option<String> {
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
     ok.then_some(username)
+}
+
+/// Whether `manager` may create or change an account of `role` answering for the unit with these
+/// ancestors (itself last; empty for an administrator): an administrator any; a province officer
+/// any but an administrator's, within the province; nobody else.
+pub fn may_manage(manager: &crate::auth::Scope, role: Role, unit_ancestors: &[i64]) -> bool {
+    match manager.role {
+        Role::Admin => true,
+        Role::ProvinceOfficer => {
+            role != Role::Admin && !unit_ancestors.is_empty() && manager.can_edit(unit_ancestors)
+        }
+        _ => false,
+    }
+}
+
+/// The ancestors of a unit (itself last), or none.
+pub async fn unit_ancestors(pool: &PgPool, unit: Option<i64>) -> sqlx::Result<Vec<i64>> {
+    let Some(unit) = unit else {
+        return Ok(Vec::new());
+    };
+    sqlx::query_scalar!("SELECT ancestors FROM units WHERE id = $1", unit)
+        .fetch_one(pool)
+        .await
 }
 
 /// Checks every field and resolves the unit.

@@ -11,7 +11,7 @@ use super::AppError;
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::auth::guard::RequestMeta;
-use crate::auth::routes::{ADMINS, AUDITORS, Access};
+use crate::auth::routes::{ACCOUNT_KEEPERS, AUDITORS, Access};
 use crate::elections::Election;
 use crate::format;
 use crate::i18n::{self, Lang};
@@ -99,7 +99,7 @@ impl Layout {
 
     /// Whether to show the link to user administration.
     pub fn shows_admin(&self) -> bool {
-        self.admits(Access::Roles(ADMINS))
+        self.admits(Access::Roles(ACCOUNT_KEEPERS))
     }
 
     /// Whether to show the link to the audit log.

@@ -19,9 +19,10 @@ enum Who {
     Editors,
     /// Province and district officers (and administrators): units' population and voters.
     FigureKeepers,
-    /// Province officers (and administrators): the audit log, review, the calendar, saved briefs.
+    /// Province officers (and administrators): the audit log, review, the calendar, saved briefs,
+    /// the accounts of their province.
     ProvinceOfficers,
-    /// Administrators: accounts.
+    /// Administrators: election day.
     Admins,
 }
 use Who::*;
@@ -47,15 +48,17 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("GET", "/account", Anyone),
     ("GET", "/account/password", AnyoneEvenBeforeANewPassword),
     ("POST", "/account/password", AnyoneEvenBeforeANewPassword),
-    ("GET", "/admin/users", Admins),
-    ("POST", "/admin/users", Admins),
-    ("GET", "/admin/users/new", Admins),
-    ("GET", "/admin/users/{id}", Admins),
-    ("POST", "/admin/users/{id}", Admins),
-    ("POST", "/admin/users/{id}/disable", Admins),
-    ("POST", "/admin/users/{id}/enable", Admins),
-    ("POST", "/admin/users/{id}/end-sessions", Admins),
-    ("POST", "/admin/users/{id}/reset-password", Admins),
+    ("GET", "/admin/users", ProvinceOfficers),
+    ("POST", "/admin/users", ProvinceOfficers),
+    ("GET", "/admin/users/import", ProvinceOfficers),
+    ("POST", "/admin/users/import", ProvinceOfficers),
+    ("GET", "/admin/users/new", ProvinceOfficers),
+    ("GET", "/admin/users/{id}", ProvinceOfficers),
+    ("POST", "/admin/users/{id}", ProvinceOfficers),
+    ("POST", "/admin/users/{id}/disable", ProvinceOfficers),
+    ("POST", "/admin/users/{id}/enable", ProvinceOfficers),
+    ("POST", "/admin/users/{id}/end-sessions", ProvinceOfficers),
+    ("POST", "/admin/users/{id}/reset-password", ProvinceOfficers),
     ("GET", "/attachments/{id}", Anyone),
     ("POST", "/attachments/{id}/delete", Editors),
     ("GET", "/audit", ProvinceOfficers),
@@ -82,6 +85,7 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("GET", "/dashboard", Anyone),
     ("GET", "/dashboard/{file}", Anyone),
     ("GET", "/healthz", Public),
+    ("GET", "/import/accounts-template.xlsx", ProvinceOfficers),
     ("GET", "/import/figures-template.xlsx", Anyone),
     ("GET", "/import/polling-areas-template.xlsx", Anyone),
     ("POST", "/language", Public),
@@ -313,8 +317,17 @@ async fn every_route_answers_every_role_by_its_rule() {
     );
     // Log out last, so the session lives through the rest.
     table.sort_by_key(|rule| rule.path == "/logout");
-    // The user the admin pages act on: a spare account, so disabling it harms no one here.
+    // The user the account pages act on: a spare account moved into Quảng Ninh, so that disabling
+    // it harms no one here and the province's officer may manage it.
     let target = app.user_id("bcd.khac").await;
+    sqlx::query(
+        "UPDATE users SET unit_id = (SELECT id FROM units WHERE level = 'province' AND gso_code = 22)
+          WHERE id = $1",
+    )
+    .bind(target)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
 
     let mut browsers: Vec<(Option<Role>, String, TestApp)> =
         vec![(None, "anonymous".into(), app.other_browser())];

@@ -234,10 +234,20 @@ async fn the_private_database_seeds_once_serves_beside_subcommands_and_stops_wit
     assert!(String::from_utf8_lossy(&saturday.stderr).contains("không phải Chủ nhật"));
     let moved = succeeded(baucu(
         data.path(),
-        &["election", "move", "--day", "2027-05-30", "--reason", "Nghị quyết thử"],
+        &[
+            "election",
+            "move",
+            "--day",
+            "2027-05-30",
+            "--reason",
+            "Nghị quyết thử",
+        ],
         "",
     ));
-    assert!(moved.contains("Đã dời ngày bầu cử từ 23/05/2021 sang 30/05/2027"), "{moved}");
+    assert!(
+        moved.contains("Đã dời ngày bầu cử từ 23/05/2021 sang 30/05/2027"),
+        "{moved}"
+    );
 
     let verified = succeeded(baucu(data.path(), &["audit", "verify"], ""));
     assert!(verified.contains("nguyên vẹn"));
