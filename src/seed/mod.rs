@@ -440,7 +440,9 @@ async fn insert_tasks(tx: &mut PgConnection, election_id: i64) -> sqlx::Result<(
 
 /// The bodies the review meeting reported: the provincial steering committee (15 members, formed
 /// 08/01/2021) and election committee (31 members), and both bodies in each of the 13 localities.
-/// Members are not known by name, so only their reported number is recorded.
+/// Members are not known by name, so only their reported number is recorded. Each is founded on
+/// the day its task records (`reported_done`), so that a body and its task agree from the start:
+/// founded, its decision's number and its members still to enter (warnings, not violations).
 async fn insert_reported_bodies(
     tx: &mut PgConnection,
     election_id: i64,
@@ -463,7 +465,7 @@ async fn insert_reported_bodies(
         "election_committee",
         province_id,
         &format!("Ủy ban bầu cử {}", in_sentence(&province_name)),
-        None,
+        Some(review_meeting_day()),
         Some(31),
     )
     .await?;
@@ -482,7 +484,7 @@ async fn insert_reported_bodies(
             "steering_committee",
             locality.id,
             &steering,
-            None,
+            Some(review_meeting_day()),
             None,
         )
         .await?;
@@ -493,7 +495,7 @@ async fn insert_reported_bodies(
             "election_committee",
             locality.id,
             &committee,
-            None,
+            Some(review_meeting_day()),
             None,
         )
         .await?;

@@ -411,7 +411,8 @@ async fn the_violations_column_follows_a_structural_change_at_once() {
         "checklist work is not structural"
     );
 
-    // Đầm Hà's election committee, listed with no members, reports its members by number.
+    // Đầm Hà's election committee, founded with its members still to enter, reports 5 members:
+    // fewer than a district committee's 11, a violation.
     let (body, version) = crate::structure::dam_ha_committee(&app).await;
     let saved = district
         .submit(
@@ -421,7 +422,7 @@ async fn the_violations_column_follows_a_structural_change_at_once() {
                 ("decision_number", "125/QĐ-UBND"),
                 ("decision_date", "2021-01-25"),
                 ("decision_signer", "Chủ tịch UBND huyện"),
-                ("reported_member_count", "11"),
+                ("reported_member_count", "5"),
                 ("version", &version.to_string()),
             ],
         )

@@ -155,7 +155,12 @@ async fn the_review_meeting_of_27_january_is_recorded() {
     assert_eq!(
         provincial,
         [
-            ("election_committee".into(), Some(31), None),
+            // Founded on the day of the review that reported it, as its task records.
+            (
+                "election_committee".into(),
+                Some(31),
+                Some("27/01/2021".into())
+            ),
             (
                 "steering_committee".into(),
                 Some(15),
