@@ -363,3 +363,17 @@ async fn every_form_refuses_beside_the_field_and_keeps_what_was_typed() {
         "only the task's report and the committee"
     );
 }
+
+/// The application's connections run with the pages' time limits and without JIT compilation,
+/// which cost the whole-country checks seconds of compiling (see `db::Limits::for_application`).
+#[tokio::test]
+async fn the_applications_connections_have_their_limits_and_no_jit() {
+    let app = TestApp::seeded().await;
+    let settings: (String, String, String) = sqlx::query_as(
+        "SELECT current_setting('statement_timeout'), current_setting('lock_timeout'), current_setting('jit')",
+    )
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
+    assert_eq!(settings, ("5s".into(), "2s".into(), "off".into()));
+}

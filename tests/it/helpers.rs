@@ -245,7 +245,7 @@ impl TestApp {
         // The application's own pool, as its own role and under the limits it runs with;
         // `db.pool` is the test's, as the owner.
         let pool = db::pool_options()
-            .connect_with(db::Limits::default().apply(options(TEST_APP_ROLE, &db.name)))
+            .connect_with(db::Limits::default().for_application(options(TEST_APP_ROLE, &db.name)))
             .await
             .expect("connecting the application");
         let state = AppState::new(pool, Clock::fixed(today), SessionSettings::default());
