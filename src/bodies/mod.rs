@@ -3,6 +3,7 @@
 //! chair, a decision not dated in the future.
 
 pub mod pages;
+pub mod roster;
 
 use chrono::NaiveDate;
 use sqlx::PgPool;

@@ -30,6 +30,7 @@ pub fn routes() -> Routes {
         .post("/bodies/{id}", EDIT, update)
         .post("/bodies/{id}/dissolve", EDIT, dissolve)
         .post("/bodies/{id}/members", EDIT, add_member)
+        .post("/bodies/{id}/members/paste", EDIT, paste_members)
         .post("/members/{id}", EDIT, update_member)
         .post("/members/{id}/delete", EDIT, remove_member)
         .post("/units/{level}/{gso_code}/bodies", EDIT, create)
@@ -120,6 +121,9 @@ struct BodyPage {
     member_form: Option<MemberForm>,
     /// The reason to dissolve refused, as it was typed.
     dissolve_reason: String,
+    /// A pasted list refused, as it was pasted, and what is wrong with its rows.
+    pasted: String,
+    paste_problems: Vec<super::roster::RowProblem>,
 }
 
 /// The forms of a body's page.
@@ -129,6 +133,7 @@ enum Which {
     NewMember,
     Member(i64),
     Dissolve,
+    Paste,
 }
 
 impl BodyPage {
@@ -180,6 +185,8 @@ struct Typed {
     decision: Option<BodyForm>,
     member: Option<MemberForm>,
     dissolve_reason: String,
+    pasted: String,
+    paste_problems: Vec<super::roster::RowProblem>,
 }
 
 async fn render(
@@ -216,6 +223,8 @@ async fn render(
         refused,
         member_form: typed.member,
         dissolve_reason: typed.dissolve_reason,
+        pasted: typed.pasted,
+        paste_problems: typed.paste_problems,
     })
 }
 
@@ -834,4 +843,55 @@ fn task_moved(body: i64) -> Response {
         &format!("/bodies/{body}"),
         "Công việc về tổ chức này vừa được người khác cập nhật nên chưa lưu; hãy thử lại.",
     )
+}
+
+#[derive(Deserialize)]
+struct PasteForm {
+    #[serde(default)]
+    rows: String,
+}
+
+/// Members pasted from a spreadsheet: all rows checked, all or nothing, the size judged after.
+async fn paste_members(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Path(id): Path<i64>,
+    Form(form): Form<PasteForm>,
+) -> AppResult<Response> {
+    let loaded = load(&state, &user, id, true).await?;
+    let refused = |problems| Typed {
+        pasted: form.rows.clone(),
+        paste_problems: problems,
+        ..Typed::default()
+    };
+    let above = || Refusal::above("Danh sách có lỗi — chưa ghi gì vào hệ thống.");
+    let members = match super::roster::parse(&form.rows) {
+        Ok(members) => members,
+        Err(problems) => {
+            let typed = refused(problems);
+            return refuse(&state, layout, &user, id, typed, Which::Paste, above()).await;
+        }
+    };
+    let mut tx = state.pool.begin().await?;
+    let now = state.clock.now();
+    let body = (id, loaded.body.unit_id);
+    let outcome =
+        match super::roster::save(&mut tx, &user.actor(&meta), now, body, &members).await? {
+            Ok(outcome) => outcome,
+            Err(problem) => {
+                drop(tx);
+                let typed = refused(vec![problem]);
+                return refuse(&state, layout, &user, id, typed, Which::Paste, above()).await;
+            }
+        };
+    tx.commit().await?;
+    Ok(flash::redirect(
+        &format!("/bodies/{id}"),
+        &format!(
+            "Đã ghi danh sách: {} thành viên mới, {} thành viên cập nhật.",
+            outcome.added, outcome.changed
+        ),
+    ))
 }

@@ -67,6 +67,7 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("POST", "/bodies/{id}", Editors),
     ("POST", "/bodies/{id}/dissolve", Editors),
     ("POST", "/bodies/{id}/members", Editors),
+    ("POST", "/bodies/{id}/members/paste", Editors),
     ("GET", "/brief", Anyone),
     ("POST", "/brief", ProvinceOfficers),
     ("GET", "/briefs/{id}", Anyone),

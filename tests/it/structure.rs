@@ -398,3 +398,60 @@ async fn an_hdnd_constituency_elects_at_most_five() {
             .contains("Đã thêm đơn vị bầu cử số 1")
     );
 }
+
+/// A committee's members pasted from a spreadsheet: every row checked, all or nothing, the same
+/// rows again change nothing, and the size is judged on the whole list.
+#[tokio::test]
+async fn members_pasted_from_a_spreadsheet_are_all_or_nothing() {
+    let app = TestApp::signed_in("huyen").await;
+    let (body, _) = dam_ha_committee(&app).await;
+    let path = format!("/bodies/{body}/members/paste");
+    let listed = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM body_members WHERE body_id = $1")
+            .bind(body)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap()
+    };
+    let bad =
+        "Nguyễn Văn An\tTrưởng ban\tChủ tịch\tUBND huyện\t0912 345 678\nTrần Thị Bình\tThủ quỹ";
+    let refused = app.submit(&path, &[("rows", bad)]).await;
+    assert_eq!(refused.status(), 422);
+    let page = refused.text().await.unwrap().replace("&#34;", "\"");
+    assert!(
+        page.contains("Dòng 2: \"Thủ quỹ\" không phải chức danh trong tổ chức"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Nguyễn Văn An\tTrưởng ban"),
+        "the pasted text is kept"
+    );
+    assert_eq!(listed().await, 0, "nothing written");
+
+    let mut rows =
+        vec!["Nguyễn Văn An\tTrưởng ban\tChủ tịch\tUBND huyện\t0912 345 678".to_string()];
+    rows.extend((1..=10).map(|i| format!("Thành viên số {i}\t\tCán bộ\tUBND huyện")));
+    let good = rows.join("\n");
+    let saved = app.submit(&path, &[("rows", good.as_str())]).await;
+    assert_eq!(saved.status(), 303);
+    assert_eq!(listed().await, 11);
+    let (_, page) = app.page(&format!("/bodies/{body}")).await;
+    assert!(
+        page.contains("11 thành viên") || page.contains(">11<"),
+        "counted once: 11 of 11–15"
+    );
+    assert!(!page.contains("Vi phạm"), "a whole list within the range");
+    // The same list again changes nothing and leaves no record.
+    let before: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'members.imported'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    app.submit(&path, &[("rows", good.as_str())]).await;
+    let after: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'members.imported'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!((before, after, listed().await), (1, 1, 11));
+}
