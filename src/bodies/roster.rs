@@ -158,59 +158,20 @@ pub async fn save(
     (body, unit): (i64, i64),
     members: &[Member],
 ) -> sqlx::Result<Result<Outcome, RowProblem>> {
-    if let Some(chair) = members.iter().find(|m| m.role == "chair") {
-        let other = sqlx::query_scalar!(
-            "SELECT full_name FROM body_members WHERE body_id = $1 AND role = 'chair' AND full_name <> $2",
-            body,
-            chair.full_name
-        )
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(other) = other {
-            return Ok(Err(RowProblem {
-                row: 0,
-                reason: format!("Tổ chức đã có trưởng ban {other}."),
-            }));
-        }
+    if let Some(chair) = members.iter().find(|m| m.role == "chair")
+        && let Some(other) = other_chair(tx, body, &chair.full_name).await?
+    {
+        return Ok(Err(RowProblem {
+            row: 0,
+            reason: format!("Tổ chức đã có trưởng ban {other}."),
+        }));
     }
     let mut outcome = Outcome::default();
     for member in members {
-        let existing = sqlx::query!(
-            "SELECT id, role, position, phone FROM body_members WHERE body_id = $1 AND full_name = $2",
-            body,
-            member.full_name
-        )
-        .fetch_optional(&mut *tx)
-        .await?;
-        match existing {
-            Some(row)
-                if (row.role.as_str(), &row.position, &row.phone)
-                    == (member.role.as_str(), &member.position, &member.phone) => {}
-            Some(row) => {
-                sqlx::query!(
-                    "UPDATE body_members SET role = $2, position = $3, phone = $4 WHERE id = $1",
-                    row.id,
-                    member.role,
-                    member.position,
-                    member.phone
-                )
-                .execute(&mut *tx)
-                .await?;
-                outcome.changed += 1;
-            }
-            None => {
-                sqlx::query!(
-                    "INSERT INTO body_members (body_id, full_name, role, position, phone) VALUES ($1, $2, $3, $4, $5)",
-                    body,
-                    member.full_name,
-                    member.role,
-                    member.position,
-                    member.phone
-                )
-                .execute(&mut *tx)
-                .await?;
-                outcome.added += 1;
-            }
+        match upsert(tx, body, member).await? {
+            Upserted::Added => outcome.added += 1,
+            Upserted::Changed => outcome.changed += 1,
+            Upserted::Same => {}
         }
     }
     if outcome != Outcome::default() {
@@ -221,6 +182,74 @@ pub async fn save(
         audit::record(tx, actor, now, event).await?;
     }
     Ok(Ok(outcome))
+}
+
+/// The body's chair other than `full_name`, if it has one.
+pub async fn other_chair(
+    tx: &mut PgConnection,
+    body: i64,
+    full_name: &str,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!(
+        "SELECT full_name FROM body_members WHERE body_id = $1 AND role = 'chair' AND full_name <> $2",
+        body,
+        full_name
+    )
+    .fetch_optional(tx)
+    .await
+}
+
+/// What writing a member did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Upserted {
+    Added,
+    Changed,
+    Same,
+}
+
+/// Adds the member to the body, or changes the member of the same full name where it differs.
+/// Every list of members written at once (pasted, imported with polling areas) goes through here.
+pub async fn upsert(tx: &mut PgConnection, body: i64, member: &Member) -> sqlx::Result<Upserted> {
+    let existing = sqlx::query!(
+        "SELECT id, role, position, phone FROM body_members WHERE body_id = $1 AND full_name = $2",
+        body,
+        member.full_name
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    match existing {
+        Some(row)
+            if (row.role.as_str(), &row.position, &row.phone)
+                == (member.role.as_str(), &member.position, &member.phone) =>
+        {
+            Ok(Upserted::Same)
+        }
+        Some(row) => {
+            sqlx::query!(
+                "UPDATE body_members SET role = $2, position = $3, phone = $4 WHERE id = $1",
+                row.id,
+                member.role,
+                member.position,
+                member.phone
+            )
+            .execute(&mut *tx)
+            .await?;
+            Ok(Upserted::Changed)
+        }
+        None => {
+            sqlx::query!(
+                "INSERT INTO body_members (body_id, full_name, role, position, phone) VALUES ($1, $2, $3, $4, $5)",
+                body,
+                member.full_name,
+                member.role,
+                member.position,
+                member.phone
+            )
+            .execute(&mut *tx)
+            .await?;
+            Ok(Upserted::Added)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 
 use super::read::{self, Sheet};
-use super::{MAX_FILE_BYTES, RowError};
+use super::{MAX_FILE_BYTES, RowError, Upload};
 use crate::AppState;
 use crate::auth::guard::RequestMeta;
 use crate::auth::routes::FIGURE_KEEPERS;
@@ -22,7 +22,7 @@ use crate::units::figures::{self, Figures};
 use crate::units::pages::Reach;
 use crate::units::{self, UnitDetail};
 use crate::web::export::{Cell, Table};
-use crate::web::{AppError, AppResult, layout::Layout};
+use crate::web::{AppResult, layout::Layout};
 
 /// The columns of the file, in the template's order.
 pub const HEADERS: [&str; 7] = [
@@ -118,26 +118,11 @@ async fn upload(
     mut multipart: Multipart,
 ) -> AppResult<Response> {
     let unit = units::pages::from_path(&state.pool, &user, &level, &gso_code, Reach::Edit).await?;
-    let file = match crate::web::upload::file(&mut multipart, "file", MAX_FILE_BYTES).await {
-        Ok(file) => file.map(|(_, bytes)| bytes),
-        Err(crate::web::upload::Refused::TooLarge) => {
-            return Ok(crate::web::error::error_page(StatusCode::PAYLOAD_TOO_LARGE));
-        }
-        Err(crate::web::upload::Refused::Broken) => {
-            return Err(AppError::BadRequest("tệp tải lên bị lỗi".into()));
-        }
-    };
     let mut page = FiguresImportPage::new(layout, unit);
-    let Some(bytes) = file.filter(|b| !b.is_empty()) else {
-        page.problem = Some("Chưa chọn tệp.".to_string());
-        return Ok(page.refused());
-    };
-    let read = tokio::task::spawn_blocking(move || read::sheet(&bytes, HEADERS[1]))
-        .await
-        .map_err(|error| AppError::Internal(error.into()))?;
-    let sheet = match read {
-        Ok(sheet) => sheet,
-        Err(problem) => {
+    let sheet = match super::uploaded_sheet(&mut multipart, HEADERS[1]).await? {
+        Upload::Read(sheet) => sheet,
+        Upload::TooLarge => return Ok(super::too_large()),
+        Upload::Problem(problem) => {
             page.problem = Some(problem);
             return Ok(page.refused());
         }

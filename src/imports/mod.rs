@@ -19,7 +19,7 @@ use crate::audit::{self, Event};
 use crate::auth::guard::RequestMeta;
 use crate::auth::routes::EDITORS;
 use crate::auth::{Access, CurrentUser, Routes};
-use crate::bodies::{MEMBER_ROLES, member_role_vi};
+use crate::bodies::{MEMBER_ROLES, member_role_vi, roster};
 use crate::exports::AREA_HEADERS;
 use crate::polling::rules::KINDS;
 use crate::units::pages::Reach;
@@ -97,6 +97,38 @@ impl ImportPage {
     }
 }
 
+/// An uploaded sheet, read: or a problem to say on the import page, or a file past the size limit.
+pub enum Upload {
+    Read(Sheet),
+    Problem(String),
+    TooLarge,
+}
+
+/// Reads the form's `file` as a sheet whose header row holds `key`, within the file, row, cell and
+/// time limits. A broken upload is a 400; an empty one, or one that cannot be read, a problem.
+pub async fn uploaded_sheet(multipart: &mut Multipart, key: &'static str) -> AppResult<Upload> {
+    let file = match crate::web::upload::file(multipart, "file", MAX_FILE_BYTES).await {
+        Ok(file) => file.map(|(_, bytes)| bytes),
+        Err(crate::web::upload::Refused::TooLarge) => return Ok(Upload::TooLarge),
+        Err(crate::web::upload::Refused::Broken) => {
+            return Err(AppError::BadRequest("tệp tải lên bị lỗi".into()));
+        }
+    };
+    let Some(bytes) = file.filter(|b| !b.is_empty()) else {
+        return Ok(Upload::Problem("Chưa chọn tệp.".to_string()));
+    };
+    // Reading is bounded in time but may take seconds: off the threads that answer requests.
+    let read = tokio::task::spawn_blocking(move || read::sheet(&bytes, key))
+        .await
+        .map_err(|error| AppError::Internal(error.into()))?;
+    Ok(read.map_or_else(Upload::Problem, Upload::Read))
+}
+
+/// The page a file past the size limit gets: a 413 that states the limit.
+pub fn too_large() -> Response {
+    crate::web::error::error_page(StatusCode::PAYLOAD_TOO_LARGE)
+}
+
 async fn target(
     state: &AppState,
     user: &CurrentUser,
@@ -155,15 +187,6 @@ async fn upload(
     mut multipart: Multipart,
 ) -> AppResult<Response> {
     let unit = target(&state, &user, &level, &gso_code).await?;
-    let file = match crate::web::upload::file(&mut multipart, "file", MAX_FILE_BYTES).await {
-        Ok(file) => file.map(|(_, bytes)| bytes),
-        Err(crate::web::upload::Refused::TooLarge) => {
-            return Ok(crate::web::error::error_page(StatusCode::PAYLOAD_TOO_LARGE));
-        }
-        Err(crate::web::upload::Refused::Broken) => {
-            return Err(AppError::BadRequest("tệp tải lên bị lỗi".into()));
-        }
-    };
     let page = |layout, problem: Option<String>, errors, outcome, note| ImportPage {
         layout,
         unit: unit.clone(),
@@ -172,28 +195,12 @@ async fn upload(
         outcome,
         encoding_note: note,
     };
-    let Some(bytes) = file.filter(|b| !b.is_empty()) else {
-        let page = page(
-            layout,
-            Some("Chưa chọn tệp.".to_string()),
-            Vec::new(),
-            None,
-            None,
-        );
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-    };
-    // Reading is bounded in time but may take seconds: off the threads that answer requests.
-    let read = tokio::task::spawn_blocking(move || read::sheet(&bytes, read::AREA_KEY))
-        .await
-        .map_err(|error| AppError::Internal(error.into()))?;
-    let sheet = match read {
-        Ok(sheet) => sheet,
-        Err(problem) => {
-            return Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                page(layout, Some(problem), Vec::new(), None, None),
-            )
-                .into_response());
+    let sheet = match uploaded_sheet(&mut multipart, read::AREA_KEY).await? {
+        Upload::Read(sheet) => sheet,
+        Upload::TooLarge => return Ok(too_large()),
+        Upload::Problem(problem) => {
+            let page = page(layout, Some(problem), Vec::new(), None, None);
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
     let note = sheet.encoding_note.clone();
@@ -260,10 +267,7 @@ pub struct AreaPlan {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct MemberPlan {
-    pub full_name: String,
-    pub role: String,
-    pub position: Option<String>,
-    pub phone: Option<String>,
+    pub member: roster::Member,
     pub row: usize,
 }
 
@@ -401,10 +405,12 @@ pub fn check(sheet: &Sheet, communes: &HashMap<i32, i64>) -> Result<Vec<AreaPlan
                 );
             }
             role.map(|role| MemberPlan {
-                full_name: member_name.clone(),
-                role: role.to_string(),
-                position: Some(get("Chức vụ")).filter(|s| !s.is_empty()),
-                phone: Some(phone).filter(|s| !s.is_empty()),
+                member: roster::Member {
+                    full_name: member_name.clone(),
+                    role: role.to_string(),
+                    position: Some(get("Chức vụ")).filter(|s| !s.is_empty()),
+                    phone: Some(phone).filter(|s| !s.is_empty()),
+                },
                 row,
             })
         };
@@ -454,23 +460,21 @@ pub fn check(sheet: &Sheet, communes: &HashMap<i32, i64>) -> Result<Vec<AreaPlan
                 areas.last_mut().expect("just pushed")
             }
         };
-        if let Some(member) = member {
-            if target
-                .members
-                .iter()
-                .any(|m| m.full_name == member.full_name)
-            {
+        if let Some(plan) = member {
+            let member = &plan.member;
+            let listed = target.members.iter().map(|p| &p.member);
+            if listed.clone().any(|m| m.full_name == member.full_name) {
                 error(
                     "Họ và tên thành viên",
                     format!("{} đã có ở khu vực này", member.full_name),
                 );
-            } else if member.role == "chair" && target.members.iter().any(|m| m.role == "chair") {
+            } else if member.role == "chair" && listed.clone().any(|m| m.role == "chair") {
                 error(
                     "Chức danh",
                     "mỗi tổ bầu cử chỉ có một tổ trưởng".to_string(),
                 );
             } else {
-                target.members.push(member);
+                target.members.push(plan);
             }
         }
     }
@@ -571,67 +575,21 @@ async fn apply(
                 .await?
             }
         };
-        for member in &area.members {
-            let existing = sqlx::query!(
-                "SELECT id, role, position, phone FROM body_members WHERE body_id = $1 AND full_name = $2",
-                group,
-                member.full_name
-            )
-            .fetch_optional(&mut *tx)
-            .await?;
-            if member.role == "chair" {
-                let other_chair = sqlx::query_scalar!(
-                    "SELECT full_name FROM body_members WHERE body_id = $1 AND role = 'chair' AND full_name <> $2",
-                    group,
-                    member.full_name
-                )
-                .fetch_optional(&mut *tx)
-                .await?;
-                if let Some(other) = other_chair {
-                    errors.push(RowError {
-                        row: member.row,
-                        column: "Chức danh".to_string(),
-                        reason: format!("tổ bầu cử đã có tổ trưởng {other}"),
-                    });
-                    continue;
-                }
+        for plan in &area.members {
+            if plan.member.role == "chair"
+                && let Some(other) = roster::other_chair(tx, group, &plan.member.full_name).await?
+            {
+                errors.push(RowError {
+                    row: plan.row,
+                    column: "Chức danh".to_string(),
+                    reason: format!("tổ bầu cử đã có tổ trưởng {other}"),
+                });
+                continue;
             }
-            match existing {
-                Some(row) => {
-                    if (
-                        row.role.as_str(),
-                        row.position.as_deref(),
-                        row.phone.as_deref(),
-                    ) != (
-                        member.role.as_str(),
-                        member.position.as_deref(),
-                        member.phone.as_deref(),
-                    ) {
-                        sqlx::query!(
-                            "UPDATE body_members SET role = $2, position = $3, phone = $4 WHERE id = $1",
-                            row.id,
-                            member.role,
-                            member.position,
-                            member.phone
-                        )
-                        .execute(&mut *tx)
-                        .await?;
-                        outcome.members_updated += 1;
-                    }
-                }
-                None => {
-                    sqlx::query!(
-                        "INSERT INTO body_members (body_id, full_name, role, position, phone) VALUES ($1, $2, $3, $4, $5)",
-                        group,
-                        member.full_name,
-                        member.role,
-                        member.position,
-                        member.phone
-                    )
-                    .execute(&mut *tx)
-                    .await?;
-                    outcome.members_created += 1;
-                }
+            match roster::upsert(tx, group, &plan.member).await? {
+                roster::Upserted::Added => outcome.members_created += 1,
+                roster::Upserted::Changed => outcome.members_updated += 1,
+                roster::Upserted::Same => {}
             }
         }
     }

@@ -18,9 +18,14 @@ use crate::auth::guard::RequestMeta;
 use crate::auth::routes::ACCOUNT_KEEPERS;
 use crate::auth::{Access, CurrentUser, Role, Routes, password};
 use crate::imports::read::{self, Sheet};
-use crate::imports::{MAX_FILE_BYTES, RowError};
+use crate::imports::{RowError, Upload};
 use crate::web::export::{Cell, Table};
-use crate::web::{AppError, AppResult, layout::Layout};
+use crate::web::{AppResult, layout::Layout};
+
+/// At most this many accounts at once: each needs its password hashed (tens of milliseconds), and
+/// the import is one request, within the request time limit. A province's officials fit in a few
+/// files.
+pub const MAX_ACCOUNTS: usize = 300;
 
 /// The columns of the file, in the template's order.
 pub const HEADERS: [&str; 5] = [
@@ -104,25 +109,19 @@ async fn upload(
         };
         Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
     };
-    let file = match crate::web::upload::file(&mut multipart, "file", MAX_FILE_BYTES).await {
-        Ok(file) => file.map(|(_, bytes)| bytes),
-        Err(crate::web::upload::Refused::TooLarge) => {
-            return Ok(crate::web::error::error_page(StatusCode::PAYLOAD_TOO_LARGE));
-        }
-        Err(crate::web::upload::Refused::Broken) => {
-            return Err(AppError::BadRequest("tệp tải lên bị lỗi".into()));
-        }
+    let sheet = match crate::imports::uploaded_sheet(&mut multipart, HEADERS[0]).await? {
+        Upload::Read(sheet) => sheet,
+        Upload::TooLarge => return Ok(crate::imports::too_large()),
+        Upload::Problem(problem) => return refuse(layout, Vec::new(), Some(problem)),
     };
-    let Some(bytes) = file.filter(|b| !b.is_empty()) else {
-        return refuse(layout, Vec::new(), Some("Chưa chọn tệp.".to_string()));
-    };
-    let read = tokio::task::spawn_blocking(move || read::sheet(&bytes, HEADERS[0]))
-        .await
-        .map_err(|error| AppError::Internal(error.into()))?;
-    let sheet = match read {
-        Ok(sheet) => sheet,
-        Err(problem) => return refuse(layout, Vec::new(), Some(problem)),
-    };
+    if sheet.rows.len() > MAX_ACCOUNTS {
+        let problem = format!(
+            "Tệp có {} dòng; mỗi lần nhập tối đa {} tài khoản. Hãy chia thành nhiều tệp.",
+            sheet.rows.len(),
+            MAX_ACCOUNTS
+        );
+        return refuse(layout, Vec::new(), Some(problem));
+    }
     let accounts = match check(&state, &manager, &sheet).await? {
         Ok(accounts) => accounts,
         Err(errors) => return refuse(layout, errors, None),

@@ -99,21 +99,8 @@ async fn a_province_officer_manages_the_accounts_of_the_province_only() {
 }
 
 async fn import(app: &TestApp, csv: &str) -> (u16, String) {
-    let csrf = app.csrf().await;
-    let part = reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("tai-khoan.csv");
-    let form = reqwest::multipart::Form::new().part("file", part);
-    let response = app
-        .client
-        .post(format!("{}/admin/users/import?csrf={csrf}", app.address))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (
-        status,
-        response.text().await.unwrap().replace("&#34;", "\""),
-    )
+    let bytes = csv.as_bytes().to_vec();
+    crate::helpers::upload(app, "/admin/users/import", "tai-khoan.csv", bytes).await
 }
 
 #[tokio::test]

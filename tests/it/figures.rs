@@ -133,24 +133,8 @@ async fn the_reconciliation_sets_each_parent_beside_its_children() {
 const HEADER: &str = "Cấp,Mã đơn vị,Tên đơn vị,Dân số,Số cử tri,Ngày số liệu,Nguồn số liệu";
 
 async fn upload(app: &TestApp, unit: &str, csv: String) -> (u16, String) {
-    let csrf = app.csrf().await;
-    let part = reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("dan-so.csv");
-    let form = reqwest::multipart::Form::new().part("file", part);
-    let response = app
-        .client
-        .post(format!(
-            "{}/units/{unit}/import-figures?csrf={csrf}",
-            app.address
-        ))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (
-        status,
-        response.text().await.unwrap().replace("&#34;", "\""),
-    )
+    let path = format!("/units/{unit}/import-figures");
+    crate::helpers::upload(app, &path, "dan-so.csv", csv.into_bytes()).await
 }
 
 #[tokio::test]

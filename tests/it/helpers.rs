@@ -399,3 +399,23 @@ pub async fn refused_beside(response: reqwest::Response, message: &str) -> Strin
     assert!(page.contains(&beside), "beside its field: {message}");
     page
 }
+
+/// Sends `bytes` as the `file` of a multipart form to `path` (the token in the query, as the
+/// import pages send it); the status and the page, with quotes unescaped.
+pub async fn upload(app: &TestApp, path: &str, name: &str, bytes: Vec<u8>) -> (u16, String) {
+    let csrf = app.csrf().await;
+    let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_string());
+    let form = reqwest::multipart::Form::new().part("file", part);
+    let response = app
+        .client
+        .post(format!("{}{path}?csrf={csrf}", app.address))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (
+        status,
+        response.text().await.unwrap().replace("&#34;", "\""),
+    )
+}

@@ -16,19 +16,7 @@ fn good_csv() -> String {
 }
 
 async fn upload(app: &TestApp, unit: &str, name: &str, bytes: Vec<u8>) -> (u16, String) {
-    let csrf = app.csrf().await;
-    let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_string());
-    let form = reqwest::multipart::Form::new().part("file", part);
-    let response = app
-        .client
-        .post(format!("{}/units/{unit}/import?csrf={csrf}", app.address))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let page = response.text().await.unwrap().replace("&#34;", "\"");
-    (status, page)
+    crate::helpers::upload(app, &format!("/units/{unit}/import"), name, bytes).await
 }
 
 async fn counts(app: &TestApp) -> (i64, i64, i64) {
