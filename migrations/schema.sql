@@ -878,22 +878,6 @@ CREATE TABLE public.elections (
 
 
 --
--- Name: current_election; Type: VIEW; Schema: public; Owner: -
---
-
-CREATE VIEW public.current_election AS
- SELECT e.id,
-    e.name,
-    e.election_day,
-    e.unit_id,
-    e.moved_from,
-    e.moved_reason
-   FROM public.elections e
-  ORDER BY e.election_day DESC, e.id DESC
- LIMIT 1;
-
-
---
 -- Name: elections_id_seq; Type: SEQUENCE; Schema: public; Owner: -
 --
 
@@ -1235,6 +1219,7 @@ CREATE TABLE public.users (
     version integer DEFAULT 1 NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    election_id bigint,
     CONSTRAINT users_check CHECK (((role = 'admin'::text) = (unit_id IS NULL))),
     CONSTRAINT users_full_name_check CHECK ((full_name <> ''::text)),
     CONSTRAINT users_language_check CHECK ((language = ANY (ARRAY['vi'::text, 'en'::text]))),
@@ -2374,6 +2359,14 @@ ALTER TABLE ONLY public.units
 
 ALTER TABLE ONLY public.units
     ADD CONSTRAINT units_parent_id_fkey FOREIGN KEY (parent_id) REFERENCES public.units(id);
+
+
+--
+-- Name: users users_election_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.users
+    ADD CONSTRAINT users_election_id_fkey FOREIGN KEY (election_id) REFERENCES public.elections(id) ON DELETE SET NULL;
 
 
 --

@@ -1,4 +1,5 @@
-//! The `baucu` command: serve (the default), migrate, seed, user add, audit verify, election move.
+//! The `baucu` command: serve (the default), migrate, seed, user add, audit verify, election
+//! create and move.
 
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
@@ -95,38 +96,101 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
             add_user(&state, &input, &password.unwrap_or_default()).await
         }
         Command::Audit(AuditCommand::Verify { head }) => verify_audit(&database, head).await,
-        Command::Election(ElectionCommand::Move { day, reason }) => {
+        Command::Election(ElectionCommand::Move {
+            day,
+            reason,
+            election,
+        }) => {
             database.migrate().await?;
-            move_election_day(&state, day, &reason).await
+            move_election_day(&state, election, day, &reason).await
+        }
+        Command::Election(ElectionCommand::Create {
+            name,
+            day,
+            unit,
+            races,
+        }) => {
+            database.migrate().await?;
+            create_election(&state, &name, day, &unit, races).await
         }
     };
     let closed = database.close().await;
     outcome.and(closed)
 }
 
-/// Moves the current election's day, as an administrator would on the election's page.
+/// The operator at the terminal, for the audit log.
+const OPERATOR: audit::Actor = audit::Actor {
+    user_id: None,
+    session_id: None,
+    client_addr: None,
+};
+
+/// Creates an election, as an administrator would on the election's page.
+async fn create_election(
+    state: &AppState,
+    name: &str,
+    day: chrono::NaiveDate,
+    unit: &str,
+    races: Vec<String>,
+) -> anyhow::Result<()> {
+    use crate::elections::creating;
+    let name = crate::input::required("Tên kỳ bầu cử", crate::input::Kind::Name, name)
+        .map_err(anyhow::Error::msg)?;
+    creating::check_day(day, state.clock.today()).map_err(anyhow::Error::msg)?;
+    let unit = crate::units::named(&state.pool, unit.trim())
+        .await?
+        .map_err(anyhow::Error::msg)?;
+    let allowed = creating::races_for(&unit.level);
+    let races = if races.is_empty() {
+        allowed.iter().map(|r| r.to_string()).collect()
+    } else {
+        races
+    };
+    if let Some(race) = races.iter().find(|r| !allowed.contains(&r.as_str())) {
+        anyhow::bail!("{race} is not held for {} ({})", unit.name, unit.level);
+    }
+    let new = creating::NewElection {
+        name,
+        day,
+        unit_id: unit.id,
+        races,
+    };
+    let mut tx = state.pool.begin().await?;
+    let id = creating::create(&mut tx, &OPERATOR, state.clock.now(), &new)
+        .await?
+        .with_context(|| format!("{} already has an election on {day}", unit.name))?;
+    tx.commit().await?;
+    println!(
+        "Đã tạo kỳ bầu cử số {id} ngày {} cho {}.",
+        crate::format::date(day),
+        unit.name
+    );
+    Ok(())
+}
+
+/// Moves an election's day (the latest unless one is named), as an administrator would on the
+/// election's page.
 async fn move_election_day(
     state: &AppState,
+    chosen: Option<i64>,
     day: chrono::NaiveDate,
     reason: &str,
 ) -> anyhow::Result<()> {
     use crate::elections::{self, moving};
-    let election = elections::current(&state.pool)
-        .await?
-        .context("there is no election yet")?;
+    let elections = elections::all(&state.pool).await?;
+    let election = match chosen {
+        Some(id) => elections.into_iter().find(|e| e.id == id),
+        None => elections.into_iter().next(),
+    }
+    .context("there is no such election")?;
     moving::check_new_day(election.election_day, day, state.clock.today())
         .map_err(anyhow::Error::msg)?;
     let reason = crate::input::required("Lý do", crate::input::Kind::Reason, reason)
         .map_err(anyhow::Error::msg)?;
-    let operator = audit::Actor {
-        user_id: None,
-        session_id: None,
-        client_addr: None,
-    };
     let mut tx = state.pool.begin().await?;
     moving::move_day(
         &mut tx,
-        &operator,
+        &OPERATOR,
         state.clock.now(),
         election.id,
         day,

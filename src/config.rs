@@ -42,6 +42,22 @@ pub enum Command {
 
 #[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
 pub enum ElectionCommand {
+    /// Create an election from the legal calendar template, with every unit's checklist.
+    Create {
+        /// The election's name.
+        #[arg(long)]
+        name: String,
+        /// Election day (a Sunday), yyyy-mm-dd.
+        #[arg(long)]
+        day: chrono::NaiveDate,
+        /// The unit it covers, LEVEL:GSO_CODE (province:22) or its name.
+        #[arg(long)]
+        unit: String,
+        /// The races, comma-separated: na, province_council, district_council, commune_council
+        /// (all that the unit's level holds when left out).
+        #[arg(long, value_delimiter = ',')]
+        races: Vec<String>,
+    },
     /// Move election day (a later Sunday); every deadline is recomputed from it.
     Move {
         /// The new election day, yyyy-mm-dd.
@@ -50,6 +66,9 @@ pub enum ElectionCommand {
         /// Why, with the document that decided it.
         #[arg(long)]
         reason: String,
+        /// Which election (its number on the election page); the latest when left out.
+        #[arg(long)]
+        election: Option<i64>,
     },
 }
 

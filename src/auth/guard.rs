@@ -31,9 +31,19 @@ pub struct CurrentUser {
     pub csrf_token: String,
     pub must_change_password: bool,
     pub language: String,
+    /// The election the user chose to work on, if they chose one.
+    pub chosen_election: Option<i64>,
 }
 
 impl CurrentUser {
+    /// Who is working, for picking their election.
+    pub fn viewer(&self) -> crate::elections::Viewer<'_> {
+        crate::elections::Viewer {
+            scope: &self.scope,
+            chosen: self.chosen_election,
+        }
+    }
+
     /// Who did something, for the audit log.
     pub fn actor(&self, meta: &RequestMeta) -> Actor {
         Actor {

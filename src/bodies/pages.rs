@@ -764,7 +764,7 @@ async fn create(
         Ok(fields) => fields,
         Err(refusal) => return refuse_new(&state, layout, &user, unit, form, refusal).await,
     };
-    let Some(election) = crate::elections::current(&state.pool).await? else {
+    let Some(election) = crate::elections::current(&state.pool, user.viewer()).await? else {
         return Ok(flash::redirect(&back, "Chưa có cuộc bầu cử nào."));
     };
     let now = state.clock.now();

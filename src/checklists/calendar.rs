@@ -182,7 +182,7 @@ async fn planned_entry(
     user: &CurrentUser,
     id: i64,
 ) -> AppResult<(Election, String, i32)> {
-    let election = crate::elections::required(&state.pool).await?;
+    let election = crate::elections::required(&state.pool, user.viewer()).await?;
     if !plans(user, &election) {
         return Err(AppError::Forbidden);
     }
@@ -338,7 +338,7 @@ async fn add(
     meta: RequestMeta,
     FormWithLists(form): FormWithLists<AddForm>,
 ) -> AppResult<Response> {
-    let election = crate::elections::required(&state.pool).await?;
+    let election = crate::elections::required(&state.pool, user.viewer()).await?;
     if !plans(&user, &election) {
         return Err(AppError::Forbidden);
     }

@@ -85,7 +85,7 @@ struct BriefPage {
 }
 
 async fn build(state: &AppState, user: &CurrentUser) -> AppResult<(i64, i64, BriefContent)> {
-    let election = crate::elections::required(&state.pool).await?;
+    let election = crate::elections::required(&state.pool, user.viewer()).await?;
     let root = root_of(state, user, &election, "").await?;
     let today = state.clock.today();
     let dashboard = compute(

@@ -90,7 +90,7 @@ async fn task_list_download(
     Path(file): Path<String>,
     Query(query): Query<TaskListQuery>,
 ) -> AppResult<Response> {
-    let election = crate::elections::current(&state.pool).await?;
+    let election = crate::elections::current(&state.pool, user.viewer()).await?;
     let (_, tasks) = listed(&state, &user, election.as_ref(), &query).await?;
     let today = state.clock.today();
     let table = Table {

@@ -9,10 +9,11 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use sqlx::PgPool;
 
 use crate::AppState;
-use crate::auth::{Access, Routes};
+use crate::auth::{Access, Routes, Scope};
 use crate::format;
 use crate::web::{AppResult, layout::Layout};
 
+pub mod creating;
 pub mod moving;
 pub mod pages;
 
@@ -27,6 +28,8 @@ pub struct Election {
     pub name: String,
     pub election_day: NaiveDate,
     pub unit_id: i64,
+    /// The covered unit's ancestors, itself last: who the election concerns.
+    pub unit_ancestors: Vec<i64>,
     /// The day election day was last moved from, and why.
     pub moved_from: Option<NaiveDate>,
     pub moved_reason: Option<String>,
@@ -47,56 +50,105 @@ impl Election {
             self.moved_reason.as_deref().unwrap_or_default()
         ))
     }
+
+    /// Whether the election concerns someone working in this scope: its territory lies within
+    /// the scope (the whole country for a national administrator), or the scope's unit lies
+    /// within its territory.
+    pub fn concerns(&self, scope: &Scope) -> bool {
+        scope.covers(&self.unit_ancestors) || scope.unit_ancestors.contains(&self.unit_id)
+    }
 }
 
-/// The election the application is working on: the one with the latest election day.
-pub async fn current(pool: &PgPool) -> sqlx::Result<Option<Election>> {
+/// Every election, the latest election day first.
+pub async fn all(pool: &PgPool) -> sqlx::Result<Vec<Election>> {
     sqlx::query_as!(
         Election,
-        r#"SELECT id AS "id!", name AS "name!", election_day AS "election_day!", unit_id AS "unit_id!",
-                  moved_from, moved_reason
-             FROM current_election"#
+        r#"SELECT e.id, e.name, e.election_day, e.unit_id, u.ancestors AS unit_ancestors,
+                  e.moved_from, e.moved_reason
+             FROM elections e JOIN units u ON u.id = e.unit_id
+            ORDER BY e.election_day DESC, e.id DESC"#
     )
-    .fetch_optional(pool)
+    .fetch_all(pool)
     .await
 }
 
-/// The election being worked on, as every page's heading shows it: read again once it is a few
-/// seconds old rather than on every request, since it changes rarely (a new election, election day
-/// moved) and every page shows it. Pages that write read it afresh with [`current`].
+/// Who is working, for choosing their election: their scope and the election they chose.
+#[derive(Clone, Copy)]
+pub struct Viewer<'a> {
+    pub scope: &'a Scope,
+    pub chosen: Option<i64>,
+}
+
+/// The election `viewer` works on, among `elections` (latest first): the one they chose if it
+/// still concerns them, or else the latest one that does.
+pub fn pick(elections: &[Election], viewer: Viewer<'_>) -> Option<Election> {
+    let mut concerning = elections.iter().filter(|e| e.concerns(viewer.scope));
+    let chosen = viewer
+        .chosen
+        .and_then(|id| concerning.clone().find(|e| e.id == id));
+    chosen.or_else(|| concerning.next()).cloned()
+}
+
+/// The elections that concern a scope, latest first.
+pub fn concerning(elections: Vec<Election>, scope: &Scope) -> Vec<Election> {
+    elections.into_iter().filter(|e| e.concerns(scope)).collect()
+}
+
+/// The election `viewer` works on, read afresh.
+pub async fn current(pool: &PgPool, viewer: Viewer<'_>) -> sqlx::Result<Option<Election>> {
+    Ok(pick(&all(pool).await?, viewer))
+}
+
+/// The latest election of all, for work done for nobody in particular (the start-up warm-up,
+/// an operator's command without a chosen election).
+pub async fn latest(pool: &PgPool) -> sqlx::Result<Option<Election>> {
+    Ok(all(pool).await?.into_iter().next())
+}
+
+/// The elections, as every page's heading picks from them: read again once they are a few
+/// seconds old rather than on every request, since they change rarely (a new election, election
+/// day moved) and every page shows one. Pages that write read them afresh with [`current`].
 #[derive(Default)]
-pub struct Kept(Mutex<Option<(DateTime<Utc>, Option<Election>)>>);
+pub struct Kept(Mutex<Option<(DateTime<Utc>, Vec<Election>)>>);
 
 impl Kept {
-    /// How old the kept election may be.
+    /// How old the kept elections may be.
     pub const FRESH_FOR: TimeDelta = TimeDelta::seconds(5);
 
-    pub async fn get(&self, pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Option<Election>> {
-        if let Some((read_at, election)) = &*self.lock()
+    pub async fn get(
+        &self,
+        pool: &PgPool,
+        now: DateTime<Utc>,
+        viewer: Viewer<'_>,
+    ) -> sqlx::Result<Option<Election>> {
+        if let Some((read_at, elections)) = &*self.lock()
             && now - *read_at < Kept::FRESH_FOR
         {
-            return Ok(election.clone());
+            return Ok(pick(elections, viewer));
         }
-        let election = current(pool).await?;
-        *self.lock() = Some((now, election.clone()));
-        Ok(election)
+        let elections = all(pool).await?;
+        let picked = pick(&elections, viewer);
+        *self.lock() = Some((now, elections));
+        Ok(picked)
     }
 
-    /// Forgets the kept election, after a change to it: the next page reads it afresh.
+    /// Forgets the kept elections, after a change to one: the next page reads them afresh.
     pub fn forget(&self) {
         *self.lock() = None;
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(DateTime<Utc>, Option<Election>)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(DateTime<Utc>, Vec<Election>)>> {
         self.0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
-/// The election being worked on; none yet is a page not found.
-pub async fn required(pool: &PgPool) -> Result<Election, crate::web::AppError> {
-    current(pool).await?.ok_or(crate::web::AppError::NotFound)
+/// The election `viewer` works on, read afresh; none yet is a page not found.
+pub async fn required(pool: &PgPool, viewer: Viewer<'_>) -> Result<Election, crate::web::AppError> {
+    current(pool, viewer)
+        .await?
+        .ok_or(crate::web::AppError::NotFound)
 }
 
 /// The Vietnamese name of a race kind.

@@ -43,7 +43,7 @@ async fn download(
     // Lists cover everything below the unit: only for units wholly within the user's reach.
     let unit = units::pages::from_path(&state.pool, &user, &level, &gso_code, Reach::Whole).await?;
     let (list, extension) = file.rsplit_once('.').ok_or(AppError::NotFound)?;
-    let election = crate::elections::required(&state.pool).await?;
+    let election = crate::elections::required(&state.pool, user.viewer()).await?;
     let table = match list {
         "bodies" => bodies(&state, election.id, unit.id).await?,
         "members" => members(&state, election.id, unit.id).await?,

@@ -212,7 +212,7 @@ async fn upload(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    let election = crate::elections::required(&state.pool).await?;
+    let election = crate::elections::required(&state.pool, user.viewer()).await?;
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
     crate::db::allow_job(&mut tx, &state.limits).await?;

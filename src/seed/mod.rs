@@ -12,11 +12,12 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use sqlx::{PgConnection, PgPool};
 
+use crate::elections::creating::{self, KnownDone};
+
 pub mod national;
 
 const ADMIN_UNITS_2021: &str = include_str!("data/vn-admin-units-2021.csv");
 const QUANG_NINH_2021: &str = include_str!("data/quang-ninh-2021.csv");
-const CALENDAR_2021: &str = include_str!("data/legal-calendar-2021.csv");
 
 const QUANG_NINH_GSO: i32 = 22;
 const ELECTION_NAME: &str =
@@ -60,16 +61,6 @@ struct Locality {
     terrain_assumed: String,
 }
 
-#[derive(Deserialize)]
-struct CalendarRow {
-    code: String,
-    offset_days: i32,
-    kind: String,
-    levels: String,
-    title_vi: String,
-    title_en: String,
-}
-
 fn read_csv<T: for<'de> Deserialize<'de>>(text: &str, name: &str) -> anyhow::Result<Vec<T>> {
     csv::Reader::from_reader(text.as_bytes())
         .deserialize()
@@ -84,21 +75,6 @@ fn level_code(level: u8) -> &'static str {
         2 => "district",
         _ => "commune",
     }
-}
-
-/// The calendar's level letters: P province, D district, C commune, N national only.
-fn calendar_levels(letters: &str) -> Vec<String> {
-    letters
-        .chars()
-        .filter_map(|letter| match letter {
-            'P' => Some("province"),
-            'D' => Some("district"),
-            'C' => Some("commune"),
-            'N' => Some("country"),
-            _ => None,
-        })
-        .map(str::to_string)
-        .collect()
 }
 
 /// "Huyện Đầm Hà" as it reads inside a body's name: "… huyện Đầm Hà".
@@ -154,8 +130,8 @@ pub async fn quang_ninh_2021(pool: &PgPool) -> anyhow::Result<Counts> {
     let province_id = insert_units(&mut tx).await?;
     let election_id = insert_election(&mut tx, province_id).await?;
     insert_races_and_councils(&mut tx, election_id, province_id).await?;
-    insert_calendar(&mut tx, election_id).await?;
-    insert_tasks(&mut tx, election_id).await?;
+    creating::insert_calendar(&mut tx, election_id).await?;
+    creating::insert_tasks(&mut tx, election_id, &reported_done()).await?;
     insert_reported_bodies(&mut tx, election_id, province_id).await?;
     sqlx::query!(
         "INSERT INTO installation (key, value) VALUES ($1, 'quang-ninh-2021') ON CONFLICT (key) DO NOTHING",
@@ -297,7 +273,7 @@ async fn insert_races_and_councils(
     election_id: i64,
     province_id: i64,
 ) -> sqlx::Result<()> {
-    insert_races(tx, election_id).await?;
+    creating::insert_races(tx, election_id, &creating::RACE_KINDS).await?;
     sqlx::query!(
         r#"INSERT INTO councils (race_id, unit_id, seats_total, seats_total_reason)
            SELECT r.id, $2, $3, 'Số đại biểu Quốc hội do Ủy ban Thường vụ Quốc hội phân bổ cho tỉnh'
@@ -309,133 +285,41 @@ async fn insert_races_and_councils(
     )
     .execute(&mut *tx)
     .await?;
-    sqlx::query!(
-        r#"INSERT INTO councils (race_id, unit_id)
-           SELECT r.id, u.id FROM races r
-             JOIN units u ON u.level = r.council_level AND u.ancestors @> ARRAY[$2::bigint] AND u.valid_to IS NULL
-            WHERE r.election_id = $1
-           ON CONFLICT (race_id, unit_id) DO NOTHING"#,
-        election_id,
-        province_id
-    )
-    .execute(&mut *tx)
-    .await?;
+    creating::insert_councils(tx, election_id).await?;
     Ok(())
 }
 
-/// The four races of election day, with the most seats one constituency may elect in each.
-async fn insert_races(tx: &mut PgConnection, election_id: i64) -> sqlx::Result<()> {
-    sqlx::query!(
-        r#"INSERT INTO races (election_id, kind, council_level, max_seats_per_constituency)
-           VALUES ($1, 'na', NULL, 3),
-                  ($1, 'province_council', 'province', 5),
-                  ($1, 'district_council', 'district', 5),
-                  ($1, 'commune_council', 'commune', 5)
-           ON CONFLICT (election_id, kind) DO NOTHING"#,
-        election_id
-    )
-    .execute(tx)
-    .await?;
-    Ok(())
-}
-
-async fn insert_calendar(tx: &mut PgConnection, election_id: i64) -> anyhow::Result<()> {
-    let rows: Vec<CalendarRow> = read_csv(CALENDAR_2021, "legal calendar")?;
-    for row in rows {
-        sqlx::query!(
-            r#"INSERT INTO calendar_entries (election_id, code, offset_days, kind, levels, title_vi, title_en)
-               VALUES ($1, $2, $3, $4, $5, $6, $7)
-               ON CONFLICT (election_id, code, owner_unit_id) DO NOTHING"#,
-            election_id,
-            row.code,
-            row.offset_days,
-            row.kind,
-            &calendar_levels(&row.levels),
-            row.title_vi,
-            row.title_en
-        )
-        .execute(&mut *tx)
-        .await?;
-    }
-    Ok(())
-}
-
-/// A task reported done at the review meeting: which entry, at which level, the date of the
-/// document that shows it, and where that knowledge comes from.
-struct Reported {
-    code: &'static str,
-    level: &'static str,
-    evidence_date: NaiveDate,
-    note: &'static str,
-}
-
-fn reported_done() -> Vec<Reported> {
+/// The tasks the review meeting reported done.
+fn reported_done() -> Vec<KnownDone> {
     const REPORT: &str = "Đã thực hiện theo báo cáo tại hội nghị trực tuyến ngày 27/01/2021; \
                           số, ngày và người ký quyết định chưa được cập nhật.";
     vec![
-        Reported {
+        KnownDone {
             code: "steering_committee_established",
             level: "province",
             evidence_date: provincial_steering_committee_formed(),
             note: "Ban chỉ đạo bầu cử tỉnh thành lập ngày 08/01/2021 (15 thành viên); \
                    số quyết định chưa được cập nhật.",
         },
-        Reported {
+        KnownDone {
             code: "election_committee_established",
             level: "province",
             evidence_date: review_meeting_day(),
             note: REPORT,
         },
-        Reported {
+        KnownDone {
             code: "steering_committee_established",
             level: "district",
             evidence_date: review_meeting_day(),
             note: REPORT,
         },
-        Reported {
+        KnownDone {
             code: "election_committee_established",
             level: "district",
             evidence_date: review_meeting_day(),
             note: REPORT,
         },
     ]
-}
-
-/// One task per unit of the election's territory per calendar entry naming the unit's level;
-/// those the review meeting reported are created done, with the report as their evidence.
-async fn insert_tasks(tx: &mut PgConnection, election_id: i64) -> sqlx::Result<()> {
-    let reported = reported_done();
-    let codes: Vec<String> = reported.iter().map(|r| r.code.to_string()).collect();
-    let levels: Vec<String> = reported.iter().map(|r| r.level.to_string()).collect();
-    let dates: Vec<NaiveDate> = reported.iter().map(|r| r.evidence_date).collect();
-    let notes: Vec<String> = reported.iter().map(|r| r.note.to_string()).collect();
-    sqlx::query!(
-        r#"WITH tree AS (
-               SELECT u.id, u.level FROM elections e
-                 JOIN units u ON u.ancestors @> ARRAY[e.unit_id] AND u.valid_to IS NULL
-                WHERE e.id = $1
-           ),
-           reported AS (
-               SELECT * FROM unnest($2::text[], $3::text[], $4::date[], $5::text[]) AS r(code, level, day, note)
-           )
-           INSERT INTO tasks (calendar_entry_id, unit_id, status, evidence_date, note)
-           SELECT c.id, tree.id,
-                  CASE WHEN r.code IS NULL THEN 'not_started' ELSE 'done' END,
-                  r.day, r.note
-             FROM calendar_entries c
-             JOIN tree ON tree.level = ANY (c.levels)
-             LEFT JOIN reported r ON r.code = c.code AND r.level = tree.level
-            WHERE c.election_id = $1 AND c.retired_at IS NULL
-           ON CONFLICT (calendar_entry_id, unit_id) DO NOTHING"#,
-        election_id,
-        &codes,
-        &levels,
-        &dates,
-        &notes
-    )
-    .execute(&mut *tx)
-    .await?;
-    Ok(())
 }
 
 /// The bodies the review meeting reported: the provincial steering committee (15 members, formed

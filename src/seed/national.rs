@@ -18,9 +18,10 @@ use sqlx::{PgConnection, PgPool};
 
 use super::{
     ADMIN_UNITS_2021, AdminUnit, Counts, ELECTION_NAME, INSTALLATION_KEY, counts, day,
-    election_day, insert_calendar, insert_races, level_code, read_csv, structure_valid_from,
+    election_day, level_code, read_csv, structure_valid_from,
 };
 use crate::constituencies::seats::{self, CouncilUnit};
+use crate::elections::creating;
 use crate::polling::rules::{MAX_VOTERS, MIN_VOTERS};
 
 /// How the data set is generated.
@@ -94,7 +95,7 @@ pub async fn national_2021(pool: &PgPool, options: Options) -> anyhow::Result<Co
     let units = insert_units(&mut tx, &mut random).await?;
     progress.step(&format!("{} units with population and voters", units.len()));
     let election_id = insert_election(&mut tx, &units).await?;
-    insert_calendar(&mut tx, election_id).await?;
+    creating::insert_calendar(&mut tx, election_id).await?;
     let constituencies = insert_constituencies(&mut tx, election_id, &units).await?;
     progress.step(&format!(
         "councils and {constituencies} constituencies with seats"
@@ -306,7 +307,7 @@ async fn insert_election(tx: &mut PgConnection, units: &[Unit]) -> anyhow::Resul
     .bind(country.id)
     .fetch_one(&mut *tx)
     .await?;
-    insert_races(tx, election_id).await?;
+    creating::insert_races(tx, election_id, &creating::RACE_KINDS).await?;
     Ok(election_id)
 }
 

@@ -148,6 +148,44 @@ pub(crate) async fn ancestors(pool: &PgPool, unit: &UnitDetail) -> sqlx::Result<
     .await
 }
 
+/// The current unit `text` names: `LEVEL:GSO_CODE`, or its name, accents and case aside, with or
+/// without its kind ("tinh quang ninh", "Quảng Ninh"); the larger unit first when levels share a
+/// name. Otherwise why not, in a sentence for the field.
+pub async fn named(pool: &PgPool, text: &str) -> sqlx::Result<Result<UnitDetail, String>> {
+    if text.is_empty() {
+        return Ok(Err("Cần ghi tên đơn vị.".to_string()));
+    }
+    if let Ok(reference) = text.parse::<UnitRef>() {
+        return Ok(reference
+            .resolve(pool)
+            .await?
+            .ok_or_else(|| format!("Không có đơn vị {reference}.")));
+    }
+    let found = sqlx::query!(
+        r#"SELECT u.id, u.level, u.gso_code FROM units u JOIN unit_levels l ON l.code = u.level
+            WHERE u.valid_to IS NULL
+              AND (search_key(u.name) = search_key($1)
+                   OR search_key(u.name) = search_key(u.division_type || ' ' || $1))
+            ORDER BY l.depth, u.gso_code LIMIT 5"#,
+        text
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(match found.as_slice() {
+        [] => Err(format!("Không tìm thấy đơn vị \"{text}\".")),
+        [one] => by_id(pool, one.id)
+            .await?
+            .ok_or_else(|| format!("Không tìm thấy đơn vị \"{text}\".")),
+        many => Err(format!(
+            "\"{text}\" là tên của nhiều đơn vị ({}); ghi dạng cấp:mã.",
+            many.iter()
+                .map(|u| format!("{}:{}", u.level, u.gso_code))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    })
+}
+
 /// In the official order of the GSO list, the order officials know them in.
 pub(crate) async fn children(pool: &PgPool, unit_id: i64) -> sqlx::Result<Vec<ChildRow>> {
     sqlx::query_as!(

@@ -123,9 +123,9 @@ impl FromRequestParts<AppState> for Layout {
         let user = parts.extensions.get::<CurrentUser>().cloned();
         // The election banner is for signed-in users; the login page shows only the product.
         let election = match &user {
-            Some(_) => {
+            Some(user) => {
                 let now = state.clock.now().to_utc();
-                state.election.get(&state.pool, now).await?
+                state.election.get(&state.pool, now, user.viewer()).await?
             }
             None => None,
         };

@@ -74,6 +74,8 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("GET", "/calendar", Anyone),
     ("GET", "/election", Anyone),
     ("POST", "/election/day", Admins),
+    ("POST", "/election/create", Admins),
+    ("POST", "/election/choose", Anyone),
     ("POST", "/calendar", ProvinceOfficers),
     ("POST", "/calendar/{id}", ProvinceOfficers),
     ("POST", "/calendar/{id}/retire", ProvinceOfficers),

@@ -249,6 +249,28 @@ async fn the_private_database_seeds_once_serves_beside_subcommands_and_stops_wit
         "{moved}"
     );
 
+    // An election is created from the command line as from the election's page, once.
+    let create = [
+        "election",
+        "create",
+        "--name",
+        "Bầu cử bổ sung thử",
+        "--day",
+        "2027-06-27",
+        "--unit",
+        "quang ninh",
+        "--races",
+        "district_council,commune_council",
+    ];
+    let created = succeeded(baucu(data.path(), &create, ""));
+    assert!(
+        created.contains("Đã tạo kỳ bầu cử số") && created.contains("Tỉnh Quảng Ninh"),
+        "{created}"
+    );
+    let twice = baucu(data.path(), &create, "");
+    assert!(!twice.status.success());
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("already has an election"));
+
     let verified = succeeded(baucu(data.path(), &["audit", "verify"], ""));
     assert!(verified.contains("nguyên vẹn"));
 
