@@ -17,6 +17,7 @@ use crate::audit::{self, Event};
 use crate::auth::guard::RequestMeta;
 use crate::auth::routes::EDITORS;
 use crate::auth::{Access, CurrentUser, Routes};
+use crate::imports::Upload;
 use crate::units::{self, pages::Reach};
 use crate::web::conflict::{self, Field};
 use crate::web::form::Refusal;
@@ -31,6 +32,8 @@ pub fn routes() -> Routes {
         .post("/bodies/{id}/dissolve", EDIT, dissolve)
         .post("/bodies/{id}/members", EDIT, add_member)
         .post("/bodies/{id}/members/paste", EDIT, paste_members)
+        .post("/bodies/{id}/members/import", EDIT, import_members)
+        .get("/import/members-template.xlsx", Access::SignedIn, members_template)
         .post("/members/{id}", EDIT, update_member)
         .post("/members/{id}/delete", EDIT, remove_member)
         .post("/units/{level}/{gso_code}/bodies", EDIT, create)
@@ -860,30 +863,66 @@ async fn paste_members(
     Path(id): Path<i64>,
     Form(form): Form<PasteForm>,
 ) -> AppResult<Response> {
-    let loaded = load(&state, &user, id, true).await?;
+    let members = super::roster::parse(&form.rows);
+    save_roster(&state, layout, &user, &meta, id, members, form.rows).await
+}
+
+/// Members imported from an XLSX or CSV file with the template's columns, the same way.
+async fn import_members(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Path(id): Path<i64>,
+    mut multipart: axum::extract::Multipart,
+) -> AppResult<Response> {
+    load(&state, &user, id, true).await?;
+    let key = super::roster::SHEET_COLUMNS[0];
+    let members = match crate::imports::uploaded_sheet(&mut multipart, key).await? {
+        Upload::Read(sheet) => {
+            let fold = crate::imports::read::fold;
+            super::roster::parse_rows(super::roster::sheet_rows(&sheet.headers, sheet.rows, fold))
+        }
+        Upload::Problem(reason) => Err(vec![super::roster::RowProblem { row: 0, reason }]),
+        Upload::TooLarge => return Ok(crate::imports::too_large()),
+    };
+    save_roster(&state, layout, &user, &meta, id, members, String::new()).await
+}
+
+/// Writes a checked list of members, or shows the body page with every problem and nothing written.
+async fn save_roster(
+    state: &AppState,
+    layout: Layout,
+    user: &CurrentUser,
+    meta: &RequestMeta,
+    id: i64,
+    members: Result<Vec<super::roster::Member>, Vec<super::roster::RowProblem>>,
+    pasted: String,
+) -> AppResult<Response> {
+    let loaded = load(state, user, id, true).await?;
     let refused = |problems| Typed {
-        pasted: form.rows.clone(),
+        pasted: pasted.clone(),
         paste_problems: problems,
         ..Typed::default()
     };
     let above = || Refusal::above("Danh sách có lỗi — chưa ghi gì vào hệ thống.");
-    let members = match super::roster::parse(&form.rows) {
+    let members = match members {
         Ok(members) => members,
         Err(problems) => {
             let typed = refused(problems);
-            return refuse(&state, layout, &user, id, typed, Which::Paste, above()).await;
+            return refuse(state, layout, user, id, typed, Which::Paste, above()).await;
         }
     };
     let mut tx = state.pool.begin().await?;
     let now = state.clock.now();
     let body = (id, loaded.body.unit_id);
     let outcome =
-        match super::roster::save(&mut tx, &user.actor(&meta), now, body, &members).await? {
+        match super::roster::save(&mut tx, &user.actor(meta), now, body, &members).await? {
             Ok(outcome) => outcome,
             Err(problem) => {
                 drop(tx);
                 let typed = refused(vec![problem]);
-                return refuse(&state, layout, &user, id, typed, Which::Paste, above()).await;
+                return refuse(state, layout, user, id, typed, Which::Paste, above()).await;
             }
         };
     tx.commit().await?;
@@ -894,4 +933,22 @@ async fn paste_members(
             outcome.added, outcome.changed
         ),
     ))
+}
+
+/// The member sheet's template: its columns and one example row.
+async fn members_template() -> AppResult<Response> {
+    use crate::web::export::{Cell, Table};
+    let example = [
+        "Nguyễn Văn An",
+        "Trưởng ban",
+        "Phó Chủ tịch Ủy ban nhân dân",
+        "Ủy ban nhân dân thị trấn Đầm Hà",
+        "0912 345 678",
+    ];
+    let table = Table {
+        name: "Thanh vien",
+        headers: super::roster::SHEET_COLUMNS.to_vec(),
+        rows: vec![example.iter().map(|c| Cell::text(*c)).collect()],
+    };
+    table.download("mau-thanh-vien", "xlsx")
 }

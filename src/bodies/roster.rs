@@ -51,13 +51,51 @@ fn role_of(cell: &str) -> Option<&'static str> {
 
 /// Reads the pasted text; every row is checked and every problem listed.
 pub fn parse(text: &str) -> Result<Vec<Member>, Vec<RowProblem>> {
-    let mut members: Vec<Member> = Vec::new();
-    let mut problems = Vec::new();
-    let rows: Vec<(usize, &str)> = text
+    let rows = text
         .lines()
         .enumerate()
-        .map(|(i, line)| (i + 1, line))
-        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(i, line)| (i + 1, line.split('\t').map(str::to_string).collect()))
+        .collect();
+    parse_rows(rows)
+}
+
+/// The columns of a member sheet, in the order of a pasted row; the first is the header every
+/// file has.
+pub const SHEET_COLUMNS: [&str; 5] = [
+    "Họ và tên",
+    "Chức danh trong tổ chức",
+    "Chức vụ",
+    "Đơn vị công tác",
+    "Điện thoại",
+];
+
+/// The rows of an uploaded sheet in the order of a pasted row, found by their headers (accents
+/// and case aside), each with the row number the spreadsheet shows.
+pub fn sheet_rows(
+    headers: &[String],
+    rows: Vec<(usize, Vec<String>)>,
+    fold: impl Fn(&str) -> String,
+) -> Vec<(usize, Vec<String>)> {
+    let at: Vec<Option<usize>> = SHEET_COLUMNS
+        .iter()
+        .map(|name| headers.iter().position(|h| fold(h) == fold(name)))
+        .collect();
+    rows.into_iter()
+        .map(|(row, cells)| {
+            let cell = |i: Option<usize>| i.and_then(|i| cells.get(i)).cloned().unwrap_or_default();
+            (row, at.iter().map(|i| cell(*i)).collect())
+        })
+        .collect()
+}
+
+/// Reads rows of cells (full name, title, position, workplace, phone), each numbered as its
+/// source shows it; every row is checked and every problem listed.
+pub fn parse_rows(rows: Vec<(usize, Vec<String>)>) -> Result<Vec<Member>, Vec<RowProblem>> {
+    let mut members: Vec<Member> = Vec::new();
+    let mut problems = Vec::new();
+    let rows: Vec<(usize, Vec<String>)> = rows
+        .into_iter()
+        .filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()))
         .collect();
     if rows.is_empty() {
         problems.push(RowProblem {
@@ -72,9 +110,8 @@ pub fn parse(text: &str) -> Result<Vec<Member>, Vec<RowProblem>> {
         });
         return Err(problems);
     }
-    for (row, line) in rows {
-        let cells: Vec<&str> = line.split('\t').collect();
-        let cell = |i: usize| cells.get(i).copied().unwrap_or("");
+    for (row, cells) in rows {
+        let cell = |i: usize| cells.get(i).map_or("", String::as_str);
         let mut problem = |reason: String| problems.push(RowProblem { row, reason });
         let full_name = match input::required("Họ và tên", input::Kind::Name, cell(0)) {
             Ok(name) => name,

@@ -455,3 +455,67 @@ async fn members_pasted_from_a_spreadsheet_are_all_or_nothing() {
             .unwrap();
     assert_eq!((before, after, listed().await), (1, 1, 11));
 }
+
+/// A committee's members imported from a file: the template itself imports, columns are found by
+/// their headers in any order, a bad row is named by its spreadsheet row, and nothing is written
+/// unless every row is well.
+#[tokio::test]
+async fn members_imported_from_an_xlsx_file_are_all_or_nothing() {
+    use crate::helpers::upload;
+    let app = TestApp::signed_in("huyen").await;
+    let (body, _) = dam_ha_committee(&app).await;
+    let path = format!("/bodies/{body}/members/import");
+    let listed = || async {
+        sqlx::query_scalar::<_, String>(
+            "SELECT full_name FROM body_members WHERE body_id = $1 ORDER BY full_name",
+        )
+        .bind(body)
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap()
+    };
+    let template = app.get("/import/members-template.xlsx").await;
+    assert_eq!(template.status(), 200);
+    let template = template.bytes().await.unwrap().to_vec();
+    let (status, _) = upload(&app, &path, "mau.xlsx", template).await;
+    assert_eq!(status, 303, "the template imports as it is");
+    assert_eq!(listed().await, ["Nguyễn Văn An"]);
+
+    let sheet = |bad: bool| {
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheet = workbook.add_worksheet();
+        sheet.write_string(0, 0, "DANH SÁCH ỦY BAN BẦU CỬ").unwrap();
+        for (col, header) in ["Điện thoại", "HỌ VÀ TÊN", "Chức danh trong tổ chức", "Chức vụ"]
+            .iter()
+            .enumerate()
+        {
+            sheet.write_string(1, col as u16, *header).unwrap();
+        }
+        for i in 0..11u32 {
+            let role = if bad && i == 4 { "Thủ quỹ" } else { "" };
+            sheet.write_string(2 + i, 0, "0912 000 000").unwrap();
+            sheet
+                .write_string(2 + i, 1, format!("Thành viên số {}", i + 1))
+                .unwrap();
+            sheet.write_string(2 + i, 2, role).unwrap();
+            sheet.write_string(2 + i, 3, "Cán bộ").unwrap();
+        }
+        workbook.save_to_buffer().unwrap()
+    };
+    let (status, page) = upload(&app, &path, "uy-ban.xlsx", sheet(true)).await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("Dòng 7: \"Thủ quỹ\" không phải chức danh trong tổ chức"),
+        "the row as the spreadsheet numbers it: {page}"
+    );
+    assert_eq!(listed().await.len(), 1, "nothing written");
+    let (status, _) = upload(&app, &path, "uy-ban.xlsx", sheet(false)).await;
+    assert_eq!(status, 303);
+    assert_eq!(listed().await.len(), 12);
+    let (status, _) = upload(&app, &path, "uy-ban.xlsx", sheet(false)).await;
+    assert_eq!(status, 303);
+    assert_eq!(listed().await.len(), 12, "the same file again changes nothing");
+    let (status, page) = upload(&app, &path, "trong.csv", b"x".to_vec()).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("Họ và tên"), "{page}");
+}
