@@ -352,6 +352,8 @@ CREATE TABLE public.tasks (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     submission text,
+    before_go_live boolean DEFAULT false NOT NULL,
+    CONSTRAINT tasks_before_go_live_is_done CHECK (((NOT before_go_live) OR (status = 'done'::text))),
     CONSTRAINT tasks_check CHECK (((status <> 'done'::text) OR (evidence_date IS NOT NULL))),
     CONSTRAINT tasks_check1 CHECK (((status <> ALL (ARRAY['not_applicable'::text, 'blocked'::text])) OR (COALESCE(status_reason, ''::text) <> ''::text))),
     CONSTRAINT tasks_review_check CHECK ((review = ANY (ARRAY['none'::text, 'approved'::text, 'returned'::text]))),
@@ -365,7 +367,7 @@ CREATE TABLE public.tasks (
 
 CREATE FUNCTION public.task_rollup_change(t public.tasks, delta integer) RETURNS public.task_rollup_change
     LANGUAGE sql IMMUTABLE
-    RETURN ROW((t).calendar_entry_id, (t).unit_id, (t).status, CASE WHEN ((t).status = 'done'::text) THEN (t).evidence_date ELSE NULL::date END, delta);
+    RETURN ROW((t).calendar_entry_id, (t).unit_id, CASE WHEN (((t).status = 'done'::text) AND (t).before_go_live) THEN 'done_before_go_live'::text ELSE (t).status END, CASE WHEN ((t).status = 'done'::text) THEN (t).evidence_date ELSE NULL::date END, delta);
 
 
 --
@@ -1082,7 +1084,8 @@ CREATE TABLE public.task_events (
     user_id bigint,
     from_status text,
     to_status text NOT NULL,
-    note text
+    note text,
+    before_go_live boolean DEFAULT false NOT NULL
 );
 
 
@@ -1933,7 +1936,7 @@ CREATE TRIGGER task_rollup_inserted AFTER INSERT ON public.tasks REFERENCING NEW
 -- Name: tasks task_rollup_moved; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER task_rollup_moved AFTER UPDATE ON public.tasks FOR EACH ROW WHEN (((old.calendar_entry_id IS DISTINCT FROM new.calendar_entry_id) OR (old.unit_id IS DISTINCT FROM new.unit_id) OR (old.status IS DISTINCT FROM new.status) OR (old.evidence_date IS DISTINCT FROM new.evidence_date))) EXECUTE FUNCTION public.task_rollup_moved();
+CREATE TRIGGER task_rollup_moved AFTER UPDATE ON public.tasks FOR EACH ROW WHEN (((old.calendar_entry_id IS DISTINCT FROM new.calendar_entry_id) OR (old.unit_id IS DISTINCT FROM new.unit_id) OR (old.status IS DISTINCT FROM new.status) OR (old.evidence_date IS DISTINCT FROM new.evidence_date) OR (old.before_go_live IS DISTINCT FROM new.before_go_live))) EXECUTE FUNCTION public.task_rollup_moved();
 
 
 --

@@ -125,6 +125,7 @@ pub async fn decision_recorded(
         evidence_date: body.decision_date,
         evidence_signer: body.decision_signer,
         note: task.note,
+        before_go_live: false,
     };
     let change = Change::Report {
         report: &report,

@@ -81,9 +81,12 @@ async fn rows(
     unit: &UnitDetail,
     entry: &str,
 ) -> AppResult<Vec<Row>> {
+    let Some(election) = crate::elections::current(&state.pool, user.viewer()).await? else {
+        return Ok(Vec::new());
+    };
+    let election_id = election.id;
     // Every row is a commune below the district the user may edit: read in two queries, not per row.
-    let tasks = tasks::of_communes(&state.pool, unit.id, entry).await?;
-    let election_id = tasks.first().map_or(0, |t| t.election_id);
+    let tasks = tasks::of_children(&state.pool, election_id, unit.id, entry, false).await?;
     let mut figures = figures(
         &state.pool,
         state.clock.today(),
@@ -111,11 +114,14 @@ async fn rows(
     Ok(rows)
 }
 
-async fn entries(state: &AppState) -> sqlx::Result<Vec<EntryChoice>> {
+async fn entries(state: &AppState, layout: &Layout) -> sqlx::Result<Vec<EntryChoice>> {
+    let election_id = layout.election.as_ref().map_or(0, |e| e.id);
     sqlx::query_as!(
         EntryChoice,
-        "SELECT code, title_vi, title_en FROM calendar_entries WHERE 'commune' = ANY (levels) AND retired_at IS NULL
-          ORDER BY offset_days DESC, code"
+        "SELECT code, title_vi, title_en FROM calendar_entries
+          WHERE election_id = $1 AND 'commune' = ANY (levels) AND retired_at IS NULL
+          ORDER BY offset_days DESC, code",
+        election_id
     )
     .fetch_all(&state.pool)
     .await
@@ -134,10 +140,11 @@ async fn form(
     } else {
         rows(&state, &user, &unit, &query.entry).await?
     };
+    let entries = entries(&state, &layout).await?;
     Ok(BulkPage {
         layout,
         unit,
-        entries: entries(&state).await?,
+        entries,
         entry: query.entry,
         rows,
         submission: crate::auth::session::random_token(),

@@ -88,6 +88,10 @@ impl TaskState {
     }
 }
 
+/// The roll-ups' status of a task recorded done before the province began using the application:
+/// done, and never judged late, since its timing was never recorded here.
+pub const DONE_BEFORE_GO_LIVE: &str = "done_before_go_live";
+
 /// The state of a task whose status is stored as its code (an unknown code counts as not started).
 pub fn state_of(
     status: &str,
@@ -95,12 +99,27 @@ pub fn state_of(
     evidence_date: Option<NaiveDate>,
     today: NaiveDate,
 ) -> TaskState {
+    if status == DONE_BEFORE_GO_LIVE {
+        return TaskState::DoneOnTime;
+    }
     task_state(
         Status::parse(status).unwrap_or(Status::NotStarted),
         deadline,
         evidence_date,
         today,
     )
+}
+
+/// The state of a stored task; one recorded done before go-live is never late.
+pub fn state_of_task(
+    status: &str,
+    deadline: NaiveDate,
+    evidence_date: Option<NaiveDate>,
+    before_go_live: bool,
+    today: NaiveDate,
+) -> TaskState {
+    let judged_on = evidence_date.filter(|_| !before_go_live);
+    state_of(status, deadline, judged_on, today)
 }
 
 /// The Vietnamese label of a stored status code.

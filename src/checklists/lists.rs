@@ -26,7 +26,7 @@ pub async fn of_unit(
         sqlx::query_as!(
             TaskLine,
             r#"SELECT t.id, c.title_vi, c.title_en, u.name AS unit_name,
-                      ($3::date - c.offset_days) AS "deadline!", t.status, t.evidence_date
+                      ($3::date - c.offset_days) AS "deadline!", t.status, t.evidence_date, t.before_go_live
                  FROM units u
                  JOIN tasks t ON t.unit_id = u.id
                  JOIN calendar_entries c ON c.id = t.calendar_entry_id
@@ -42,7 +42,7 @@ pub async fn of_unit(
         sqlx::query_as!(
             TaskLine,
             r#"SELECT t.id, c.title_vi, c.title_en, u.name AS unit_name,
-                      ($3::date - c.offset_days) AS "deadline!", t.status, t.evidence_date
+                      ($3::date - c.offset_days) AS "deadline!", t.status, t.evidence_date, t.before_go_live
                  FROM tasks t
                  JOIN units u ON u.id = t.unit_id
                  JOIN calendar_entries c ON c.id = t.calendar_entry_id
@@ -72,7 +72,7 @@ pub async fn below(
             sqlx::query_as!(
                 TaskLine,
                 r#"SELECT t.id, c.title_vi, c.title_en, u.name AS unit_name,
-                          ($3::date - c.offset_days) AS "deadline!", t.status, t.evidence_date
+                          ($3::date - c.offset_days) AS "deadline!", t.status, t.evidence_date, t.before_go_live
                      FROM tasks t
                      JOIN units u ON u.id = t.unit_id
                      JOIN calendar_entries c ON c.id = t.calendar_entry_id
@@ -91,7 +91,7 @@ pub async fn below(
             sqlx::query_as!(
                 TaskLine,
                 r#"SELECT t.id, c.title_vi, c.title_en, u.name AS unit_name,
-                          ($3::date - c.offset_days) AS "deadline!", t.status, t.evidence_date
+                          ($3::date - c.offset_days) AS "deadline!", t.status, t.evidence_date, t.before_go_live
                      FROM tasks t
                      JOIN units u ON u.id = t.unit_id
                      JOIN calendar_entries c ON c.id = t.calendar_entry_id

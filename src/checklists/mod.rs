@@ -1,6 +1,7 @@
 //! Each unit's checklist: one task per calendar entry that names the unit's level.
 
 pub mod attachments;
+pub mod baseline;
 pub mod bulk;
 pub mod calendar;
 pub mod deadline;
@@ -31,6 +32,8 @@ pub struct TaskRow {
     pub evidence_number: Option<String>,
     pub evidence_date: Option<NaiveDate>,
     pub evidence_signer: Option<String>,
+    /// Recorded done before the province began using the application: never judged late.
+    pub before_go_live: bool,
 }
 
 impl TaskRow {
@@ -38,7 +41,13 @@ impl TaskRow {
         deadline::status_label(&self.status)
     }
     pub fn state(&self, today: &NaiveDate) -> TaskState {
-        deadline::state_of(&self.status, self.deadline, self.evidence_date, *today)
+        deadline::state_of_task(
+            &self.status,
+            self.deadline,
+            self.evidence_date,
+            self.before_go_live,
+            *today,
+        )
     }
     pub fn deadline_text(&self) -> String {
         format::date(self.deadline)
@@ -74,11 +83,18 @@ pub struct TaskLine {
     pub deadline: NaiveDate,
     pub status: String,
     pub evidence_date: Option<NaiveDate>,
+    pub before_go_live: bool,
 }
 
 impl TaskLine {
     pub fn state(&self, today: &NaiveDate) -> TaskState {
-        deadline::state_of(&self.status, self.deadline, self.evidence_date, *today)
+        deadline::state_of_task(
+            &self.status,
+            self.deadline,
+            self.evidence_date,
+            self.before_go_live,
+            *today,
+        )
     }
     pub fn deadline_text(&self) -> String {
         format::date(self.deadline)
@@ -98,7 +114,7 @@ pub async fn tasks_of_unit(
         TaskRow,
         r#"SELECT t.id, c.code, c.title_vi, c.title_en, c.kind, c.offset_days,
                   (e.election_day - c.offset_days) AS "deadline!",
-                  t.status, t.evidence_number, t.evidence_date, t.evidence_signer
+                  t.status, t.evidence_number, t.evidence_date, t.evidence_signer, t.before_go_live
              FROM tasks t
              JOIN calendar_entries c ON c.id = t.calendar_entry_id
              JOIN elections e ON e.id = c.election_id

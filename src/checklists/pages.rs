@@ -49,6 +49,7 @@ pub struct EventRow {
     pub from_status: Option<String>,
     pub to_status: String,
     pub note: Option<String>,
+    pub before_go_live: bool,
 }
 
 impl EventRow {
@@ -69,6 +70,10 @@ impl EventRow {
         }
     }
 }
+
+/// How history and the task page name a step recorded before the province began using the
+/// application.
+pub const BEFORE_GO_LIVE: &str = "Ghi nhận việc đã làm trước khi sử dụng hệ thống";
 
 pub struct AttachmentRow {
     pub id: i64,
@@ -237,7 +242,7 @@ async fn render(
 ) -> AppResult<TaskPage> {
     let events = sqlx::query_as!(
         EventRow,
-        r#"SELECT e.at, u.full_name AS "full_name?", e.from_status, e.to_status, e.note
+        r#"SELECT e.at, u.full_name AS "full_name?", e.from_status, e.to_status, e.note, e.before_go_live
              FROM task_events e LEFT JOIN users u ON u.id = e.user_id
             WHERE e.task_id = $1 ORDER BY e.at DESC, e.id DESC"#,
         task.id
@@ -333,6 +338,7 @@ pub fn check(form: &TaskForm, today: NaiveDate) -> Result<Report, Refusal> {
         evidence_date,
         evidence_signer,
         note,
+        before_go_live: false,
     })
 }
 

@@ -29,6 +29,8 @@ pub struct Report {
     pub evidence_date: Option<NaiveDate>,
     pub evidence_signer: Option<String>,
     pub note: Option<String>,
+    /// Recorded done before the province began using the application, from its documents.
+    pub before_go_live: bool,
 }
 
 /// A province's review step on a done task.
@@ -152,6 +154,10 @@ pub async fn save(
            ), saved AS (
                 UPDATE tasks t SET status = $4, status_reason = $5, evidence_number = $6, evidence_date = $7,
                        evidence_signer = $8, note = $9, updated_by = $10, submission = $11,
+                       before_go_live = $4 = 'done' AND ($19 OR (t.before_go_live AND t.status = $4
+                                        AND t.evidence_number IS NOT DISTINCT FROM $6
+                                        AND t.evidence_date IS NOT DISTINCT FROM $7
+                                        AND t.evidence_signer IS NOT DISTINCT FROM $8)),
                        review = coalesce($12, CASE WHEN t.status = $4 AND t.evidence_number IS NOT DISTINCT FROM $6
                                                         AND t.evidence_date IS NOT DISTINCT FROM $7
                                                         AND t.evidence_signer IS NOT DISTINCT FROM $8
@@ -164,10 +170,11 @@ pub async fn save(
                 RETURNING old.*, t.status AS new_status, t.status_reason AS new_status_reason,
                           t.evidence_number AS new_evidence_number, t.evidence_date AS new_evidence_date,
                           t.evidence_signer AS new_evidence_signer, t.note AS new_note, t.review AS new_review,
-                          t.review_comment AS new_review_comment, t.version AS new_version
+                          t.review_comment AS new_review_comment, t.version AS new_version,
+                          t.before_go_live AS new_before_go_live
            ), history AS (
-                INSERT INTO task_events (task_id, at, user_id, from_status, to_status, note)
-                SELECT id, $14, $10, status, new_status, $15 FROM saved
+                INSERT INTO task_events (task_id, at, user_id, from_status, to_status, note, before_go_live)
+                SELECT id, $14, $10, status, new_status, $15, new_before_go_live FROM saved
                  WHERE status IS DISTINCT FROM new_status OR note IS DISTINCT FROM new_note
                     OR review IS DISTINCT FROM new_review
            ), audit AS (
@@ -184,7 +191,7 @@ pub async fn save(
                                           'evidence_date', s.new_evidence_date,
                                           'evidence_signer', s.new_evidence_signer, 'note', s.new_note,
                                           'review', s.new_review, 'review_comment', s.new_review_comment,
-                                          'version', s.new_version),
+                                          'version', s.new_version, 'before_go_live', s.new_before_go_live),
                        $18::text::inet
                   FROM saved s
            )
@@ -207,6 +214,7 @@ pub async fn save(
         writer.session_id,
         action,
         writer.client_addr.map(|addr| addr.to_string()),
+        report.before_go_live,
     )
     .fetch_one(conn)
     .await

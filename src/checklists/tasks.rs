@@ -32,6 +32,8 @@ pub struct Task {
     pub review: String,
     pub review_comment: Option<String>,
     pub version: i32,
+    /// Recorded done before the province began using the application: never judged late.
+    pub before_go_live: bool,
 }
 
 impl Task {
@@ -44,13 +46,20 @@ impl Task {
             evidence_date: self.evidence_date,
             evidence_signer: self.evidence_signer.clone(),
             note: self.note.clone(),
+            before_go_live: self.before_go_live,
         }
     }
     pub fn status_label(&self) -> &'static str {
         deadline::status_label(&self.status)
     }
     pub fn state(&self, today: &NaiveDate) -> TaskState {
-        deadline::state_of(&self.status, self.deadline, self.evidence_date, *today)
+        deadline::state_of_task(
+            &self.status,
+            self.deadline,
+            self.evidence_date,
+            self.before_go_live,
+            *today,
+        )
     }
     pub fn deadline_text(&self) -> String {
         format::date(self.deadline)
@@ -76,7 +85,7 @@ pub async fn find(pool: &PgPool, id: i64) -> sqlx::Result<Option<Task>> {
                   (e.election_day - c.offset_days) AS "deadline!",
                   u.id AS unit_id, u.level AS unit_level, u.gso_code AS unit_gso_code, u.name AS unit_name,
                   u.ancestors AS unit_ancestors, t.status, t.status_reason, t.evidence_number, t.evidence_date,
-                  t.evidence_signer, t.note, t.review, t.review_comment, t.version
+                  t.evidence_signer, t.note, t.review, t.review_comment, t.version, t.before_go_live
              FROM tasks t
              JOIN calendar_entries c ON c.id = t.calendar_entry_id
              JOIN elections e ON e.id = c.election_id
@@ -88,23 +97,33 @@ pub async fn find(pool: &PgPool, id: i64) -> sqlx::Result<Option<Task>> {
     .await
 }
 
-/// The tasks of entry `code` of the communes directly below `district`, in GSO order, in one query.
-pub async fn of_communes(pool: &PgPool, district: i64, code: &str) -> sqlx::Result<Vec<Task>> {
+/// The election's tasks of entry `code` of the units directly below `parent` (and of `parent`
+/// itself when `with_parent`), in GSO order, in one query.
+pub async fn of_children(
+    pool: &PgPool,
+    election_id: i64,
+    parent: i64,
+    code: &str,
+    with_parent: bool,
+) -> sqlx::Result<Vec<Task>> {
     sqlx::query_as!(
         Task,
         r#"SELECT t.id, c.election_id, c.code, c.title_vi, c.title_en, c.kind, c.offset_days,
                   (e.election_day - c.offset_days) AS "deadline!",
                   u.id AS unit_id, u.level AS unit_level, u.gso_code AS unit_gso_code, u.name AS unit_name,
                   u.ancestors AS unit_ancestors, t.status, t.status_reason, t.evidence_number, t.evidence_date,
-                  t.evidence_signer, t.note, t.review, t.review_comment, t.version
+                  t.evidence_signer, t.note, t.review, t.review_comment, t.version, t.before_go_live
              FROM tasks t
              JOIN calendar_entries c ON c.id = t.calendar_entry_id
              JOIN elections e ON e.id = c.election_id
              JOIN units u ON u.id = t.unit_id
-            WHERE c.code = $2 AND c.retired_at IS NULL AND u.level = 'commune' AND u.parent_id = $1
-            ORDER BY u.gso_code"#,
-        district,
-        code
+            WHERE c.election_id = $1 AND c.code = $3 AND c.retired_at IS NULL
+              AND (u.parent_id = $2 OR ($4 AND u.id = $2))
+            ORDER BY cardinality(u.ancestors), u.gso_code"#,
+        election_id,
+        parent,
+        code,
+        with_parent
     )
     .fetch_all(pool)
     .await

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
 use super::{Filter, QUIET_AFTER_DAYS, cache, chart};
-use crate::checklists::deadline::{self, TaskState};
+use crate::checklists::deadline::{self, Status, TaskState};
 use crate::clock::vietnam;
 use crate::elections::Election;
 use crate::format;
@@ -232,7 +232,8 @@ pub async fn compute(
                 .or_default()
                 .add(task_state, tasks);
             due_on.push((count.deadline, tasks));
-            if let Some(day) = count.done_on.filter(|_| count.status == "done") {
+            let done = [Status::Done.code(), deadline::DONE_BEFORE_GO_LIVE];
+            if let Some(day) = count.done_on.filter(|_| done.contains(&count.status.as_str())) {
                 done_on.push((day, tasks));
             }
         }

@@ -112,6 +112,7 @@ pub fn routes() -> Routes {
         .merge(crate::checklists::calendar::routes())
         .merge(crate::checklists::attachments::routes())
         .merge(crate::checklists::bulk::routes())
+        .merge(crate::checklists::baseline::routes())
         .merge(crate::dashboards::routes())
         .merge(crate::dashboards::task_list::routes())
         .merge(crate::dashboards::brief::routes())

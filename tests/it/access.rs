@@ -119,6 +119,8 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("GET", "/units/{level}/{gso_code}", Anyone),
     ("POST", "/units/{level}/{gso_code}/bodies", Editors),
     ("GET", "/units/{level}/{gso_code}/bulk", Editors),
+    ("GET", "/units/{level}/{gso_code}/before-go-live", Editors),
+    ("POST", "/units/{level}/{gso_code}/before-go-live", Editors),
     ("POST", "/units/{level}/{gso_code}/bulk", Editors),
     ("GET", "/units/{level}/{gso_code}/export/{file}", Anyone),
     ("POST", "/units/{level}/{gso_code}/figures", FigureKeepers),

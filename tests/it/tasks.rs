@@ -917,3 +917,105 @@ async fn the_task_form_and_the_bulk_page_leave_the_same_history_and_audit_for_on
     assert_eq!(audit[1][5]["review"], "approved");
     assert_eq!(audit[1][4]["review"], "none");
 }
+
+/// Starting mid-campaign: a district records for several communes at once, with one document,
+/// that they set up their steering committees before the application was in use. The tasks are
+/// done and never late, their history says how they were recorded, the committees are founded
+/// with them, and a task recorded the ordinary way with the same late date is judged late.
+#[tokio::test]
+async fn work_done_before_go_live_is_recorded_in_bulk_and_never_judged_late() {
+    let app = TestApp::signed_in("huyen").await;
+    let code = "steering_committee_established";
+    let path = "/units/district/200/before-go-live";
+    let communes: Vec<(i64, i32)> = sqlx::query_as(
+        "SELECT t.id, u.gso_code FROM tasks t JOIN calendar_entries c ON c.id = t.calendar_entry_id
+           JOIN units u ON u.id = t.unit_id
+          WHERE c.code = $1 AND u.level = 'commune' AND u.parent_id = (SELECT id FROM units WHERE level = 'district' AND gso_code = 200)
+          ORDER BY u.gso_code",
+    )
+    .bind(code)
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert!(communes.len() >= 4);
+    let (status, page) = app.page(&format!("{path}?entry={code}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("đã ghi xong"), "the district's own task, done at the seed");
+
+    let ticks: Vec<String> = communes[..3].iter().map(|(id, _)| format!("unit_{id}")).collect();
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("entry", code),
+        ("number", "05/QĐ-UBND"),
+        ("date", "2021-01-20"),
+        ("signer", "Chủ tịch UBND huyện Đầm Hà"),
+    ];
+    let none = app.submit(path, &fields).await;
+    assert_eq!(none.status(), 422);
+    assert!(none.text().await.unwrap().contains("Chưa chọn đơn vị nào."));
+    fields.extend(ticks.iter().map(|t| (t.as_str(), "1")));
+    let mut undated = fields.clone();
+    undated.retain(|(name, _)| *name != "date");
+    crate::helpers::refused_beside(app.submit(path, &undated).await, "Cần nhập ngày văn bản.")
+        .await;
+    let done: i64 = sqlx::query_scalar("SELECT count(*) FROM tasks WHERE before_go_live")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(done, 0, "nothing written");
+
+    let saved = app.submit(path, &fields).await;
+    assert_eq!(saved.status(), 303);
+    let (_, page) = app.page(&location(&saved)).await;
+    assert!(page.contains("Đã ghi nhận cho 3 đơn vị"));
+    let (first, _) = communes[0];
+    let (_, task_page) = app.page(&format!("/tasks/{first}")).await;
+    assert!(task_page.contains("Xong đúng hạn"), "never judged late");
+    assert!(task_page.contains("Ghi nhận việc đã làm trước khi sử dụng hệ thống"));
+    assert!(task_page.contains("05/QĐ-UBND"));
+
+    // The same late date recorded the ordinary way is late.
+    let (ordinary, _) = communes[3];
+    let late = [
+        ("status", "done"),
+        ("evidence_number", "06/QĐ-UBND"),
+        ("evidence_date", "2021-01-20"),
+        ("evidence_signer", "Chủ tịch UBND xã"),
+    ];
+    assert_eq!(record(&app, ordinary, &late).await.status(), 303);
+    let (_, ordinary_page) = app.page(&format!("/tasks/{ordinary}")).await;
+    assert!(ordinary_page.contains("Xong trễ hạn"));
+
+    // The dashboards count them done and never late.
+    let rollup: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT r.status, sum(r.tasks)::bigint FROM task_rollup r JOIN calendar_entries c ON c.id = r.calendar_entry_id
+          WHERE c.code = $1 AND r.task_level = 'commune'
+            AND r.unit_id = (SELECT id FROM units WHERE level = 'district' AND gso_code = 200)
+          GROUP BY 1 HAVING sum(r.tasks) <> 0 ORDER BY 1",
+    )
+    .bind(code)
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert!(rollup.contains(&("done_before_go_live".to_string(), 3)), "{rollup:?}");
+    assert!(rollup.contains(&("done".to_string(), 1)), "{rollup:?}");
+    // The committees are founded with the tasks, and each change is audited as such.
+    let founded: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM bodies b JOIN tasks t ON t.unit_id = b.unit_id
+          WHERE b.kind = 'steering_committee' AND t.id = ANY($1) AND b.decision_number = '05/QĐ-UBND'",
+    )
+    .bind(communes[..3].iter().map(|(id, _)| *id).collect::<Vec<_>>())
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(founded, 3);
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_log WHERE object_type = 'task' AND (after->>'before_go_live')::boolean",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, 3);
+    // A commune already recorded cannot be recorded again this way.
+    let again = app.submit(path, &fields).await;
+    assert_eq!(again.status(), 422);
+}
