@@ -1,7 +1,12 @@
 //! A task about a body (the steering committee, the election committee) and the body's founding
 //! decision are one truth. Recording the task done with its evidence records the body's decision,
 //! creating the body if the unit has none; recording the body's decision records the task done
-//! with that decision as its evidence. Both are written in the same transaction, through the one
+//! with that decision as its evidence.
+//!
+//! A task about a set of bodies (the election boards of the unit's constituencies, the polling
+//! groups of the commune's polling areas) is done when every one of them is founded: recording
+//! the task with its decision founds those not yet founded (creating those not yet entered), and
+//! the decision that founds the last of them records the task done with it as its evidence. Both are written in the same transaction, through the one
 //! module that owns each kind of record (`bodies::record_decision`, `checklists::record::save`),
 //! whichever page made the change.
 
@@ -23,6 +28,12 @@ const BODY_TASKS: [(&str, &str, &str); 2] = [
         "election_committee",
         "Ủy ban bầu cử",
     ),
+];
+
+/// The calendar entries whose task is the founding of every body of a kind the unit sets up.
+const SET_TASKS: [(&str, &str); 2] = [
+    ("election_boards_established", "election_board"),
+    ("polling_groups_established", "polling_group"),
 ];
 
 /// The kind of body a task's entry founds, if it founds one.
@@ -53,10 +64,6 @@ pub async fn task_recorded(tx: &mut PgConnection, writer: &Writer, id: i64) -> s
     )
     .fetch_one(&mut *tx)
     .await?;
-    let Some(&(_, kind, kind_name)) = BODY_TASKS.iter().find(|(code, ..)| *code == task.code)
-    else {
-        return Ok(());
-    };
     if task.status != "done" {
         return Ok(());
     }
@@ -64,6 +71,15 @@ pub async fn task_recorded(tx: &mut PgConnection, writer: &Writer, id: i64) -> s
         number: task.evidence_number,
         date: task.evidence_date,
         signer: task.evidence_signer,
+    };
+    if let Some(&(_, kind)) = SET_TASKS.iter().find(|(code, _)| *code == task.code) {
+        let bodies = (task.election_id, task.unit_id, kind);
+        bodies::found_all(tx, &actor(writer), writer.at, bodies, &decision).await?;
+        return Ok(());
+    }
+    let Some(&(_, kind, kind_name)) = BODY_TASKS.iter().find(|(code, ..)| *code == task.code)
+    else {
+        return Ok(());
     };
     let name = format!("{kind_name} {}", task.unit_name);
     let body = (task.election_id, task.unit_id, kind);
@@ -86,12 +102,23 @@ pub async fn decision_recorded(
     )
     .fetch_one(&mut *tx)
     .await?;
-    let Some(&(code, ..)) = BODY_TASKS.iter().find(|(_, kind, _)| *kind == body.kind) else {
-        return Ok(true);
-    };
     if body.decision_date.is_none() {
         return Ok(true);
     }
+    let set = SET_TASKS.iter().find(|(_, kind)| *kind == body.kind);
+    let single = BODY_TASKS.iter().find(|(_, kind, _)| *kind == body.kind);
+    let code = match (set, single) {
+        (Some(&(code, kind)), _) => {
+            // The set's task follows only once the last of its bodies is founded.
+            let bodies = (body.election_id, body.unit_id, kind);
+            if !bodies::all_founded(tx, bodies).await? {
+                return Ok(true);
+            }
+            code
+        }
+        (None, Some(&(code, ..))) => code,
+        (None, None) => return Ok(true),
+    };
     let task = sqlx::query!(
         "SELECT t.id, t.version, t.status, t.evidence_number, t.evidence_date, t.evidence_signer, t.note
            FROM tasks t JOIN calendar_entries c ON c.id = t.calendar_entry_id
@@ -105,7 +132,9 @@ pub async fn decision_recorded(
     let Some(task) = task else {
         return Ok(true);
     };
-    let agrees = task.status == "done"
+    // A set's task already done keeps the decision it was recorded with.
+    let agrees = (set.is_some() && task.status == "done")
+        || task.status == "done"
         && (
             &task.evidence_number,
             &task.evidence_date,

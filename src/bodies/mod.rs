@@ -405,3 +405,122 @@ pub async fn record_decision(
         }
     }
 }
+
+/// "Ban bầu cử đại biểu hội đồng nhân dân cấp huyện — đơn vị bầu cử số 2".
+pub fn board_name(race_kind: &str, constituency_number: i32) -> String {
+    format!(
+        "Ban bầu cử {} — đơn vị bầu cử số {}",
+        crate::elections::race_name(race_kind).to_lowercase(),
+        constituency_number
+    )
+}
+
+/// "Tổ bầu cử số 3", after its polling area's number.
+pub fn group_name(area_number: i32) -> String {
+    format!("Tổ bầu cử số {area_number}")
+}
+
+/// Founds every body of `kind` the unit sets up that has no founding decision yet, with one
+/// decision: an election board for each constituency of the unit's councils, a polling group for
+/// each of the commune's polling areas, creating those not yet entered. Bodies founded by a
+/// decision of their own keep it. Each change is audited; returns how many bodies it founded.
+pub async fn found_all(
+    tx: &mut sqlx::PgConnection,
+    actor: &crate::audit::Actor,
+    now: chrono::DateTime<chrono::FixedOffset>,
+    (election_id, unit_id, kind): (i64, i64, &str),
+    decision: &Decision,
+) -> sqlx::Result<u64> {
+    use crate::audit::{self, Event};
+    let missing = sqlx::query!(
+        r#"SELECT r.id AS "race_id?", r.kind AS "race_kind?", k.id AS "constituency_id?",
+                  NULL::bigint AS "area_id?", k.number AS "number!"
+             FROM constituencies k JOIN councils c ON c.id = k.council_id JOIN races r ON r.id = c.race_id
+            WHERE $3 = 'election_board' AND r.election_id = $1 AND c.unit_id = $2
+              AND NOT EXISTS (SELECT 1 FROM bodies b WHERE b.constituency_id = k.id AND b.dissolved_at IS NULL)
+           UNION ALL
+           SELECT NULL, NULL, NULL, p.id, p.number
+             FROM polling_areas p
+            WHERE $3 = 'polling_group' AND p.election_id = $1 AND p.commune_id = $2
+              AND NOT EXISTS (SELECT 1 FROM bodies b WHERE b.polling_area_id = p.id AND b.dissolved_at IS NULL)"#,
+        election_id,
+        unit_id,
+        kind
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for body in missing {
+        let name = match &body.race_kind {
+            Some(race) => board_name(race, body.number),
+            None => group_name(body.number),
+        };
+        let id = sqlx::query_scalar!(
+            "INSERT INTO bodies (election_id, kind, unit_id, race_id, constituency_id, polling_area_id, name)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            election_id,
+            kind,
+            unit_id,
+            body.race_id,
+            body.constituency_id,
+            body.area_id,
+            name
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        let event = Event::new("body.created")
+            .unit(unit_id)
+            .object("body", id)
+            .after(serde_json::json!({ "kind": kind, "name": name }));
+        audit::record(tx, actor, now, event).await?;
+    }
+    let founded = sqlx::query_scalar!(
+        "UPDATE bodies SET decision_number = $4, decision_date = $5, decision_signer = $6
+          WHERE election_id = $1 AND unit_id = $2 AND kind = $3 AND dissolved_at IS NULL
+            AND decision_date IS NULL
+          RETURNING id",
+        election_id,
+        unit_id,
+        kind,
+        decision.number,
+        decision.date,
+        decision.signer
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let after = serde_json::to_value(decision).unwrap_or_default();
+    for id in &founded {
+        let event = Event::new("body.updated")
+            .unit(unit_id)
+            .object("body", *id)
+            .after(after.clone());
+        audit::record(tx, actor, now, event).await?;
+    }
+    Ok(founded.len() as u64)
+}
+
+/// Whether every body of `kind` the unit sets up has its founding decision, and there is at
+/// least one to set up.
+pub async fn all_founded(
+    tx: &mut sqlx::PgConnection,
+    (election_id, unit_id, kind): (i64, i64, &str),
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(
+        r#"WITH due AS (
+               SELECT (SELECT b.decision_date FROM bodies b
+                        WHERE b.constituency_id = k.id AND b.dissolved_at IS NULL LIMIT 1) AS founded
+                 FROM constituencies k JOIN councils c ON c.id = k.council_id JOIN races r ON r.id = c.race_id
+                WHERE $3 = 'election_board' AND r.election_id = $1 AND c.unit_id = $2
+               UNION ALL
+               SELECT (SELECT b.decision_date FROM bodies b
+                        WHERE b.polling_area_id = p.id AND b.dissolved_at IS NULL LIMIT 1)
+                 FROM polling_areas p
+                WHERE $3 = 'polling_group' AND p.election_id = $1 AND p.commune_id = $2
+           )
+           SELECT count(*) > 0 AND count(*) = count(founded) AS "all!" FROM due"#,
+        election_id,
+        unit_id,
+        kind
+    )
+    .fetch_one(tx)
+    .await
+}

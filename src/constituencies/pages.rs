@@ -669,11 +669,7 @@ async fn create_board(
     let constituency = sqlx::query!("SELECT number FROM constituencies WHERE id = $1", id)
         .fetch_one(&state.pool)
         .await?;
-    let name = format!(
-        "Ban bầu cử {} — đơn vị bầu cử số {}",
-        crate::elections::race_name(&council.kind).to_lowercase(),
-        constituency.number
-    );
+    let name = crate::bodies::board_name(&council.kind, constituency.number);
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
     let created = sqlx::query_scalar!(

@@ -569,7 +569,7 @@ async fn apply(
                     election_id,
                     area.commune_id,
                     area_id,
-                    format!("Tổ bầu cử số {}", area.number)
+                    crate::bodies::group_name(area.number)
                 )
                 .fetch_one(&mut *tx)
                 .await?

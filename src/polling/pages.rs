@@ -146,7 +146,7 @@ async fn create(
         election.id,
         unit.id,
         area,
-        format!("Tổ bầu cử số {}", fields.number)
+        crate::bodies::group_name(fields.number)
     )
     .execute(&mut *tx)
     .await?;
