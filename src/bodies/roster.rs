@@ -35,7 +35,18 @@ fn fold(text: &str) -> String {
         .join(" ")
 }
 
-/// The title a cell names: a code, or its Vietnamese label or one half of it; empty is a member.
+/// The titles a sheet may write for each role, besides its label: an election committee has a
+/// chair (Chủ tịch) and vice-chairs, a steering committee or a board a head (Trưởng ban), a
+/// polling group a leader (Tổ trưởng); their other members are commissioners (Ủy viên).
+const TITLES: [(&str, &[&str]); 4] = [
+    ("chair", &["chủ tịch", "trưởng ban", "tổ trưởng"]),
+    ("deputy", &["phó chủ tịch", "phó trưởng ban", "tổ phó"]),
+    ("secretary", &["thư ký"]),
+    ("member", &["thành viên", "ủy viên", "uỷ viên"]),
+];
+
+/// The title a cell names: a code, its Vietnamese label, one half of it, or a usual title for
+/// it; empty is a member.
 fn role_of(cell: &str) -> Option<&'static str> {
     if cell.trim().is_empty() {
         return Some("member");
@@ -43,9 +54,11 @@ fn role_of(cell: &str) -> Option<&'static str> {
     let wanted = fold(cell);
     MEMBER_ROLES.iter().copied().find(|code| {
         let label = member_role_vi(code);
+        let titles = TITLES.iter().find(|(role, _)| role == code).map_or(&[][..], |t| t.1);
         wanted == *code
             || wanted == fold(label)
             || label.split(" / ").any(|part| fold(part) == wanted)
+            || titles.contains(&wanted.as_str())
     })
 }
 
@@ -305,6 +318,20 @@ mod tests {
         assert_eq!(members[0].position.as_deref(), Some("Chủ tịch, UBND huyện"));
         assert_eq!(members[1].role, "member");
         assert_eq!(members[2].role, "secretary");
+    }
+
+    #[test]
+    fn the_usual_titles_of_each_body_are_read() {
+        for (title, role) in [
+            ("Chủ tịch", "chair"),
+            ("Phó Chủ tịch", "deputy"),
+            ("Tổ phó", "deputy"),
+            ("Ủy viên", "member"),
+            ("chair", "chair"),
+        ] {
+            assert_eq!(role_of(title), Some(role), "{title}");
+        }
+        assert_eq!(role_of("Thủ quỹ"), None);
     }
 
     #[test]

@@ -468,3 +468,151 @@ async fn the_language_switch_turns_a_page_to_english_and_back() {
     screenshot(&client, "language-vietnamese").await;
     client.close().await.unwrap();
 }
+
+/// Chooses a file for the form's file field and sends the form, as a person would.
+async fn send_file(client: &Client, form: &str, path: &std::path::Path) {
+    let field = client
+        .find(Locator::Css(&format!("{form} input[type=file]")))
+        .await
+        .unwrap_or_else(|e| panic!("{form}: {e}"));
+    field.send_keys(&path.display().to_string()).await.unwrap();
+    click(client, &format!("{form} button[type=submit]")).await;
+}
+
+/// Waits until the page says `what`.
+async fn wait_for_text(client: &Client, what: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let page = text(client).await;
+        if page.contains(what) {
+            return page;
+        }
+        assert!(Instant::now() < deadline, "waited for {what:?}: {page}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn xlsx(headers: &[&str], rows: &[Vec<String>]) -> Vec<u8> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (col, header) in headers.iter().enumerate() {
+        sheet.write_string(0, col as u16, *header).unwrap();
+    }
+    for (row, cells) in rows.iter().enumerate() {
+        for (col, cell) in cells.iter().enumerate() {
+            sheet
+                .write_string(row as u32 + 1, col as u16, cell)
+                .unwrap();
+        }
+    }
+    workbook.save_to_buffer().unwrap()
+}
+
+/// A province officer onboards a district in an afternoon: its officers' accounts with their
+/// printed sign-in slips, its election committee's members and its communes' population, each
+/// from a file, in the browser.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_province_officer_onboards_a_district_from_files() {
+    use baucu::auth::Role;
+    let app = TestApp::seeded().await;
+    let files = tempfile::tempdir().unwrap();
+    let accounts = files.path().join("tai-khoan.xlsx");
+    let people = [
+        ("Trần Văn Hùng", Role::DistrictOfficer, "Đầm Hà"),
+        ("Lê Thị Lan", Role::CommuneOfficer, "Thị trấn Đầm Hà"),
+        ("Phạm Văn Nam", Role::CommuneOfficer, "quang lam"),
+    ];
+    let rows: Vec<Vec<String>> = people
+        .iter()
+        .map(|(name, role, unit)| {
+            vec![
+                name.to_string(),
+                role.label_vi().to_string(),
+                unit.to_string(),
+                "0912 345 678".to_string(),
+                String::new(),
+            ]
+        })
+        .collect();
+    std::fs::write(
+        &accounts,
+        xlsx(&["Họ và tên", "Vai trò", "Đơn vị", "Điện thoại", "Thư điện tử"], &rows),
+    )
+    .unwrap();
+    let members = files.path().join("uy-ban-bau-cu.xlsx");
+    let mut rows = vec![vec![
+        "Hoàng Văn Minh".to_string(),
+        "Chủ tịch".to_string(),
+        "Chủ tịch UBND huyện".to_string(),
+    ]];
+    rows.extend((1..=10).map(|i| vec![format!("Thành viên số {i}"), String::new(), "Cán bộ".to_string()]));
+    std::fs::write(&members, xlsx(&["Họ và tên", "Chức danh trong tổ chức", "Chức vụ"], &rows))
+        .unwrap();
+    let figures = files.path().join("dan-so.csv");
+    std::fs::write(
+        &figures,
+        "Cấp,Mã đơn vị,Tên đơn vị,Dân số,Số cử tri,Ngày số liệu,Nguồn số liệu\n\
+         Xã,6895,Thị trấn Đầm Hà,10.460,7.112,31/12/2020,Báo cáo số 12/BC-CTK\n\
+         Xã,6898,Xã Quảng Lâm,4.120,2.950,31/12/2020,Báo cáo số 12/BC-CTK\n",
+    )
+    .unwrap();
+    let committee: i64 = sqlx::query_scalar(
+        "SELECT b.id FROM bodies b JOIN units u ON u.id = b.unit_id
+          WHERE b.kind = 'election_committee' AND u.level = 'district' AND u.gso_code = 200",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+
+    let driver = driver();
+    let client = browser(&driver, 1280, 900).await;
+    log_in(&client, &app, "tinh").await;
+    let started = Instant::now();
+
+    // The accounts, with one sign-in slip each.
+    client
+        .goto(&format!("{}/admin/users/import", app.address))
+        .await
+        .unwrap();
+    send_file(&client, "form[action^='/admin/users/import']", &accounts).await;
+    wait_for_text(&client, "Đã tạo 3 tài khoản").await;
+    let slips = client.find_all(Locator::Css(".slip")).await.unwrap();
+    assert_eq!(slips.len(), 3, "one slip per user");
+    screenshot(&client, "onboarding-slips").await;
+
+    // The election committee's members.
+    client
+        .goto(&format!("{}/bodies/{committee}", app.address))
+        .await
+        .unwrap();
+    client
+        .execute("document.querySelectorAll('details').forEach(d => d.open = true)", vec![])
+        .await
+        .unwrap();
+    send_file(&client, "#members-file", &members).await;
+    wait_for_text(&client, "Đã ghi danh sách: 11 thành viên mới").await;
+    screenshot(&client, "onboarding-members").await;
+
+    // The communes' population and voters.
+    client
+        .goto(&format!("{}/units/district/200/import-figures", app.address))
+        .await
+        .unwrap();
+    send_file(&client, "form[action^='/units/district/200/import-figures']", &figures).await;
+    wait_for_text(&client, "số liệu của 2 đơn vị thay đổi").await;
+    screenshot(&client, "onboarding-figures").await;
+    let took = started.elapsed();
+    client.close().await.unwrap();
+
+    let (accounts, members, population): (i64, i64, Option<i32>) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM users WHERE full_name IN ('Trần Văn Hùng', 'Lê Thị Lan', 'Phạm Văn Nam')),
+                (SELECT count(*) FROM body_members WHERE body_id = $1),
+                (SELECT population FROM units WHERE level = 'commune' AND gso_code = 6898)",
+    )
+    .bind(committee)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!((accounts, members, population), (3, 11, Some(4_120)));
+    println!("onboarding a district from three files took {took:?} in the browser");
+}
