@@ -135,15 +135,15 @@ pub async fn decision_recorded(
     // A set's task already done keeps the decision it was recorded with.
     let agrees = (set.is_some() && task.status == "done")
         || task.status == "done"
-        && (
-            &task.evidence_number,
-            &task.evidence_date,
-            &task.evidence_signer,
-        ) == (
-            &body.decision_number,
-            &body.decision_date,
-            &body.decision_signer,
-        );
+            && (
+                &task.evidence_number,
+                &task.evidence_date,
+                &task.evidence_signer,
+            ) == (
+                &body.decision_number,
+                &body.decision_date,
+                &body.decision_signer,
+            );
     if agrees {
         return Ok(true);
     }

@@ -33,7 +33,11 @@ pub fn routes() -> Routes {
         .post("/bodies/{id}/members", EDIT, add_member)
         .post("/bodies/{id}/members/paste", EDIT, paste_members)
         .post("/bodies/{id}/members/import", EDIT, import_members)
-        .get("/import/members-template.xlsx", Access::SignedIn, members_template)
+        .get(
+            "/import/members-template.xlsx",
+            Access::SignedIn,
+            members_template,
+        )
         .post("/members/{id}", EDIT, update_member)
         .post("/members/{id}/delete", EDIT, remove_member)
         .post("/units/{level}/{gso_code}/bodies", EDIT, create)
@@ -916,15 +920,15 @@ async fn save_roster(
     let mut tx = state.pool.begin().await?;
     let now = state.clock.now();
     let body = (id, loaded.body.unit_id);
-    let outcome =
-        match super::roster::save(&mut tx, &user.actor(meta), now, body, &members).await? {
-            Ok(outcome) => outcome,
-            Err(problem) => {
-                drop(tx);
-                let typed = refused(vec![problem]);
-                return refuse(state, layout, user, id, typed, Which::Paste, above()).await;
-            }
-        };
+    let outcome = match super::roster::save(&mut tx, &user.actor(meta), now, body, &members).await?
+    {
+        Ok(outcome) => outcome,
+        Err(problem) => {
+            drop(tx);
+            let typed = refused(vec![problem]);
+            return refuse(state, layout, user, id, typed, Which::Paste, above()).await;
+        }
+    };
     tx.commit().await?;
     Ok(flash::redirect(
         &format!("/bodies/{id}"),

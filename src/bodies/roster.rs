@@ -54,7 +54,10 @@ fn role_of(cell: &str) -> Option<&'static str> {
     let wanted = fold(cell);
     MEMBER_ROLES.iter().copied().find(|code| {
         let label = member_role_vi(code);
-        let titles = TITLES.iter().find(|(role, _)| role == code).map_or(&[][..], |t| t.1);
+        let titles = TITLES
+            .iter()
+            .find(|(role, _)| role == code)
+            .map_or(&[][..], |t| t.1);
         wanted == *code
             || wanted == fold(label)
             || label.split(" / ").any(|part| fold(part) == wanted)

@@ -86,7 +86,10 @@ impl BaselinePage {
         self.error.as_ref()?.message_above()
     }
     fn path(&self) -> String {
-        format!("/units/{}/{}/before-go-live", self.unit.level, self.unit.gso_code)
+        format!(
+            "/units/{}/{}/before-go-live",
+            self.unit.level, self.unit.gso_code
+        )
     }
 }
 
@@ -176,8 +179,8 @@ fn check(document: &Document, today: chrono::NaiveDate) -> Result<Report, Refusa
         .map_err(Refusal::at("date"))?;
     let signer = form::text("Người ký", form::Kind::Name, &document.signer)
         .map_err(Refusal::at("signer"))?;
-    let note = form::text("Ghi chú", form::Kind::Note, &document.note)
-        .map_err(Refusal::at("note"))?;
+    let note =
+        form::text("Ghi chú", form::Kind::Note, &document.note).map_err(Refusal::at("note"))?;
     Ok(Report {
         status: "done",
         reason: None,

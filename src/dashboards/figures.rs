@@ -233,7 +233,10 @@ pub async fn compute(
                 .add(task_state, tasks);
             due_on.push((count.deadline, tasks));
             let done = [Status::Done.code(), deadline::DONE_BEFORE_GO_LIVE];
-            if let Some(day) = count.done_on.filter(|_| done.contains(&count.status.as_str())) {
+            if let Some(day) = count
+                .done_on
+                .filter(|_| done.contains(&count.status.as_str()))
+            {
                 done_on.push((day, tasks));
             }
         }

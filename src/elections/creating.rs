@@ -287,7 +287,10 @@ mod tests {
     #[test]
     fn races_follow_the_covered_level() {
         assert_eq!(races_for("province").len(), 4);
-        assert_eq!(races_for("district"), ["district_council", "commune_council"]);
+        assert_eq!(
+            races_for("district"),
+            ["district_council", "commune_council"]
+        );
         assert_eq!(races_for("commune"), ["commune_council"]);
     }
 }

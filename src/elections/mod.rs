@@ -91,7 +91,10 @@ pub fn pick(elections: &[Election], viewer: Viewer<'_>) -> Option<Election> {
 
 /// The elections that concern a scope, latest first.
 pub fn concerning(elections: Vec<Election>, scope: &Scope) -> Vec<Election> {
-    elections.into_iter().filter(|e| e.concerns(scope)).collect()
+    elections
+        .into_iter()
+        .filter(|e| e.concerns(scope))
+        .collect()
 }
 
 /// The election `viewer` works on, read afresh.

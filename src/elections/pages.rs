@@ -11,10 +11,10 @@ use serde::Deserialize;
 use super::{Election, creating, moving};
 use crate::AppState;
 use crate::audit::{self, Event};
-use crate::constituencies::pages::FormWithLists;
 use crate::auth::guard::RequestMeta;
 use crate::auth::routes::ADMINS;
 use crate::auth::{Access, CurrentUser, Role, Routes};
+use crate::constituencies::pages::FormWithLists;
 use crate::web::form::{self, Refusal};
 use crate::web::{AppError, AppResult, flash, layout::Layout};
 
@@ -200,15 +200,18 @@ async fn create(
     let mut tx = state.pool.begin().await?;
     let now = state.clock.now();
     let Some(id) = creating::create(&mut tx, &user.actor(&meta), now, &checked).await? else {
-        let refusal = Refusal::at("election_day")(
-            "Đơn vị này đã có một kỳ bầu cử vào ngày này.".to_string(),
-        );
+        let refusal =
+            Refusal::at("election_day")("Đơn vị này đã có một kỳ bầu cử vào ngày này.".to_string());
         return refused_new(&state, layout, &user, new, refusal).await;
     };
     // The administrator goes on with the election just created.
-    sqlx::query!("UPDATE users SET election_id = $2 WHERE id = $1", user.id, id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE users SET election_id = $2 WHERE id = $1",
+        user.id,
+        id
+    )
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     state.election.forget();
     Ok(flash::redirect(

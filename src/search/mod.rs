@@ -65,6 +65,8 @@ async fn search(
         Role::Admin => None,
         _ => Some(user.scope.unit_id().unwrap_or(-1)),
     };
+    // Bodies and their members are those of the election the user works on.
+    let election = layout.election.as_ref().map_or(0, |e| e.id);
     let (units, bodies, members) = if q.chars().count() < 2 {
         (Vec::new(), Vec::new(), Vec::new())
     } else {
@@ -87,11 +89,12 @@ async fn search(
             r#"SELECT b.name AS "title!", k.name_vi || ' · ' || u.name AS "detail!", '/bodies/' || b.id AS "link!"
                  FROM bodies b JOIN body_kinds k ON k.code = b.kind JOIN units u ON u.id = b.unit_id
                 WHERE search_key(b.name) LIKE '%' || search_key($1) || '%' AND b.dissolved_at IS NULL
-                  AND ($2::bigint IS NULL OR u.ancestors @> ARRAY[$2::bigint])
+                  AND ($2::bigint IS NULL OR u.ancestors @> ARRAY[$2::bigint]) AND b.election_id = $4
                 ORDER BY b.name LIMIT $3"#,
             q,
             scope,
-            LIMIT
+            LIMIT,
+            election
         )
         .fetch_all(&state.pool)
         .await?;
@@ -101,11 +104,12 @@ async fn search(
                       '/bodies/' || b.id AS "link!"
                  FROM body_members m JOIN bodies b ON b.id = m.body_id JOIN units u ON u.id = b.unit_id
                 WHERE search_key(m.full_name) LIKE '%' || search_key($1) || '%' AND b.dissolved_at IS NULL
-                  AND ($2::bigint IS NULL OR u.ancestors @> ARRAY[$2::bigint])
+                  AND ($2::bigint IS NULL OR u.ancestors @> ARRAY[$2::bigint]) AND b.election_id = $4
                 ORDER BY m.full_name LIMIT $3"#,
             q,
             scope,
-            LIMIT
+            LIMIT,
+            election
         )
         .fetch_all(&state.pool)
         .await?;

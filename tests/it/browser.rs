@@ -536,7 +536,16 @@ async fn a_province_officer_onboards_a_district_from_files() {
         .collect();
     std::fs::write(
         &accounts,
-        xlsx(&["Họ và tên", "Vai trò", "Đơn vị", "Điện thoại", "Thư điện tử"], &rows),
+        xlsx(
+            &[
+                "Họ và tên",
+                "Vai trò",
+                "Đơn vị",
+                "Điện thoại",
+                "Thư điện tử",
+            ],
+            &rows,
+        ),
     )
     .unwrap();
     let members = files.path().join("uy-ban-bau-cu.xlsx");
@@ -545,9 +554,18 @@ async fn a_province_officer_onboards_a_district_from_files() {
         "Chủ tịch".to_string(),
         "Chủ tịch UBND huyện".to_string(),
     ]];
-    rows.extend((1..=10).map(|i| vec![format!("Thành viên số {i}"), String::new(), "Cán bộ".to_string()]));
-    std::fs::write(&members, xlsx(&["Họ và tên", "Chức danh trong tổ chức", "Chức vụ"], &rows))
-        .unwrap();
+    rows.extend((1..=10).map(|i| {
+        vec![
+            format!("Thành viên số {i}"),
+            String::new(),
+            "Cán bộ".to_string(),
+        ]
+    }));
+    std::fs::write(
+        &members,
+        xlsx(&["Họ và tên", "Chức danh trong tổ chức", "Chức vụ"], &rows),
+    )
+    .unwrap();
     let figures = files.path().join("dan-so.csv");
     std::fs::write(
         &figures,
@@ -586,7 +604,10 @@ async fn a_province_officer_onboards_a_district_from_files() {
         .await
         .unwrap();
     client
-        .execute("document.querySelectorAll('details').forEach(d => d.open = true)", vec![])
+        .execute(
+            "document.querySelectorAll('details').forEach(d => d.open = true)",
+            vec![],
+        )
         .await
         .unwrap();
     send_file(&client, "#members-file", &members).await;
@@ -595,10 +616,18 @@ async fn a_province_officer_onboards_a_district_from_files() {
 
     // The communes' population and voters.
     client
-        .goto(&format!("{}/units/district/200/import-figures", app.address))
+        .goto(&format!(
+            "{}/units/district/200/import-figures",
+            app.address
+        ))
         .await
         .unwrap();
-    send_file(&client, "form[action^='/units/district/200/import-figures']", &figures).await;
+    send_file(
+        &client,
+        "form[action^='/units/district/200/import-figures']",
+        &figures,
+    )
+    .await;
     wait_for_text(&client, "số liệu của 2 đơn vị thay đổi").await;
     screenshot(&client, "onboarding-figures").await;
     let took = started.elapsed();

@@ -117,7 +117,10 @@ async fn an_administrator_creates_a_second_election_kept_apart_from_the_first() 
         .unwrap();
     let create = |day: &'static str, unit: &'static str, races: &'static [&'static str]| {
         let mut fields = vec![
-            ("name", "Bầu cử bổ sung đại biểu Hội đồng nhân dân tỉnh Lạng Sơn"),
+            (
+                "name",
+                "Bầu cử bổ sung đại biểu Hội đồng nhân dân tỉnh Lạng Sơn",
+            ),
             ("election_day", day),
             ("unit", unit),
         ];
@@ -127,20 +130,36 @@ async fn an_administrator_creates_a_second_election_kept_apart_from_the_first() 
     // Refused beside the field, nothing written: a Saturday, a race the unit does not hold, a
     // unit nobody has.
     let saturday = app
-        .submit("/election/create", &create("2021-06-26", "lang son", &["province_council"]))
+        .submit(
+            "/election/create",
+            &create("2021-06-26", "lang son", &["province_council"]),
+        )
         .await;
     let page = refused_beside(
         saturday,
         "Ngày bầu cử phải là ngày Chủ nhật; 26/06/2021 không phải Chủ nhật.",
     )
     .await;
-    assert!(page.contains("value=\"lang son\""), "what was typed is kept");
+    assert!(
+        page.contains("value=\"lang son\""),
+        "what was typed is kept"
+    );
     let national = app
-        .submit("/election/create", &create("2021-06-27", "Huyện Đầm Hà", &["na"]))
+        .submit(
+            "/election/create",
+            &create("2021-06-27", "Huyện Đầm Hà", &["na"]),
+        )
         .await;
-    refused_beside(national, "Đại biểu Quốc hội không tổ chức cho Huyện Đầm Hà.").await;
+    refused_beside(
+        national,
+        "Đại biểu Quốc hội không tổ chức cho Huyện Đầm Hà.",
+    )
+    .await;
     let nowhere = app
-        .submit("/election/create", &create("2021-06-27", "Atlantis", &["province_council"]))
+        .submit(
+            "/election/create",
+            &create("2021-06-27", "Atlantis", &["province_council"]),
+        )
         .await;
     refused_beside(nowhere, "Không tìm thấy đơn vị \"Atlantis\".").await;
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM elections")
@@ -151,7 +170,10 @@ async fn an_administrator_creates_a_second_election_kept_apart_from_the_first() 
 
     // Created from the template, the unit named without its accents.
     let created = app
-        .submit("/election/create", &create("2021-06-27", "lang son", &["province_council"]))
+        .submit(
+            "/election/create",
+            &create("2021-06-27", "lang son", &["province_council"]),
+        )
         .await;
     assert_eq!(location(&created), "/election");
     let second: i64 = sqlx::query_scalar("SELECT id FROM elections WHERE id <> $1")
@@ -166,7 +188,11 @@ async fn an_administrator_creates_a_second_election_kept_apart_from_the_first() 
         "every entry of the template"
     );
     for (code, offset, day, deadline) in &calendar {
-        assert_eq!(*deadline, *day - Duration::days(i64::from(*offset)), "{code}");
+        assert_eq!(
+            *deadline,
+            *day - Duration::days(i64::from(*offset)),
+            "{code}"
+        );
     }
     let (races, councils, tasks_outside): (i64, i64, i64) = sqlx::query_as(
         "SELECT (SELECT count(*) FROM races WHERE election_id = $1),
@@ -181,7 +207,10 @@ async fn an_administrator_creates_a_second_election_kept_apart_from_the_first() 
     .unwrap();
     assert_eq!((races, councils, tasks_outside), (1, 1, 0));
     let twice = app
-        .submit("/election/create", &create("2021-06-27", "Lạng Sơn", &["province_council"]))
+        .submit(
+            "/election/create",
+            &create("2021-06-27", "Lạng Sơn", &["province_council"]),
+        )
         .await;
     refused_beside(twice, "Đơn vị này đã có một kỳ bầu cử vào ngày này.").await;
     let audited: i64 =

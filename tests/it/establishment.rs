@@ -162,7 +162,12 @@ async fn found(app: &TestApp, body: i64, number: &str, date: &str) {
     assert_eq!(saved.status(), 303, "{body}");
 }
 
-async fn bodies_of(app: &TestApp, kind: &str, level: &str, code: i32) -> Vec<(i64, Option<String>)> {
+async fn bodies_of(
+    app: &TestApp,
+    kind: &str,
+    level: &str,
+    code: i32,
+) -> Vec<(i64, Option<String>)> {
     sqlx::query_as(
         "SELECT b.id, b.decision_number FROM bodies b JOIN units u ON u.id = b.unit_id
           WHERE b.kind = $1 AND u.level = $2 AND u.gso_code = $3 AND b.dissolved_at IS NULL ORDER BY b.id",
@@ -195,10 +200,17 @@ async fn a_set_of_bodies_and_its_task_are_one_truth() {
     let task = task_id(&app, "polling_groups_established", "commune", 6895).await;
     found(&commune, groups[0].0, "20/QĐ-UBND", "2021-01-20").await;
     found(&commune, groups[1].0, "20/QĐ-UBND", "2021-01-20").await;
-    assert_ne!(task_state(&app, task).await.0, "done", "one group still to found");
+    assert_ne!(
+        task_state(&app, task).await.0,
+        "done",
+        "one group still to found"
+    );
     found(&commune, groups[2].0, "21/QĐ-UBND", "2021-01-21").await;
     let (status, number, _, _) = task_state(&app, task).await;
-    assert_eq!((status.as_str(), number.as_deref()), ("done", Some("21/QĐ-UBND")));
+    assert_eq!(
+        (status.as_str(), number.as_deref()),
+        ("done", Some("21/QĐ-UBND"))
+    );
     let (_, page) = commune.page(&format!("/tasks/{task}")).await;
     assert!(page.contains("3/3 khu vực bỏ phiếu có Tổ bầu cử đã có quyết định thành lập"));
 
@@ -215,7 +227,11 @@ async fn a_set_of_bodies_and_its_task_are_one_truth() {
     let groups = bodies_of(&app, "polling_group", "commune", 6898).await;
     found(&other, groups[0].0, "7/QĐ-UBND", "2021-01-22").await;
     let task = task_id(&app, "polling_groups_established", "commune", 6898).await;
-    assert_eq!(record(&other, task, EVIDENCE).await.status(), 303, "no confirmation needed");
+    assert_eq!(
+        record(&other, task, EVIDENCE).await.status(),
+        303,
+        "no confirmation needed"
+    );
     let numbers: Vec<Option<String>> = bodies_of(&app, "polling_group", "commune", 6898)
         .await
         .into_iter()
@@ -223,7 +239,10 @@ async fn a_set_of_bodies_and_its_task_are_one_truth() {
         .collect();
     assert_eq!(
         numbers,
-        [Some("7/QĐ-UBND".to_string()), Some("15/QĐ-UBND".to_string())],
+        [
+            Some("7/QĐ-UBND".to_string()),
+            Some("15/QĐ-UBND".to_string())
+        ],
         "the group founded by its own decision keeps it"
     );
 
@@ -255,7 +274,11 @@ async fn a_set_of_bodies_and_its_task_are_one_truth() {
     assert_eq!(record(&district, task, &evidence).await.status(), 303);
     let boards = bodies_of(&app, "election_board", "district", 200).await;
     assert_eq!(boards.len(), 2, "one board per constituency");
-    assert!(boards.iter().all(|(_, n)| n.as_deref() == Some("30/QĐ-UBND")));
+    assert!(
+        boards
+            .iter()
+            .all(|(_, n)| n.as_deref() == Some("30/QĐ-UBND"))
+    );
     let (_, page) = district.page(&format!("/tasks/{task}")).await;
     assert!(page.contains("2/2 đơn vị bầu cử có Ban bầu cử đã có quyết định thành lập"));
 }

@@ -485,9 +485,14 @@ async fn members_imported_from_an_xlsx_file_are_all_or_nothing() {
         let mut workbook = rust_xlsxwriter::Workbook::new();
         let sheet = workbook.add_worksheet();
         sheet.write_string(0, 0, "DANH SÁCH ỦY BAN BẦU CỬ").unwrap();
-        for (col, header) in ["Điện thoại", "HỌ VÀ TÊN", "Chức danh trong tổ chức", "Chức vụ"]
-            .iter()
-            .enumerate()
+        for (col, header) in [
+            "Điện thoại",
+            "HỌ VÀ TÊN",
+            "Chức danh trong tổ chức",
+            "Chức vụ",
+        ]
+        .iter()
+        .enumerate()
         {
             sheet.write_string(1, col as u16, *header).unwrap();
         }
@@ -514,7 +519,11 @@ async fn members_imported_from_an_xlsx_file_are_all_or_nothing() {
     assert_eq!(listed().await.len(), 12);
     let (status, _) = upload(&app, &path, "uy-ban.xlsx", sheet(false)).await;
     assert_eq!(status, 303);
-    assert_eq!(listed().await.len(), 12, "the same file again changes nothing");
+    assert_eq!(
+        listed().await.len(),
+        12,
+        "the same file again changes nothing"
+    );
     let (status, page) = upload(&app, &path, "trong.csv", b"x".to_vec()).await;
     assert_eq!(status, 422);
     assert!(page.contains("Họ và tên"), "{page}");

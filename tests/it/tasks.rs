@@ -940,9 +940,15 @@ async fn work_done_before_go_live_is_recorded_in_bulk_and_never_judged_late() {
     assert!(communes.len() >= 4);
     let (status, page) = app.page(&format!("{path}?entry={code}")).await;
     assert_eq!(status, 200);
-    assert!(page.contains("đã ghi xong"), "the district's own task, done at the seed");
+    assert!(
+        page.contains("đã ghi xong"),
+        "the district's own task, done at the seed"
+    );
 
-    let ticks: Vec<String> = communes[..3].iter().map(|(id, _)| format!("unit_{id}")).collect();
+    let ticks: Vec<String> = communes[..3]
+        .iter()
+        .map(|(id, _)| format!("unit_{id}"))
+        .collect();
     let mut fields: Vec<(&str, &str)> = vec![
         ("entry", code),
         ("number", "05/QĐ-UBND"),
@@ -996,7 +1002,10 @@ async fn work_done_before_go_live_is_recorded_in_bulk_and_never_judged_late() {
     .fetch_all(&app.db.pool)
     .await
     .unwrap();
-    assert!(rollup.contains(&("done_before_go_live".to_string(), 3)), "{rollup:?}");
+    assert!(
+        rollup.contains(&("done_before_go_live".to_string(), 3)),
+        "{rollup:?}"
+    );
     assert!(rollup.contains(&("done".to_string(), 1)), "{rollup:?}");
     // The committees are founded with the tasks, and each change is audited as such.
     let founded: i64 = sqlx::query_scalar(
