@@ -132,19 +132,17 @@ pub async fn decision_recorded(
     let Some(task) = task else {
         return Ok(true);
     };
+    let same_evidence = (
+        &task.evidence_number,
+        &task.evidence_date,
+        &task.evidence_signer,
+    ) == (
+        &body.decision_number,
+        &body.decision_date,
+        &body.decision_signer,
+    );
     // A set's task already done keeps the decision it was recorded with.
-    let agrees = (set.is_some() && task.status == "done")
-        || task.status == "done"
-            && (
-                &task.evidence_number,
-                &task.evidence_date,
-                &task.evidence_signer,
-            ) == (
-                &body.decision_number,
-                &body.decision_date,
-                &body.decision_signer,
-            );
-    if agrees {
+    if task.status == "done" && (set.is_some() || same_evidence) {
         return Ok(true);
     }
     let report = Report {
