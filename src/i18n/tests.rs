@@ -15,6 +15,17 @@ const NOT_SHOWN: &[&str] = &[
     "Nhà văn hóa khu phố 1",
     "Nguyễn Văn An",
     "Trưởng khu phố",
+    // Titles a member sheet may write, read and never shown.
+    "chủ tịch",
+    "trưởng ban",
+    "tổ trưởng",
+    "phó chủ tịch",
+    "phó trưởng ban",
+    "tổ phó",
+    "thư ký",
+    "thành viên",
+    "ủy viên",
+    "uỷ viên",
 ];
 
 /// Source files whose Vietnamese is not on a page: the command line's output and the seed.
