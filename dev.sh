@@ -109,6 +109,9 @@ case "${1:-}" in
   run)
     shift
     ensure_postgres
+    # The first build takes a few minutes on a small machine: show its progress, then run quietly.
+    echo "dev.sh: building baucu (the first build takes a few minutes; later ones seconds)"
+    cargo build --release
     exec cargo run --release --quiet -- "$@"
     ;;
   test)

@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::Role;
 use super::guard::{CurrentUser, RequestMeta};
 use super::password::{self, Verified};
 use super::routes::{Access, Routes};
@@ -120,7 +121,7 @@ async fn login(
     }
 
     let account = sqlx::query!(
-        "SELECT id, password_hash, disabled_at IS NOT NULL AS \"disabled!\", unit_id, must_change_password
+        "SELECT id, password_hash, disabled_at IS NOT NULL AS \"disabled!\", unit_id, must_change_password, role
            FROM users WHERE username = $1",
         username
     )
@@ -207,6 +208,11 @@ async fn login(
 
     let target = if account.must_change_password {
         "/account/password".to_string()
+    } else if next == "/" {
+        // No page was asked for: each role lands on its own work.
+        Role::parse(&account.role)
+            .map_or("/", Role::landing)
+            .to_string()
     } else {
         next
     };

@@ -58,6 +58,17 @@ impl Role {
         }
     }
 
+    /// Where the role lands after signing in when no page was asked for: a commune officer on
+    /// their work, district and province people on their unit's dashboard, an administrator on
+    /// the home page.
+    pub fn landing(self) -> &'static str {
+        match self {
+            Role::CommuneOfficer => "/my-work",
+            Role::DistrictOfficer | Role::ProvinceOfficer | Role::SteeringMember => "/dashboard",
+            Role::Admin => "/",
+        }
+    }
+
     /// The level of the unit this role answers for; none for an admin.
     pub fn scope_level(self) -> Option<&'static str> {
         match self {

@@ -38,7 +38,11 @@ async fn logging_in_opens_a_session_with_a_safe_cookie() {
     let app = TestApp::seeded().await;
     let response = app.login("huyen", PASSWORD).await;
     assert_eq!(response.status(), 303);
-    assert_eq!(location(&response), "/");
+    assert_eq!(
+        location(&response),
+        "/dashboard",
+        "a district officer lands on its dashboard"
+    );
     let cookie = response.headers()["set-cookie"]
         .to_str()
         .unwrap()
@@ -113,7 +117,7 @@ async fn next_after_login_stays_on_this_site() {
             ],
         )
         .await;
-    assert_eq!(location(&login), "/");
+    assert_eq!(location(&login), "/dashboard");
 }
 
 #[tokio::test]
@@ -557,4 +561,22 @@ async fn security_headers_on_every_kind_of_response() {
         "no-store",
         "signed-in pages are not cached"
     );
+}
+
+/// With no page asked for, each role lands on its own work after signing in.
+#[tokio::test]
+async fn each_role_lands_on_its_own_page() {
+    let app = TestApp::seeded().await;
+    for (username, landing) in [
+        ("xa.damha", "/my-work"),
+        ("huyen", "/dashboard"),
+        ("bcd", "/dashboard"),
+        ("tinh", "/dashboard"),
+        ("admin", "/"),
+    ] {
+        let browser = app.other_browser();
+        let response = browser.login(username, PASSWORD).await;
+        assert_eq!(location(&response), landing, "{username}");
+        assert_eq!(browser.page(landing).await.0, 200, "{username}");
+    }
 }
