@@ -26,7 +26,8 @@ pub async fn of_unit(
         sqlx::query_as!(
             TaskLine,
             r#"SELECT t.id, c.title_vi, c.title_en, u.name AS unit_name,
-                      ($3::date - c.offset_days) AS "deadline!", t.status, t.evidence_date, t.before_go_live
+                      ($3::date - c.offset_days) AS "deadline!", t.status, t.evidence_date, t.before_go_live,
+                      t.review, t.review_comment
                  FROM units u
                  JOIN tasks t ON t.unit_id = u.id
                  JOIN calendar_entries c ON c.id = t.calendar_entry_id
@@ -42,7 +43,8 @@ pub async fn of_unit(
         sqlx::query_as!(
             TaskLine,
             r#"SELECT t.id, c.title_vi, c.title_en, u.name AS unit_name,
-                      ($3::date - c.offset_days) AS "deadline!", t.status, t.evidence_date, t.before_go_live
+                      ($3::date - c.offset_days) AS "deadline!", t.status, t.evidence_date, t.before_go_live,
+                      t.review, t.review_comment
                  FROM tasks t
                  JOIN units u ON u.id = t.unit_id
                  JOIN calendar_entries c ON c.id = t.calendar_entry_id
@@ -55,6 +57,27 @@ pub async fn of_unit(
         .fetch_all(pool)
         .await
     }
+}
+
+/// How many of a unit's tasks (and, when asked, its children's) the province returned.
+pub async fn returned(
+    pool: &PgPool,
+    election_id: i64,
+    unit_id: i64,
+    with_children: bool,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM tasks t
+             JOIN units u ON u.id = t.unit_id
+             JOIN calendar_entries c ON c.id = t.calendar_entry_id
+            WHERE t.review = 'returned' AND c.election_id = $1 AND c.retired_at IS NULL
+              AND (u.id = $2 OR ($3 AND u.parent_id = $2))"#,
+        election_id,
+        unit_id,
+        with_children
+    )
+    .fetch_one(pool)
+    .await
 }
 
 /// The tasks of a unit and every unit below it, of one calendar entry when one is named; by
@@ -72,7 +95,8 @@ pub async fn below(
             sqlx::query_as!(
                 TaskLine,
                 r#"SELECT t.id, c.title_vi, c.title_en, u.name AS unit_name,
-                          ($3::date - c.offset_days) AS "deadline!", t.status, t.evidence_date, t.before_go_live
+                          ($3::date - c.offset_days) AS "deadline!", t.status, t.evidence_date, t.before_go_live,
+                      t.review, t.review_comment
                      FROM tasks t
                      JOIN units u ON u.id = t.unit_id
                      JOIN calendar_entries c ON c.id = t.calendar_entry_id
@@ -91,7 +115,8 @@ pub async fn below(
             sqlx::query_as!(
                 TaskLine,
                 r#"SELECT t.id, c.title_vi, c.title_en, u.name AS unit_name,
-                          ($3::date - c.offset_days) AS "deadline!", t.status, t.evidence_date, t.before_go_live
+                          ($3::date - c.offset_days) AS "deadline!", t.status, t.evidence_date, t.before_go_live,
+                      t.review, t.review_comment
                      FROM tasks t
                      JOIN units u ON u.id = t.unit_id
                      JOIN calendar_entries c ON c.id = t.calendar_entry_id

@@ -1,5 +1,6 @@
 //! Each unit's checklist: one task per calendar entry that names the unit's level.
 
+pub mod approvals;
 pub mod attachments;
 pub mod baseline;
 pub mod bulk;
@@ -84,9 +85,15 @@ pub struct TaskLine {
     pub status: String,
     pub evidence_date: Option<NaiveDate>,
     pub before_go_live: bool,
+    pub review: String,
+    pub review_comment: Option<String>,
 }
 
 impl TaskLine {
+    /// Returned by the province, to be fixed and sent again.
+    pub fn is_returned(&self) -> bool {
+        self.review == "returned"
+    }
     pub fn state(&self, today: &NaiveDate) -> TaskState {
         deadline::state_of_task(
             &self.status,

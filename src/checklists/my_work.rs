@@ -21,6 +21,7 @@ struct MyWorkPage {
     layout: Layout,
     tasks: Vec<TaskLine>,
     today: NaiveDate,
+    returned: usize,
     overdue: usize,
     due_soon: usize,
     open: usize,
@@ -44,12 +45,14 @@ async fn my_work(
         }
         None => Vec::new(),
     };
-    let rank = |state: TaskState| match state {
-        TaskState::Overdue => 0,
-        TaskState::DueSoon | TaskState::NotDueYet => 1,
-        _ => 2,
+    // Returned tasks first (the province is waiting for them), then overdue, then the rest.
+    let rank = |task: &TaskLine| match task.state(&today) {
+        _ if task.is_returned() => 0,
+        TaskState::Overdue => 1,
+        TaskState::DueSoon | TaskState::NotDueYet => 2,
+        _ => 3,
     };
-    tasks.sort_by_key(|task| (rank(task.state(&today)), task.deadline));
+    tasks.sort_by_key(|task| (rank(task), task.deadline));
     let count = |wanted: &[TaskState]| {
         tasks
             .iter()
@@ -57,6 +60,7 @@ async fn my_work(
             .count()
     };
     Ok(MyWorkPage {
+        returned: tasks.iter().filter(|t| t.is_returned()).count(),
         overdue: count(&[TaskState::Overdue]),
         due_soon: count(&[TaskState::DueSoon]),
         open: count(&[TaskState::Overdue, TaskState::DueSoon, TaskState::NotDueYet]),

@@ -207,16 +207,31 @@ struct HomePage {
     unit: Option<CoveredUnit>,
     races: Vec<RaceRow>,
     milestones: Vec<Milestone>,
+    /// The user's tasks returned by the province (their unit's, and a district's communes').
+    returned: i64,
 }
 
-async fn home(State(state): State<AppState>, layout: Layout) -> AppResult<HomePage> {
+async fn home(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: crate::auth::CurrentUser,
+) -> AppResult<HomePage> {
     let Some(election) = layout.election.clone() else {
         return Ok(HomePage {
             layout,
             unit: None,
             races: Vec::new(),
             milestones: Vec::new(),
+            returned: 0,
         });
+    };
+    let returned = match user.scope.unit_id() {
+        Some(unit) => {
+            let with_communes = user.role == crate::auth::Role::DistrictOfficer;
+            crate::checklists::lists::returned(&state.pool, election.id, unit, with_communes)
+                .await?
+        }
+        None => 0,
     };
     let unit = sqlx::query_as!(
         CoveredUnit,
@@ -255,5 +270,6 @@ async fn home(State(state): State<AppState>, layout: Layout) -> AppResult<HomePa
         unit,
         races,
         milestones,
+        returned,
     })
 }

@@ -108,6 +108,7 @@ pub fn routes() -> Routes {
         .merge(crate::imports::figures::routes())
         .merge(crate::checklists::pages::routes())
         .merge(crate::checklists::review::routes())
+        .merge(crate::checklists::approvals::routes())
         .merge(crate::checklists::my_work::routes())
         .merge(crate::checklists::calendar::routes())
         .merge(crate::checklists::attachments::routes())

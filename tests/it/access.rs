@@ -59,6 +59,8 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("POST", "/admin/users/{id}/enable", ProvinceOfficers),
     ("POST", "/admin/users/{id}/end-sessions", ProvinceOfficers),
     ("POST", "/admin/users/{id}/reset-password", ProvinceOfficers),
+    ("GET", "/approvals", ProvinceOfficers),
+    ("POST", "/approvals", ProvinceOfficers),
     ("GET", "/attachments/{id}", Anyone),
     ("POST", "/attachments/{id}/delete", Editors),
     ("GET", "/audit", ProvinceOfficers),

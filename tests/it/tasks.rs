@@ -1028,3 +1028,114 @@ async fn work_done_before_go_live_is_recorded_in_bulk_and_never_judged_late() {
     let again = app.submit(path, &fields).await;
     assert_eq!(again.status(), 422);
 }
+
+/// `id:version` as the approval queue's checkbox sends it.
+async fn ticked(app: &TestApp, task: i64) -> String {
+    let version: i32 = sqlx::query_scalar("SELECT version FROM tasks WHERE id = $1")
+        .bind(task)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    format!("{task}:{version}")
+}
+
+/// The province works its approval queue: oldest first, filtered by locality and entry,
+/// approving several at once (confirming those without a document number), returning with a
+/// comment that the commune then finds at the top of its work and on its home page.
+#[tokio::test]
+async fn the_province_works_its_approval_queue() {
+    let app = TestApp::seeded().await;
+    let commune = app.as_user("xa.damha").await;
+    let province = app.as_user("tinh").await;
+    let first = task_id(&app, "voter_lists_posted", "commune", 6895).await;
+    let second = task_id(&app, "voter_meetings_done", "commune", 6895).await;
+    for task in [first, second] {
+        let mut fields = EVIDENCE.to_vec();
+        fields.push(("confirm_incomplete", "1"));
+        assert_eq!(record(&commune, task, &fields).await.status(), 303);
+    }
+    let (status, queue) = province.page("/approvals").await;
+    assert_eq!(status, 200);
+    assert!(
+        queue.contains("15/QĐ-UBND, 27/01/2021, Chủ tịch UBND thị trấn"),
+        "evidence in the row"
+    );
+    let seeded = queue.find("thiếu số văn bản hoặc người ký").unwrap();
+    let mine = queue.find(&format!("/tasks/{first}\"")).unwrap();
+    assert!(seeded < mine, "the seed's reports, older, come first");
+    let district: i64 =
+        sqlx::query_scalar("SELECT id FROM units WHERE level = 'district' AND gso_code = 200")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    let (_, filtered) = province
+        .page(&format!(
+            "/approvals?locality={district}&entry=voter_lists_posted"
+        ))
+        .await;
+    assert!(filtered.contains(&format!("/tasks/{first}\"")));
+    assert!(!filtered.contains(&format!("/tasks/{second}\"")));
+
+    // Approving several at once; one without a document number needs confirmation.
+    let incomplete = task_id(&app, "steering_committee_established", "district", 200).await;
+    let chosen = [ticked(&app, first).await, ticked(&app, incomplete).await];
+    let approve = |confirm: bool| {
+        let mut fields = vec![("action", "approve")];
+        fields.extend(chosen.iter().map(|t| ("tasks", t.as_str())));
+        if confirm {
+            fields.push(("confirm_incomplete", "1"));
+        }
+        fields
+    };
+    let refused = province.submit("/approvals", &approve(false)).await;
+    crate::helpers::refused_beside(
+        refused,
+        "Chưa đủ số văn bản hoặc người ký: Huyện Đầm Hà. Đánh dấu ô xác nhận nếu vẫn duyệt.",
+    )
+    .await;
+    let approved = province.submit("/approvals", &approve(true)).await;
+    assert_eq!(approved.status(), 303);
+    let reviews: Vec<String> =
+        sqlx::query_scalar("SELECT review FROM tasks WHERE id = ANY($1) ORDER BY id")
+            .bind(vec![first, incomplete])
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(reviews, ["approved", "approved"]);
+    let audited: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'task.approved'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(audited, 2);
+
+    // Returning needs a comment, which the commune then reads first thing.
+    let back = ticked(&app, second).await;
+    let bare = province
+        .submit("/approvals", &[("action", "return"), ("tasks", &back)])
+        .await;
+    crate::helpers::refused_beside(bare, "Cần ghi ý kiến khi trả lại.").await;
+    let returned = province
+        .submit(
+            "/approvals",
+            &[
+                ("action", "return"),
+                ("tasks", &back),
+                ("comment", "Thiếu biên bản niêm yết"),
+            ],
+        )
+        .await;
+    assert_eq!(returned.status(), 303);
+    let (_, work) = commune.page("/my-work").await;
+    let top = work.find("<tbody>").unwrap();
+    let row = &work[top..top + work[top..].find("</tr>").unwrap()];
+    assert!(
+        row.contains(&format!("/tasks/{second}\"")) && row.contains("Thiếu biên bản niêm yết"),
+        "{row}"
+    );
+    let (_, home) = commune.page("/").await;
+    assert!(home.contains("1 công việc bị tỉnh trả lại"));
+    // Only the province reviews.
+    let district_officer = app.as_user("huyen").await;
+    assert_eq!(district_officer.get("/approvals").await.status(), 403);
+}

@@ -1,0 +1,334 @@
+//! The province's approval queue: the done tasks waiting for review in its territory, oldest
+//! first, with their evidence in the row; approved or returned one or many at once. Every step
+//! is written through the one task record ([`record::save`]), as from a task's own page.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+
+use super::pages::{can_review, writer};
+use super::record::{self, Step};
+use super::tasks;
+use crate::AppState;
+use crate::auth::guard::RequestMeta;
+use crate::auth::routes::AUDITORS;
+use crate::auth::{Access, CurrentUser, Routes};
+use crate::clock::vietnam;
+use crate::constituencies::pages::FormWithLists;
+use crate::format;
+use crate::web::form::{self, Refusal};
+use crate::web::{AppResult, flash, layout::Layout};
+
+/// The most rows the queue shows at once; the page says how many more wait.
+const SHOWN: i64 = 200;
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/approvals", Access::Roles(AUDITORS), show)
+        .post("/approvals", Access::Roles(AUDITORS), decide)
+}
+
+#[derive(Deserialize, Default, Clone)]
+struct Filter {
+    #[serde(default)]
+    locality: String,
+    #[serde(default)]
+    entry: String,
+}
+
+/// The form: the ticked tasks as `id:version`, the step, its comment.
+#[derive(Deserialize, Default, Clone)]
+struct Decision {
+    #[serde(default)]
+    tasks: Vec<String>,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    comment: String,
+    #[serde(default)]
+    confirm_incomplete: Option<String>,
+    #[serde(default)]
+    locality: String,
+    #[serde(default)]
+    entry: String,
+}
+
+pub struct Waiting {
+    pub id: i64,
+    pub version: i32,
+    pub title_vi: String,
+    pub title_en: String,
+    pub deadline: NaiveDate,
+    pub unit_name: String,
+    pub locality: Option<String>,
+    pub evidence_number: Option<String>,
+    pub evidence_date: Option<NaiveDate>,
+    pub evidence_signer: Option<String>,
+    pub attachments: i64,
+    pub updated_at: DateTime<Utc>,
+    pub total: i64,
+}
+
+impl Waiting {
+    /// Evidence without a document number or a signer: approving it asks for confirmation.
+    pub fn is_incomplete(&self) -> bool {
+        self.evidence_number.is_none() || self.evidence_signer.is_none()
+    }
+    pub fn evidence_text(&self) -> String {
+        let parts = [
+            self.evidence_number.clone(),
+            self.evidence_date.map(format::date),
+            self.evidence_signer.clone(),
+        ];
+        parts.into_iter().flatten().collect::<Vec<_>>().join(", ")
+    }
+    pub fn deadline_text(&self) -> String {
+        format::date(self.deadline)
+    }
+    pub fn waiting_since(&self) -> String {
+        self.updated_at
+            .with_timezone(&vietnam())
+            .format("%d/%m/%Y %H:%M")
+            .to_string()
+    }
+    fn value(&self) -> String {
+        format!("{}:{}", self.id, self.version)
+    }
+}
+
+pub struct Choice {
+    pub value: String,
+    pub name: String,
+    /// The English name where it differs (calendar entries); units keep their names.
+    pub name_en: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "checklists/approvals.html")]
+struct ApprovalsPage {
+    layout: Layout,
+    filter: Filter,
+    localities: Vec<Choice>,
+    entries: Vec<Choice>,
+    rows: Vec<Waiting>,
+    /// How many wait in all, shown or not.
+    total: i64,
+    decision: Decision,
+    error: Option<Refusal>,
+}
+
+impl ApprovalsPage {
+    fn left_out(&self) -> i64 {
+        self.total - self.rows.len() as i64
+    }
+    fn is_ticked(&self, row: &Waiting) -> bool {
+        self.decision.tasks.contains(&row.value())
+    }
+    fn error_at(&self, field: &str) -> Option<&str> {
+        self.error.as_ref()?.message_at(field)
+    }
+    fn error_above(&self) -> Option<&str> {
+        self.error.as_ref()?.message_above()
+    }
+}
+
+/// The unit whose territory the user reviews: their own, or the election's for an administrator.
+fn root(layout: &Layout, user: &CurrentUser) -> Option<i64> {
+    let election = layout.election.as_ref()?;
+    Some(user.scope.unit_id().unwrap_or(election.unit_id))
+}
+
+async fn waiting(
+    state: &AppState,
+    layout: &Layout,
+    user: &CurrentUser,
+    filter: &Filter,
+) -> sqlx::Result<Vec<Waiting>> {
+    let (Some(election), Some(root)) = (layout.election.as_ref(), root(layout, user)) else {
+        return Ok(Vec::new());
+    };
+    let locality = filter.locality.parse::<i64>().ok();
+    sqlx::query_as!(
+        Waiting,
+        r#"SELECT t.id, t.version, c.title_vi, c.title_en, (e.election_day - c.offset_days) AS "deadline!",
+                  u.name AS unit_name, l.name AS "locality?", t.evidence_number, t.evidence_date,
+                  t.evidence_signer, t.updated_at,
+                  (SELECT count(*) FROM task_attachments a WHERE a.task_id = t.id) AS "attachments!",
+                  count(*) OVER () AS "total!"
+             FROM tasks t
+             JOIN calendar_entries c ON c.id = t.calendar_entry_id
+             JOIN elections e ON e.id = c.election_id
+             JOIN units u ON u.id = t.unit_id
+             LEFT JOIN units l ON l.id = u.ancestors[array_position(u.ancestors, $2) + 1]
+            WHERE c.election_id = $1 AND c.retired_at IS NULL AND t.status = 'done' AND t.review = 'none'
+              AND u.ancestors @> ARRAY[$2::bigint]
+              AND ($3::bigint IS NULL OR u.ancestors @> ARRAY[$3::bigint])
+              AND ($4 = '' OR c.code = $4)
+            ORDER BY t.updated_at, t.id
+            LIMIT $5"#,
+        election.id,
+        root,
+        locality,
+        filter.entry,
+        SHOWN
+    )
+    .fetch_all(&state.pool)
+    .await
+}
+
+async fn page(
+    state: &AppState,
+    layout: Layout,
+    user: &CurrentUser,
+    filter: Filter,
+    decision: Decision,
+    error: Option<Refusal>,
+) -> AppResult<ApprovalsPage> {
+    let rows = waiting(state, &layout, user, &filter).await?;
+    let root = root(&layout, user).unwrap_or(0);
+    let election = layout.election.as_ref().map_or(0, |e| e.id);
+    let localities = sqlx::query_as!(
+        Choice,
+        r#"SELECT id::text AS "value!", name, name AS name_en FROM units
+            WHERE parent_id = $1 AND valid_to IS NULL ORDER BY gso_code"#,
+        root
+    )
+    .fetch_all(&state.pool)
+    .await?;
+    let entries = sqlx::query_as!(
+        Choice,
+        r#"SELECT code AS value, title_vi AS name, title_en AS name_en FROM calendar_entries
+            WHERE election_id = $1 AND retired_at IS NULL ORDER BY offset_days DESC, code"#,
+        election
+    )
+    .fetch_all(&state.pool)
+    .await?;
+    Ok(ApprovalsPage {
+        total: rows.first().map_or(0, |r| r.total),
+        layout,
+        filter,
+        localities,
+        entries,
+        rows,
+        decision,
+        error,
+    })
+}
+
+async fn show(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    Query(filter): Query<Filter>,
+) -> AppResult<ApprovalsPage> {
+    page(&state, layout, &user, filter, Decision::default(), None).await
+}
+
+/// The ticked tasks, as `(id, version)`.
+fn ticked(decision: &Decision) -> Vec<(i64, i32)> {
+    decision
+        .tasks
+        .iter()
+        .filter_map(|value| {
+            let (id, version) = value.split_once(':')?;
+            Some((id.parse().ok()?, version.parse().ok()?))
+        })
+        .collect()
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    meta: RequestMeta,
+    FormWithLists(decision): FormWithLists<Decision>,
+) -> AppResult<Response> {
+    let filter = Filter {
+        locality: decision.locality.clone(),
+        entry: decision.entry.clone(),
+    };
+    let refuse = |layout, refusal: Refusal| {
+        let (filter, decision) = (filter.clone(), decision.clone());
+        let state = &state;
+        let user = &user;
+        async move {
+            let page = page(state, layout, user, filter, decision, Some(refusal)).await?;
+            AppResult::Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    };
+    let step = match decision.action.as_str() {
+        "approve" => Step::Approve,
+        "return" => Step::Return,
+        _ => return refuse(layout, Refusal::above("Chọn duyệt hoặc trả lại.")).await,
+    };
+    let comment = match form::text("Ý kiến", form::Kind::Reason, &decision.comment) {
+        Ok(None) if step == Step::Return => Err("Cần ghi ý kiến khi trả lại.".to_string()),
+        checked => checked,
+    };
+    let comment = match comment {
+        Ok(comment) => comment,
+        Err(message) => return refuse(layout, Refusal::at("comment")(message)).await,
+    };
+    let chosen = ticked(&decision);
+    if chosen.is_empty() {
+        return refuse(layout, Refusal::above("Chưa chọn công việc nào.")).await;
+    }
+    let mut found = Vec::new();
+    for (id, version) in chosen {
+        match tasks::find(&state.pool, id).await? {
+            Some(task) if can_review(&user, &task) => found.push((task, version)),
+            _ => {
+                return refuse(
+                    layout,
+                    Refusal::above("Có công việc không còn trong danh sách."),
+                )
+                .await;
+            }
+        }
+    }
+    let incomplete: Vec<&str> = found
+        .iter()
+        .filter(|(t, _)| t.evidence_number.is_none() || t.evidence_signer.is_none())
+        .map(|(t, _)| t.unit_name.as_str())
+        .collect();
+    if step == Step::Approve && !incomplete.is_empty() && decision.confirm_incomplete.is_none() {
+        let message = format!(
+            "Chưa đủ số văn bản hoặc người ký: {}. Đánh dấu ô xác nhận nếu vẫn duyệt.",
+            incomplete.join(", ")
+        );
+        return refuse(layout, Refusal::at("confirm_incomplete")(message)).await;
+    }
+    let writer = writer(&state, &user, &meta);
+    let mut tx = state.pool.begin().await?;
+    for (task, version) in &found {
+        let current = task.report();
+        let change = record::Change::Review {
+            step,
+            comment: comment.as_deref(),
+            current: &current,
+        };
+        let waiting = task.status == "done" && task.review == "none";
+        if !waiting || !record::save(&mut tx, &writer, task.id, *version, change).await? {
+            drop(tx);
+            let message = format!(
+                "{} vừa được người khác cập nhật; chưa ghi công việc nào. Xem lại danh sách.",
+                task.unit_name
+            );
+            return refuse(layout, Refusal::above(message)).await;
+        }
+    }
+    tx.commit().await?;
+    let back = format!(
+        "/approvals?locality={}&entry={}",
+        decision.locality, decision.entry
+    );
+    let message = match step {
+        Step::Approve => format!("Đã duyệt {} công việc.", found.len()),
+        _ => format!("Đã trả lại {} công việc.", found.len()),
+    };
+    Ok(flash::redirect(&back, &message))
+}
