@@ -48,7 +48,8 @@ ensure_postgres() {
   pg_bindir >/dev/null || die "the PostgreSQL server programs are still missing after installing them."
 }
 
-# The browser tests drive Debian's Chromium through its WebDriver.
+# The browser tests drive Debian's Chromium through its WebDriver, and read the PDFs it prints
+# with poppler's pdftotext.
 ensure_nginx() {
   [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || install_packages nginx
   [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 ||
@@ -56,11 +57,11 @@ ensure_nginx() {
 }
 
 ensure_chromium() {
-  if ! [ -x /usr/bin/chromium ] || ! command -v chromedriver >/dev/null 2>&1; then
-    install_packages chromium chromium-driver
+  if ! [ -x /usr/bin/chromium ] || ! command -v chromedriver >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then
+    install_packages chromium chromium-driver poppler-utils
   fi
-  [ -x /usr/bin/chromium ] && command -v chromedriver >/dev/null 2>&1 ||
-    die "Chromium and its driver are still missing after installing them (packages chromium, chromium-driver)."
+  [ -x /usr/bin/chromium ] && command -v chromedriver >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1 ||
+    die "Chromium, its driver or pdftotext are still missing after installing them (packages chromium, chromium-driver, poppler-utils)."
 }
 
 # A throwaway PostgreSQL with the migrations applied, for checking queries at compile time.

@@ -74,6 +74,7 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("GET", "/brief", Anyone),
     ("POST", "/brief", ProvinceOfficers),
     ("GET", "/briefs/{id}", Anyone),
+    ("GET", "/brief/{file}", Anyone),
     ("GET", "/calendar", Anyone),
     ("GET", "/election", Anyone),
     ("GET", "/import/members-template.xlsx", Anyone),
@@ -263,7 +264,10 @@ async fn concrete(app: &TestApp, path: &str, spare_user: i64) -> String {
     };
     let file = if path.contains("/export/") {
         "polling-areas.xlsx"
-    } else if path.starts_with("/dashboard/") || path.starts_with("/task-list/") {
+    } else if path.starts_with("/dashboard/")
+        || path.starts_with("/task-list/")
+        || path.starts_with("/brief/")
+    {
         "bang.xlsx"
     } else {
         "style.css"

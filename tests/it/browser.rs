@@ -645,3 +645,82 @@ async fn a_province_officer_onboards_a_district_from_files() {
     assert_eq!((accounts, members, population), (3, 11, Some(4_120)));
     println!("onboarding a district from three files took {took:?} in the browser");
 }
+
+/// The text of some pages of a PDF, as poppler reads it.
+fn pdf_text(pdf: &std::path::Path, first: u32, last: u32) -> String {
+    let out = Command::new("pdftotext")
+        .args(["-f", &first.to_string(), "-l", &last.to_string(), "-layout"])
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext is installed (the test command installs poppler-utils)");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn pdf_pages(pdf: &std::path::Path) -> u32 {
+    let out = Command::new("pdfinfo").arg(pdf).output().unwrap();
+    let info = String::from_utf8_lossy(&out.stdout).into_owned();
+    info.lines()
+        .find_map(|line| line.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{info}"))
+}
+
+/// The steering member prints the brief on 20/04/2021: an A4 document whose first page holds
+/// the heading and every one of the 13 localities, page 2 the changes and the coming deadlines,
+/// and the annexes after.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_steering_member_prints_the_brief_with_every_locality_on_page_one() {
+    let day = chrono::NaiveDate::from_ymd_opt(2021, 4, 20).unwrap();
+    let app = TestApp::spawn(crate::helpers::Start::Seeded, day).await;
+    let localities: Vec<String> = sqlx::query_scalar(
+        "SELECT u.name FROM units u JOIN units p ON p.id = u.parent_id
+          WHERE p.level = 'province' AND p.gso_code = 22 ORDER BY u.gso_code",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(localities.len(), 13);
+    let driver = driver();
+    let client = browser(&driver, 1280, 900).await;
+    log_in(&client, &app, "bcd").await;
+    client
+        .goto(&format!("{}/brief", app.address))
+        .await
+        .unwrap();
+    screenshot(&client, "brief-20-04").await;
+    let pdf = client
+        .print(fantoccini::wd::PrintConfiguration::default())
+        .await
+        .unwrap();
+    client.close().await.unwrap();
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser");
+    std::fs::create_dir_all(&folder).unwrap();
+    let path = folder.join("brief-20-04.pdf");
+    std::fs::write(&path, pdf).unwrap();
+
+    let first = pdf_text(&path, 1, 1);
+    assert!(
+        first.contains("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
+        "{first}"
+    );
+    for locality in &localities {
+        assert!(
+            first.contains(locality.as_str()),
+            "{locality} on page 1:\n{first}"
+        );
+    }
+    assert!(first.contains("Tổng cộng"), "the total row on page 1");
+    let second = pdf_text(&path, 2, 2);
+    assert!(
+        second.contains("3. Thay đổi") && second.contains("4. Các mốc"),
+        "{second}"
+    );
+    assert!(
+        !second.contains("Phụ lục 1"),
+        "annexes start on a page of their own"
+    );
+    let pages = pdf_pages(&path);
+    assert!(pages >= 3, "{pages} pages");
+    assert!(pdf_text(&path, 3, pages).contains("Phụ lục 1"));
+}

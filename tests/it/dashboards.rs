@@ -119,11 +119,14 @@ async fn the_brief_prints_saves_and_says_what_changed() {
     let (status, brief) = app.page("/brief").await;
     assert_eq!(status, 200);
     for section in [
+        "Cộng hòa xã hội chủ nghĩa Việt Nam",
+        "Quảng Ninh, ngày 27 tháng 01 năm 2021",
         "1. Số liệu chính",
-        "2. Thay đổi",
-        "3. Việc luật định quá hạn",
-        "4. Vi phạm",
-        "5. Các mốc trong hai tuần tới",
+        "2. Tình hình theo địa phương",
+        "3. Thay đổi",
+        "4. Các mốc trong hai tuần tới",
+        "Phụ lục 1. Việc luật định quá hạn",
+        "Phụ lục 2. Vi phạm",
     ] {
         assert!(brief.contains(section), "{section}");
     }
@@ -285,4 +288,63 @@ async fn a_dashboard_of_a_unit_that_does_not_exist_is_a_404_that_keeps_nothing()
     // Filters the page does not offer fall back to its defaults: the same view.
     assert_eq!(app.page("/dashboard?sort=x&kind=y&level=z").await.0, 200);
     assert_eq!(app.state.dashboards.pages.len(), kept, "no slot was made");
+}
+
+/// On 20/04/2021 every locality has overdue legal tasks: the brief's annex lists each locality
+/// with its full count, prints at most 15 of each and says exactly how many it left out, and the
+/// full list downloads.
+#[tokio::test]
+async fn the_briefs_shortened_lists_say_what_they_left_out() {
+    let day = chrono::NaiveDate::from_ymd_opt(2021, 4, 20).unwrap();
+    let app = TestApp::spawn(crate::helpers::Start::Seeded, day)
+        .await
+        .as_user("tinh")
+        .await;
+    let counts: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT l.name, count(t.id) FROM units l
+           JOIN units p ON p.id = l.parent_id AND p.level = 'province' AND p.gso_code = 22
+           JOIN units u ON u.ancestors @> ARRAY[l.id]
+           JOIN tasks t ON t.unit_id = u.id
+           JOIN calendar_entries c ON c.id = t.calendar_entry_id AND c.kind = 'legal'
+           JOIN elections e ON e.id = c.election_id
+          WHERE t.status NOT IN ('done', 'not_applicable') AND e.election_day - c.offset_days < $1
+          GROUP BY l.name, l.gso_code ORDER BY l.gso_code",
+    )
+    .bind(day)
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(counts.len(), 13, "every locality has overdue legal tasks");
+    let (_, brief) = app.page("/brief").await;
+    let annex =
+        &brief[brief.find("id=\"annex-1\"").unwrap()..brief.find("id=\"annex-2\"").unwrap()];
+    for (name, count) in &counts {
+        assert!(annex.contains(&format!("{name} ({count} việc)")), "{name}");
+        if *count > 15 {
+            assert!(
+                annex.contains(&format!("Còn {} việc không in ở đây", count - 15)),
+                "{name}: {count}"
+            );
+        }
+    }
+    // The province's own tasks come on top of its localities'.
+    let csv = app.get("/brief/viec-qua-han.csv").await;
+    let text = String::from_utf8(csv.bytes().await.unwrap().to_vec()).unwrap();
+    let listed = text.lines().count() as i64 - 1;
+    let in_localities: i64 = counts.iter().map(|(_, n)| n).sum();
+    let (province, _) = app
+        .page("/brief")
+        .await
+        .1
+        .split_once("Tỉnh Quảng Ninh (")
+        .map_or((0, ()), |(_, rest)| {
+            (rest[..rest.find(' ').unwrap()].parse::<i64>().unwrap(), ())
+        });
+    assert_eq!(listed, in_localities + province, "the full list");
+    assert!(annex.contains(&format!("Phụ lục 1. Việc luật định quá hạn ({listed})")));
+    // A locality's own report, in the same style, for a working group's visit.
+    let (status, report) = app.page("/brief?unit=district:200").await;
+    assert_eq!(status, 200);
+    assert!(report.contains("Tóm tắt tình hình chuẩn bị bầu cử — Huyện Đầm Hà"));
+    assert!(report.contains("Ban chỉ đạo bầu cử huyện Đầm Hà"));
 }
