@@ -117,6 +117,23 @@ pub struct RefusedArea {
 }
 
 impl UnitPage {
+    /// The tasks still to do, overdue first then by deadline: what a commune sees first.
+    fn open_tasks(&self) -> Vec<&TaskRow> {
+        use crate::checklists::deadline::TaskState;
+        let mut open: Vec<&TaskRow> = self
+            .tasks
+            .iter()
+            .filter(|t| {
+                matches!(
+                    t.state(&self.today),
+                    TaskState::Overdue | TaskState::DueSoon | TaskState::NotDueYet
+                )
+            })
+            .collect();
+        open.sort_by_key(|t| (t.state(&self.today) != TaskState::Overdue, t.deadline));
+        open
+    }
+
     fn refused(&self, area: Option<i64>) -> Option<&RefusedArea> {
         match &self.refused {
             Some(Refused::Area(refused)) if refused.area == area => Some(refused),

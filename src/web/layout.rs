@@ -97,6 +97,25 @@ impl Layout {
             .is_some_and(|user| access.admits(user.role))
     }
 
+    /// The main menu's links for this user, as the header and the phone menu show them.
+    pub fn menu(&self) -> Vec<(&'static str, &'static str)> {
+        let mut links = vec![
+            ("/", "Trang chủ"),
+            ("/dashboard", "Tổng hợp"),
+            ("/my-work", "Việc của tôi"),
+            ("/units", "Đơn vị hành chính"),
+            ("/calendar", "Lịch"),
+        ];
+        if self.shows_audit() {
+            links.push(("/approvals", "Chờ duyệt"));
+            links.push(("/audit", "Nhật ký"));
+        }
+        if self.shows_admin() {
+            links.push(("/admin/users", "Người dùng"));
+        }
+        links
+    }
+
     /// Whether to show the link to user administration.
     pub fn shows_admin(&self) -> bool {
         self.admits(Access::Roles(ACCOUNT_KEEPERS))

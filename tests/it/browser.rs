@@ -724,3 +724,93 @@ async fn the_steering_member_prints_the_brief_with_every_locality_on_page_one() 
     assert!(pages >= 3, "{pages} pages");
     assert!(pdf_text(&path, 3, pages).contains("Phụ lục 1"));
 }
+
+/// A commune officer on a 360 px phone lands on their work, finds the task the province returned
+/// on top with its comment, opens it, fixes its evidence and sends it again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_commune_officer_on_a_phone_fixes_and_resends_a_returned_task() {
+    let app = TestApp::seeded().await;
+    let commune = app.as_user("xa.damha").await;
+    let province = app.as_user("tinh").await;
+    let task = crate::tasks::task_id(&app, "voter_lists_posted", "commune", 6895).await;
+    assert_eq!(
+        crate::tasks::record(&commune, task, crate::tasks::EVIDENCE)
+            .await
+            .status(),
+        303
+    );
+    let returned = province
+        .submit(
+            &format!("/tasks/{task}/return"),
+            &[("comment", "Ghi sai số văn bản")],
+        )
+        .await;
+    assert_eq!(returned.status(), 303);
+
+    let driver = driver();
+    let client = browser(&driver, 360, 740).await;
+    client.set_window_size(360, 740).await.unwrap();
+    log_in(&client, &app, "xa.damha").await;
+    let url = client.current_url().await.unwrap();
+    assert_eq!(
+        url.path(),
+        "/my-work",
+        "a commune officer lands on their work"
+    );
+    screenshot(&client, "phone-my-work").await;
+    let sizes = client
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth,
+                     document.querySelector('header.site').offsetHeight, window.innerHeight];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let number = |i: usize| sizes[i].as_f64().unwrap();
+    assert!(number(0) <= number(1), "no sideways scroll: {sizes:?}");
+    assert!(
+        number(2) < number(3) / 4.0,
+        "the header takes little of the screen: {sizes:?}"
+    );
+    let first = client
+        .find(Locator::Css("table.cards tbody tr"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        first.contains("Ghi sai số văn bản"),
+        "the returned task first: {first}"
+    );
+
+    client
+        .find(Locator::Css("table.cards tbody tr a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let form = client
+        .form(Locator::Css("form.stack[action^='/tasks/']"))
+        .await
+        .unwrap();
+    form.set_by_name("status", "done").await.unwrap();
+    form.set_by_name("evidence_number", "16/QĐ-UBND")
+        .await
+        .unwrap();
+    form.submit().await.unwrap();
+    wait_for_text(&client, "Chờ tỉnh duyệt").await;
+    screenshot(&client, "phone-task-resent").await;
+    client.close().await.unwrap();
+    let (number, review): (Option<String>, String) =
+        sqlx::query_as("SELECT evidence_number, review FROM tasks WHERE id = $1")
+            .bind(task)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (number.as_deref(), review.as_str()),
+        (Some("16/QĐ-UBND"), "none")
+    );
+}
