@@ -27,7 +27,7 @@ pub async fn of_unit(
             TaskLine,
             r#"SELECT t.id, c.title_vi, c.title_en, u.name AS unit_name,
                       ($3::date - c.offset_days) AS "deadline!", t.status, t.evidence_date, t.before_go_live,
-                      t.review, t.review_comment
+                      t.review, t.review_comment, t.evidence_number, t.evidence_signer, t.reviewed_by, t.reviewed_at
                  FROM units u
                  JOIN tasks t ON t.unit_id = u.id
                  JOIN calendar_entries c ON c.id = t.calendar_entry_id
@@ -44,7 +44,7 @@ pub async fn of_unit(
             TaskLine,
             r#"SELECT t.id, c.title_vi, c.title_en, u.name AS unit_name,
                       ($3::date - c.offset_days) AS "deadline!", t.status, t.evidence_date, t.before_go_live,
-                      t.review, t.review_comment
+                      t.review, t.review_comment, t.evidence_number, t.evidence_signer, t.reviewed_by, t.reviewed_at
                  FROM tasks t
                  JOIN units u ON u.id = t.unit_id
                  JOIN calendar_entries c ON c.id = t.calendar_entry_id
@@ -96,7 +96,7 @@ pub async fn below(
                 TaskLine,
                 r#"SELECT t.id, c.title_vi, c.title_en, u.name AS unit_name,
                           ($3::date - c.offset_days) AS "deadline!", t.status, t.evidence_date, t.before_go_live,
-                      t.review, t.review_comment
+                      t.review, t.review_comment, t.evidence_number, t.evidence_signer, t.reviewed_by, t.reviewed_at
                      FROM tasks t
                      JOIN units u ON u.id = t.unit_id
                      JOIN calendar_entries c ON c.id = t.calendar_entry_id
@@ -116,7 +116,7 @@ pub async fn below(
                 TaskLine,
                 r#"SELECT t.id, c.title_vi, c.title_en, u.name AS unit_name,
                           ($3::date - c.offset_days) AS "deadline!", t.status, t.evidence_date, t.before_go_live,
-                      t.review, t.review_comment
+                      t.review, t.review_comment, t.evidence_number, t.evidence_signer, t.reviewed_by, t.reviewed_at
                      FROM tasks t
                      JOIN units u ON u.id = t.unit_id
                      JOIN calendar_entries c ON c.id = t.calendar_entry_id

@@ -87,6 +87,10 @@ pub struct TaskLine {
     pub before_go_live: bool,
     pub review: String,
     pub review_comment: Option<String>,
+    pub evidence_number: Option<String>,
+    pub evidence_signer: Option<String>,
+    pub reviewed_by: Option<i64>,
+    pub reviewed_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl TaskLine {

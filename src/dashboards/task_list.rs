@@ -16,6 +16,15 @@ use crate::units::UnitDetail;
 use crate::web::export::{self, Cell, Table};
 use crate::web::{AppError, AppResult, layout::Layout};
 
+/// How a task's review reads in a list.
+fn review_label(review: &str) -> &'static str {
+    match review {
+        "approved" => "Đã duyệt",
+        "returned" => "Trả lại",
+        _ => "",
+    }
+}
+
 pub fn routes() -> Routes {
     Routes::new()
         .get("/tasks", Access::SignedIn, task_list)
@@ -93,6 +102,18 @@ async fn task_list_download(
     let election = crate::elections::current(&state.pool, user.viewer()).await?;
     let (_, tasks) = listed(&state, &user, election.as_ref(), &query).await?;
     let today = state.clock.today();
+    // The reviewers' names, in one query for the whole list.
+    let reviewer_ids: Vec<i64> = tasks.iter().filter_map(|t| t.reviewed_by).collect();
+    let reviewers: std::collections::HashMap<i64, String> = sqlx::query!(
+        "SELECT id, full_name FROM users WHERE id = ANY($1)",
+        &reviewer_ids
+    )
+    .fetch_all(&state.pool)
+    .await?
+    .into_iter()
+    .map(|r| (r.id, r.full_name))
+    .collect();
+    let text = |value: &Option<String>| value.clone().map_or(Cell::Empty, Cell::text);
     let table = Table {
         name: "Cong viec",
         headers: vec![
@@ -101,7 +122,13 @@ async fn task_list_download(
             "Đơn vị",
             "Trạng thái",
             "Tình hình",
+            "Số văn bản",
             "Ngày văn bản",
+            "Người ký",
+            "Duyệt",
+            "Người duyệt",
+            "Ngày duyệt",
+            "Ý kiến của tỉnh",
         ],
         rows: tasks
             .iter()
@@ -112,7 +139,15 @@ async fn task_list_download(
                     Cell::text(t.unit_name.clone()),
                     Cell::text(t.status_label()),
                     Cell::text(t.state(&today).label_vi()),
+                    text(&t.evidence_number),
                     t.evidence_date.map_or(Cell::Empty, Cell::Date),
+                    text(&t.evidence_signer),
+                    Cell::text(review_label(&t.review)),
+                    text(&t.reviewed_by.and_then(|id| reviewers.get(&id).cloned())),
+                    t.reviewed_at.map_or(Cell::Empty, |at| {
+                        Cell::Date(at.with_timezone(&crate::clock::vietnam()).date_naive())
+                    }),
+                    text(&t.review_comment),
                 ]
             })
             .collect(),

@@ -111,6 +111,11 @@ async fn dashboard_tables_and_task_lists_download() {
         1 + 9,
         "a header and the nine communes' tasks"
     );
+    // Every recorded field: the evidence and the province's review.
+    let header = text.lines().next().unwrap();
+    for column in ["Số văn bản", "Ngày văn bản", "Người ký", "Người duyệt", "Ý kiến của tỉnh"] {
+        assert!(header.contains(column), "{column}: {header}");
+    }
 }
 
 #[tokio::test]
