@@ -113,7 +113,13 @@ async fn dashboard_tables_and_task_lists_download() {
     );
     // Every recorded field: the evidence and the province's review.
     let header = text.lines().next().unwrap();
-    for column in ["Số văn bản", "Ngày văn bản", "Người ký", "Người duyệt", "Ý kiến của tỉnh"] {
+    for column in [
+        "Số văn bản",
+        "Ngày văn bản",
+        "Người ký",
+        "Người duyệt",
+        "Ý kiến của tỉnh",
+    ] {
         assert!(header.contains(column), "{column}: {header}");
     }
 }
