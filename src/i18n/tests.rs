@@ -15,6 +15,10 @@ const NOT_SHOWN: &[&str] = &[
     "Nhà văn hóa khu phố 1",
     "Nguyễn Văn An",
     "Trưởng khu phố",
+    // The brief's heading block on a Vietnamese page; an English page shows its own wording
+    // (`Heading::issuer_en`, `Heading::date_line_en`).
+    "Ban chỉ đạo bầu cử {}",
+    "{}, ngày {} tháng {} năm {}",
     // Titles a member sheet may write, read and never shown.
     "chủ tịch",
     "trưởng ban",
