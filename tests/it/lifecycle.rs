@@ -195,7 +195,7 @@ async fn the_private_database_seeds_once_serves_beside_subcommands_and_stops_wit
     let (_, login) = sign_in(&address, "nguyen.van.a", "sông Ka Long chảy ra biển").await;
     assert_eq!(
         crate::helpers::location(&login),
-        "/",
+        "/dashboard",
         "a command-line account needs no password change"
     );
 

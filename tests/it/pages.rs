@@ -127,13 +127,21 @@ async fn task_states_follow_the_clock() {
     let (_, commune) = app.page("/units/commune/6895").await;
     let row = table_row(&commune, "Thành lập Ủy ban bầu cử");
     assert!(row.contains("Quá hạn"), "not done by 07/02/2021: {row}");
+    // A commune's page opens with the work it still has to do, overdue first.
+    let open = commune.find("id=\"open-work\"").expect("the open work");
+    assert!(open < commune.find("checks-title").unwrap());
+    let first_card = &commune[open..open + commune[open..].find("</li>").unwrap()];
+    assert!(first_card.contains("Quá hạn"), "{first_card}");
 }
 
-/// The table row holding `text`.
+/// The row of the unit's checklist table holding `text` (a commune's page lists its open work
+/// above it too).
 fn table_row<'a>(page: &'a str, text: &str) -> &'a str {
-    let at = page
-        .find(text)
-        .unwrap_or_else(|| panic!("{text} is on the page"));
+    let table = page.find("<table class=\"tasks\"").unwrap_or(0);
+    let at = table
+        + page[table..]
+            .find(text)
+            .unwrap_or_else(|| panic!("{text} is on the page"));
     let start = page[..at].rfind("<tr").unwrap();
     let end = at + page[at..].find("</tr>").unwrap();
     &page[start..end]
