@@ -94,6 +94,27 @@ impl Column {
     pub fn deadline_text(&self) -> String {
         format::date(self.deadline)
     }
+    /// "07/02": the deadline in a heatmap column's head.
+    pub fn short_date(&self) -> String {
+        self.deadline.format("%d/%m").to_string()
+    }
+    /// The title cut to a column head's few words; the legend under the table gives it whole.
+    pub fn short_vi(&self) -> String {
+        shorten(&self.title_vi)
+    }
+    pub fn short_en(&self) -> String {
+        shorten(&self.title_en)
+    }
+}
+
+/// At most five words (Vietnamese words are syllables), with "…" when words were left out.
+fn shorten(title: &str) -> String {
+    const WORDS: usize = 5;
+    let words: Vec<&str> = title.split_whitespace().collect();
+    if words.len() <= WORDS {
+        return title.to_string();
+    }
+    format!("{}…", words[..WORDS].join(" ").trim_end_matches(','))
 }
 
 pub struct Contact {

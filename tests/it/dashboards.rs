@@ -33,6 +33,14 @@ async fn the_province_sees_every_locality_with_totals_and_a_heatmap() {
         list.contains("Huyện Đầm Hà") && list.contains("Thị trấn Đầm Hà"),
         "the district and its communes"
     );
+    // Each heatmap column is named, not only dated, and the legend under the table, which
+    // prints, gives every name whole.
+    assert!(
+        page.contains("1. Thành lập Ban chỉ đạo… · 08/01"),
+        "a short name in the head"
+    );
+    let legend = &page[page.find("id=\"heatmap-legend\"").unwrap()..];
+    assert!(legend.contains("<time>08/01/2021</time> Thành lập Ban chỉ đạo bầu cử</li>"));
     let steering = app.as_user("bcd").await;
     assert_eq!(steering.page("/dashboard").await.0, 200);
 }
