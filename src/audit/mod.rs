@@ -5,6 +5,7 @@
 
 pub mod head;
 pub mod pages;
+pub mod wording;
 
 use std::net::IpAddr;
 

@@ -77,10 +77,20 @@ pub struct Row {
     pub object_type: Option<String>,
     pub object_id: Option<i64>,
     pub details: Option<String>,
+    pub before: Option<String>,
+    pub after: Option<String>,
     pub client_addr: Option<String>,
 }
 
 impl Row {
+    /// The action in words.
+    pub fn action_text(&self) -> &str {
+        super::wording::action(&self.action)
+    }
+    /// What the record changed, field by field.
+    pub fn changes(&self) -> Vec<super::wording::Change> {
+        super::wording::changes(self.before.as_deref(), self.after.as_deref())
+    }
     pub fn when(&self) -> String {
         self.at
             .with_timezone(&vietnam())
@@ -120,7 +130,8 @@ async fn fetch(
     let rows = sqlx::query_as!(
         Row,
         r#"SELECT a.id, a.at, u.username AS "username?", un.name AS "unit_name?", a.action, a.object_type,
-                  a.object_id, coalesce(a.after, a.before)::text AS details, host(a.client_addr) AS client_addr
+                  a.object_id, coalesce(a.after, a.before)::text AS details, a.before::text AS before, a.after::text AS after,
+                  host(a.client_addr) AS client_addr
              FROM audit_log a
              LEFT JOIN users u ON u.id = a.user_id
              LEFT JOIN units un ON un.id = a.unit_id

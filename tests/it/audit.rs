@@ -550,3 +550,24 @@ async fn the_audit_page_pages_through_many_records() {
     let (_, second) = admin.page("/audit?page=2").await;
     assert!(second.contains("Trang trước") && second.contains("Trang 2"));
 }
+
+/// The audit log reads in words: the action, and each changed field with its values as the
+/// pages write them; the raw record is one click away.
+#[tokio::test]
+async fn the_audit_log_says_what_happened_in_words() {
+    let app = crate::helpers::TestApp::seeded().await;
+    let commune = app.as_user("xa.damha").await;
+    let task = crate::tasks::task_id(&app, "voter_lists_posted", "commune", 6895).await;
+    assert_eq!(
+        crate::tasks::record(&commune, task, crate::tasks::EVIDENCE)
+            .await
+            .status(),
+        303
+    );
+    let province = app.as_user("tinh").await;
+    let (_, log) = province.page("/audit?action=task").await;
+    assert!(log.contains("Cập nhật công việc"), "the action in words");
+    assert!(log.contains("Trạng thái: Chưa bắt đầu → Đã xong"));
+    assert!(log.contains("Ngày văn bản: — → 27/01/2021"));
+    assert!(log.contains("<summary>Bản ghi gốc</summary><code>task.updated</code>"));
+}
