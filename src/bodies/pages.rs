@@ -283,7 +283,7 @@ impl BodyForm {
             decision_number: body.decision_number.clone().unwrap_or_default(),
             decision_date: body
                 .decision_date
-                .map(|d| d.to_string())
+                .map(crate::format::date)
                 .unwrap_or_default(),
             decision_signer: body.decision_signer.clone().unwrap_or_default(),
             reported_member_count: body

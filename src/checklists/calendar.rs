@@ -100,7 +100,7 @@ impl CalendarPage {
         if self.is_refused(Some(entry.id)) {
             self.typed_deadline.clone()
         } else {
-            entry.deadline.to_string()
+            crate::format::date(entry.deadline)
         }
     }
 

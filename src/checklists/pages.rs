@@ -189,10 +189,7 @@ impl TaskForm {
             status: task.status.clone(),
             status_reason: task.status_reason.clone().unwrap_or_default(),
             evidence_number: task.evidence_number.clone().unwrap_or_default(),
-            evidence_date: task
-                .evidence_date
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
+            evidence_date: task.evidence_date.map(format::date).unwrap_or_default(),
             evidence_signer: task.evidence_signer.clone().unwrap_or_default(),
             note: task.note.clone().unwrap_or_default(),
             version: task.version,
@@ -481,10 +478,7 @@ fn conflict_page(layout: Layout, stored: Task, form: &TaskForm, back: String) ->
         Field::new(
             "evidence_date",
             "Ngày văn bản",
-            stored
-                .evidence_date
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
+            stored.evidence_date.map(format::date).unwrap_or_default(),
             &form.evidence_date,
         ),
         Field::new(

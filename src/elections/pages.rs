@@ -144,7 +144,7 @@ async fn show(
         election_day: layout
             .election
             .as_ref()
-            .map(|e| e.election_day.to_string())
+            .map(|e| crate::format::date(e.election_day))
             .unwrap_or_default(),
         reason: String::new(),
     };

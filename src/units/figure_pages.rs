@@ -64,7 +64,7 @@ impl FiguresForm {
                 .voters
                 .map(|n| format::number(i64::from(n)))
                 .unwrap_or_default(),
-            as_of: figures.as_of.map(|d| d.to_string()).unwrap_or_default(),
+            as_of: figures.as_of.map(crate::format::date).unwrap_or_default(),
             source: figures.source.clone().unwrap_or_default(),
         }
     }

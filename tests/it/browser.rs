@@ -483,7 +483,11 @@ async fn send_file(client: &Client, form: &str, path: &std::path::Path) {
 async fn wait_for_text(client: &Client, what: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let page = text(client).await;
+        // While the next page loads there may be no body yet: look again.
+        let page = match client.find(Locator::Css("body")).await {
+            Ok(body) => body.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
         if page.contains(what) {
             return page;
         }

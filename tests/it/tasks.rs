@@ -1139,3 +1139,30 @@ async fn the_province_works_its_approval_queue() {
     let district_officer = app.as_user("huyen").await;
     assert_eq!(district_officer.get("/approvals").await.status(), 403);
 }
+
+/// Date fields show and take day/month/year whatever the browser's language: they are text
+/// fields, and the ISO form a date picker sends is read too.
+#[tokio::test]
+async fn dates_are_written_and_read_as_day_month_year() {
+    let app = TestApp::signed_in("xa.damha").await;
+    let task = task_id(&app, "voter_lists_posted", "commune", 6895).await;
+    let fields = [
+        ("status", "done"),
+        ("evidence_number", "15/QĐ-UBND"),
+        ("evidence_date", "26/01/2021"),
+        ("evidence_signer", "Chủ tịch UBND thị trấn"),
+    ];
+    assert_eq!(record(&app, task, &fields).await.status(), 303);
+    let stored: Option<chrono::NaiveDate> =
+        sqlx::query_scalar("SELECT evidence_date FROM tasks WHERE id = $1")
+            .bind(task)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(stored, chrono::NaiveDate::from_ymd_opt(2021, 1, 26));
+    let (_, page) = app.page(&format!("/tasks/{task}")).await;
+    assert!(page.contains(
+        "name=\"evidence_date\" type=\"text\" inputmode=\"numeric\" placeholder=\"dd/mm/yyyy\" autocomplete=\"off\" value=\"26/01/2021\""
+    ));
+    assert!(!page.contains("type=\"date\""));
+}
