@@ -156,12 +156,25 @@ async fn create(
         .after(serde_json::to_value(&fields).unwrap_or_default());
     audit::record(&mut tx, &user.actor(&meta), now, event).await?;
     tx.commit().await?;
+    if let Some(warning) = size_warning(&fields, &unit.terrain) {
+        return Ok(flash::warning(&back, &warning));
+    }
     Ok(flash::redirect(
         &back,
         &format!(
             "Đã thêm khu vực bỏ phiếu số {} và Tổ bầu cử của khu vực.",
             fields.number
         ),
+    ))
+}
+
+/// What to tell the user who saved an area the law does not allow as it is: it is kept as a draft
+/// and shows as a violation until fixed, never under a plain "saved".
+fn size_warning(fields: &AreaFields, terrain: &str) -> Option<String> {
+    let problem = rules::size_problem(i64::from(fields.voters), &fields.kind, terrain)?;
+    Some(format!(
+        "Đã lưu khu vực bỏ phiếu số {} như bản nháp, nhưng chưa đúng luật: {}. Khu vực này là vi phạm trong mục Kiểm tra cho đến khi sửa.",
+        fields.number, problem
     ))
 }
 
@@ -301,6 +314,10 @@ async fn update(
         .after(serde_json::to_value(&fields).unwrap_or_default());
     audit::record(&mut tx, &user.actor(&meta), now, event).await?;
     tx.commit().await?;
+    let terrain = commune_of(&state, commune).await?.terrain;
+    if let Some(warning) = size_warning(&fields, &terrain) {
+        return Ok(flash::warning(&back, &warning));
+    }
     Ok(flash::redirect(&back, "Đã lưu khu vực bỏ phiếu."))
 }
 

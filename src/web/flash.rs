@@ -17,6 +17,22 @@ pub fn redirect(to: &str, message: &str) -> Response {
     response
 }
 
+/// How a warning is told apart from a plain confirmation in the flash cookie.
+const WARNING: &str = "warn:";
+
+/// Redirects with a warning: something was saved, but breaks a rule the user must see.
+pub fn warning(to: &str, message: &str) -> Response {
+    redirect(to, &format!("{WARNING}{message}"))
+}
+
+/// A flash message, and whether it is a warning.
+pub fn level(message: &str) -> (bool, &str) {
+    match message.strip_prefix(WARNING) {
+        Some(text) => (true, text),
+        None => (false, message),
+    }
+}
+
 /// The message a flash cookie carries.
 pub fn decode(value: &str) -> String {
     form_urlencoded::parse(format!("m={value}").as_bytes())

@@ -97,6 +97,11 @@ impl Layout {
             .is_some_and(|user| access.admits(user.role))
     }
 
+    /// The flash message, and whether it is a warning rather than a plain confirmation.
+    pub fn flash_message(&self) -> Option<(bool, &str)> {
+        self.flash.as_deref().map(super::flash::level)
+    }
+
     /// The main menu's links for this user, as the header and the phone menu show them.
     pub fn menu(&self) -> Vec<(&'static str, &'static str)> {
         let mut links = vec![

@@ -39,6 +39,11 @@ async fn every_area_gets_its_group_and_its_size_is_checked() {
     assert!(page.contains("name=\"voters\" value=\"900\""));
     let page = add(&app, "2", "4001", "ordinary").await;
     assert!(page.contains("vượt quá 4000 cử tri"));
+    // Saved as a draft under a warning, never under a plain "saved".
+    assert!(page.contains(
+        "<p class=\"notice warning\" role=\"status\">Đã lưu khu vực bỏ phiếu số 2 như bản nháp, nhưng chưa đúng luật"
+    ));
+    assert!(!page.contains("Đã thêm khu vực bỏ phiếu số 2"));
     // Thị trấn Đầm Hà is mountainous: a small area is allowed there.
     let page = add(&app, "3", "150", "ordinary").await;
     assert!(!page.contains("150 cử tri, ít hơn"));
