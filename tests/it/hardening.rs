@@ -306,7 +306,7 @@ async fn every_form_refuses_beside_the_field_and_keeps_what_was_typed() {
         "Ngày quyết định 01/01/2099 là ngày trong tương lai",
     )
     .await;
-    assert!(page.contains("name=\"decision_date\" type=\"text\" inputmode=\"numeric\" placeholder=\"dd/mm/yyyy\" autocomplete=\"off\" value=\"2099-01-01\""));
+    assert!(page.contains("name=\"decision_date\" type=\"text\" inputmode=\"numeric\" placeholder=\"ngày/tháng/năm\" autocomplete=\"off\" value=\"2099-01-01\""));
 
     // A calendar entry with no level: the title and the deadline stay in their boxes.
     let entry = province

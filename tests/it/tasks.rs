@@ -1162,7 +1162,7 @@ async fn dates_are_written_and_read_as_day_month_year() {
     assert_eq!(stored, chrono::NaiveDate::from_ymd_opt(2021, 1, 26));
     let (_, page) = app.page(&format!("/tasks/{task}")).await;
     assert!(page.contains(
-        "name=\"evidence_date\" type=\"text\" inputmode=\"numeric\" placeholder=\"dd/mm/yyyy\" autocomplete=\"off\" value=\"26/01/2021\""
+        "name=\"evidence_date\" type=\"text\" inputmode=\"numeric\" placeholder=\"ngày/tháng/năm\" autocomplete=\"off\" value=\"26/01/2021\""
     ));
     assert!(!page.contains("type=\"date\""));
 }
