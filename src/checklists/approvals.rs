@@ -79,12 +79,11 @@ impl Waiting {
         self.evidence_number.is_none() || self.evidence_signer.is_none()
     }
     pub fn evidence_text(&self) -> String {
-        let parts = [
-            self.evidence_number.clone(),
-            self.evidence_date.map(format::date),
-            self.evidence_signer.clone(),
-        ];
-        parts.into_iter().flatten().collect::<Vec<_>>().join(", ")
+        super::evidence_text(
+            self.evidence_number.as_deref(),
+            self.evidence_date,
+            self.evidence_signer.as_deref(),
+        )
     }
     pub fn deadline_text(&self) -> String {
         format::date(self.deadline)

@@ -64,15 +64,27 @@ impl TaskRow {
     pub fn is_legal(&self) -> bool {
         self.kind == "legal"
     }
-    /// "QĐ 12/QĐ-UBND, 08/01/2021, Nguyễn Văn A", as much as is known.
     pub fn evidence_text(&self) -> String {
-        let parts = [
-            self.evidence_number.clone(),
-            self.evidence_date.map(format::date),
-            self.evidence_signer.clone(),
-        ];
-        parts.into_iter().flatten().collect::<Vec<_>>().join(", ")
+        evidence_text(
+            self.evidence_number.as_deref(),
+            self.evidence_date,
+            self.evidence_signer.as_deref(),
+        )
     }
+}
+
+/// "12/QĐ-UBND, 08/01/2021, Nguyễn Văn A": a task's evidence, as much as is known.
+pub fn evidence_text(
+    number: Option<&str>,
+    date: Option<NaiveDate>,
+    signer: Option<&str>,
+) -> String {
+    let date = date.map(format::date);
+    [number, date.as_deref(), signer]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A task in a list ("my work", the tasks behind a dashboard cell).

@@ -3,7 +3,7 @@
 //! unless the province moves them. The move is audited with its reason, and the election keeps
 //! the day it moved from so that every page can say so.
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Weekday};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use sqlx::PgConnection;
 
 use crate::audit::{self, Actor, Event};
@@ -14,19 +14,7 @@ pub fn check_new_day(current: NaiveDate, day: NaiveDate, today: NaiveDate) -> Re
     if day == current {
         return Err(format!("Ngày bầu cử đã là {}.", format::date(day)));
     }
-    if day.weekday() != Weekday::Sun {
-        return Err(format!(
-            "Ngày bầu cử phải là ngày Chủ nhật; {} không phải Chủ nhật.",
-            format::date(day)
-        ));
-    }
-    if day <= today {
-        return Err(format!(
-            "Ngày bầu cử mới phải sau hôm nay ({}).",
-            format::date(today)
-        ));
-    }
-    Ok(())
+    super::creating::check_day(day, today)
 }
 
 /// Moves the election's day to `day`, with the reason. The caller has checked the day.
