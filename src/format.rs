@@ -7,6 +7,15 @@ pub fn date(day: NaiveDate) -> String {
     day.format("%d/%m/%Y").to_string()
 }
 
+/// "Huyện Đầm Hà" as it reads inside a sentence or a body's name: "… huyện Đầm Hà".
+pub fn in_sentence(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// A whole number with dots between thousands, as written in Vietnamese.
 pub fn number(value: i64) -> String {
     let digits = value.unsigned_abs().to_string();

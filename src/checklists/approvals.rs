@@ -276,10 +276,19 @@ async fn decide(
     if chosen.is_empty() {
         return refuse(layout, Refusal::above("Chưa chọn công việc nào.")).await;
     }
+    // No more than the page shows: a decision names rows of the page.
+    if chosen.len() > SHOWN as usize {
+        let message = format!("Chọn nhiều nhất {} công việc mỗi lần.", SHOWN);
+        return refuse(layout, Refusal::above(message)).await;
+    }
+    let ids: Vec<i64> = chosen.iter().map(|(id, _)| *id).collect();
+    let mut loaded = tasks::find_many(&state.pool, &ids).await?;
     let mut found = Vec::new();
     for (id, version) in chosen {
-        match tasks::find(&state.pool, id).await? {
-            Some(task) if can_review(&user, &task) => found.push((task, version)),
+        match loaded.iter().position(|t| t.id == id) {
+            Some(at) if can_review(&user, &loaded[at]) => {
+                found.push((loaded.swap_remove(at), version));
+            }
             _ => {
                 return refuse(
                     layout,

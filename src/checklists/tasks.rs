@@ -79,6 +79,11 @@ impl Task {
 
 /// The task in force with this id, if there is one.
 pub async fn find(pool: &PgPool, id: i64) -> sqlx::Result<Option<Task>> {
+    Ok(find_many(pool, &[id]).await?.pop())
+}
+
+/// The tasks in force with these ids, in one query, in no particular order.
+pub async fn find_many(pool: &PgPool, ids: &[i64]) -> sqlx::Result<Vec<Task>> {
     sqlx::query_as!(
         Task,
         r#"SELECT t.id, c.election_id, c.code, c.title_vi, c.title_en, c.kind, c.offset_days,
@@ -90,10 +95,10 @@ pub async fn find(pool: &PgPool, id: i64) -> sqlx::Result<Option<Task>> {
              JOIN calendar_entries c ON c.id = t.calendar_entry_id
              JOIN elections e ON e.id = c.election_id
              JOIN units u ON u.id = t.unit_id
-            WHERE t.id = $1 AND c.retired_at IS NULL"#,
-        id
+            WHERE t.id = ANY($1) AND c.retired_at IS NULL"#,
+        ids
     )
-    .fetch_optional(pool)
+    .fetch_all(pool)
     .await
 }
 

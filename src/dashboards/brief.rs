@@ -329,7 +329,7 @@ async fn build(
         root.id,
         BriefContent {
             heading: Heading {
-                issuer: format!("Ban chỉ đạo bầu cử {}", in_sentence(&root.name)),
+                issuer: format!("Ban chỉ đạo bầu cử {}", format::in_sentence(&root.name)),
                 place: place_name(&root.name, &root.division_type),
                 day: today.day(),
                 month: today.month(),
@@ -356,15 +356,6 @@ async fn build(
 
 /// How many rows of each locality an annex prints; the rest are counted and in the XLSX list.
 const ANNEX_ROWS_PER_LOCALITY: usize = 15;
-
-/// "Tỉnh Quảng Ninh" as it reads inside a sentence: "tỉnh Quảng Ninh".
-fn in_sentence(name: &str) -> String {
-    let mut chars = name.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
 
 /// The place a document is dated at: the unit's name without its kind ("Quảng Ninh").
 fn place_name(name: &str, division_type: &str) -> String {

@@ -28,6 +28,7 @@ pub struct Election {
     pub name: String,
     pub election_day: NaiveDate,
     pub unit_id: i64,
+    pub unit_name: String,
     /// The covered unit's ancestors, itself last: who the election concerns.
     pub unit_ancestors: Vec<i64>,
     /// The day election day was last moved from, and why.
@@ -63,7 +64,7 @@ impl Election {
 pub async fn all(pool: &PgPool) -> sqlx::Result<Vec<Election>> {
     sqlx::query_as!(
         Election,
-        r#"SELECT e.id, e.name, e.election_day, e.unit_id, u.ancestors AS unit_ancestors,
+        r#"SELECT e.id, e.name, e.election_day, e.unit_id, u.name AS unit_name, u.ancestors AS unit_ancestors,
                   e.moved_from, e.moved_reason
              FROM elections e JOIN units u ON u.id = e.unit_id
             ORDER BY e.election_day DESC, e.id DESC"#

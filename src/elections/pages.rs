@@ -77,7 +77,6 @@ struct ElectionPage {
 /// An election in the page's list.
 struct Listed {
     election: Election,
-    unit_name: String,
     is_current: bool,
 }
 
@@ -115,14 +114,9 @@ async fn page(
     let current = layout.election.as_ref().map(|e| e.id);
     let mut elections = Vec::new();
     for election in super::concerning(super::all(&state.pool).await?, &user.scope) {
-        let unit_name = crate::units::by_id(&state.pool, election.unit_id)
-            .await?
-            .map(|u| u.name)
-            .unwrap_or_default();
         elections.push(Listed {
             is_current: Some(election.id) == current,
             election,
-            unit_name,
         });
     }
     Ok(ElectionPage {

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use sqlx::{PgConnection, PgPool};
 
 use crate::elections::creating::{self, KnownDone};
+use crate::format;
 
 pub mod national;
 
@@ -74,15 +75,6 @@ fn level_code(level: u8) -> &'static str {
         1 => "province",
         2 => "district",
         _ => "commune",
-    }
-}
-
-/// "Huyện Đầm Hà" as it reads inside a body's name: "… huyện Đầm Hà".
-fn in_sentence(name: &str) -> String {
-    let mut chars = name.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => String::new(),
     }
 }
 
@@ -338,7 +330,7 @@ async fn insert_reported_bodies(
         election_id,
         "steering_committee",
         province_id,
-        &format!("Ban chỉ đạo bầu cử {}", in_sentence(&province_name)),
+        &format!("Ban chỉ đạo bầu cử {}", format::in_sentence(&province_name)),
         Some(provincial_steering_committee_formed()),
         Some(15),
     )
@@ -348,7 +340,7 @@ async fn insert_reported_bodies(
         election_id,
         "election_committee",
         province_id,
-        &format!("Ủy ban bầu cử {}", in_sentence(&province_name)),
+        &format!("Ủy ban bầu cử {}", format::in_sentence(&province_name)),
         Some(review_meeting_day()),
         Some(31),
     )
@@ -360,7 +352,7 @@ async fn insert_reported_bodies(
     .fetch_all(&mut *tx)
     .await?;
     for locality in localities {
-        let name = in_sentence(&locality.name);
+        let name = format::in_sentence(&locality.name);
         let steering = format!("Ban chỉ đạo bầu cử {name}");
         insert_body(
             tx,

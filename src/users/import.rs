@@ -50,6 +50,8 @@ struct ImportPage {
     layout: Layout,
     errors: Vec<RowError>,
     problem: Option<String>,
+    /// Shown by the import pages' shared problems block; accounts never need one.
+    encoding_note: Option<String>,
 }
 
 /// A new account and its one-time password, for its slip.
@@ -75,6 +77,7 @@ async fn form(layout: Layout) -> ImportPage {
         layout,
         errors: Vec::new(),
         problem: None,
+        encoding_note: None,
     }
 }
 
@@ -106,6 +109,7 @@ async fn upload(
             layout,
             errors,
             problem,
+            encoding_note: None,
         };
         Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
     };

@@ -1135,6 +1135,19 @@ async fn the_province_works_its_approval_queue() {
     );
     let (_, home) = commune.page("/").await;
     assert!(home.contains("1 công việc bị tỉnh trả lại"));
+    // A decision names at most the rows a page shows.
+    let many: Vec<String> = (1..=201).map(|id| format!("{id}:1")).collect();
+    let mut fields = vec![("action", "approve")];
+    fields.extend(many.iter().map(|t| ("tasks", t.as_str())));
+    let too_many = province.submit("/approvals", &fields).await;
+    assert_eq!(too_many.status(), 422);
+    assert!(
+        too_many
+            .text()
+            .await
+            .unwrap()
+            .contains("Chọn nhiều nhất 200 công việc mỗi lần.")
+    );
     // Only the province reviews.
     let district_officer = app.as_user("huyen").await;
     assert_eq!(district_officer.get("/approvals").await.status(), 403);
