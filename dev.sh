@@ -56,6 +56,13 @@ ensure_nginx() {
     die "nginx is still missing after installing it (package nginx)."
 }
 
+# The mail tests send to a real SMTP server: Debian's aiosmtpd, run by the system's Python.
+ensure_smtp_server() {
+  /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || install_packages python3-aiosmtpd
+  /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 ||
+    die "aiosmtpd is still missing after installing it (package python3-aiosmtpd)."
+}
+
 ensure_chromium() {
   if ! [ -x /usr/bin/chromium ] || ! command -v chromedriver >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then
     install_packages chromium chromium-driver poppler-utils
@@ -119,6 +126,7 @@ case "${1:-}" in
     ensure_postgres
     ensure_chromium
     ensure_nginx
+    ensure_smtp_server
     echo "== cargo fmt --check"
     cargo fmt --check
     echo "== cargo clippy (queries checked against the migrated schema)"

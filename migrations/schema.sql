@@ -861,6 +861,46 @@ CREATE TABLE public.count_votes (
 
 
 --
+-- Name: digests; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.digests (
+    id bigint NOT NULL,
+    user_id bigint NOT NULL,
+    period date NOT NULL,
+    frequency text NOT NULL,
+    state text NOT NULL,
+    attempts integer DEFAULT 1 NOT NULL,
+    claimed_at timestamp with time zone NOT NULL,
+    sent_at timestamp with time zone,
+    subject text,
+    error text,
+    CONSTRAINT digests_attempts_check CHECK ((attempts > 0)),
+    CONSTRAINT digests_frequency_check CHECK ((frequency = ANY (ARRAY['daily'::text, 'weekly'::text]))),
+    CONSTRAINT digests_state_check CHECK ((state = ANY (ARRAY['sending'::text, 'sent'::text, 'empty'::text, 'failed'::text])))
+);
+
+
+--
+-- Name: digests_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.digests_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: digests_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.digests_id_seq OWNED BY public.digests.id;
+
+
+--
 -- Name: elections; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1223,7 +1263,9 @@ CREATE TABLE public.users (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     election_id bigint,
+    digest text DEFAULT 'daily'::text NOT NULL,
     CONSTRAINT users_check CHECK (((role = 'admin'::text) = (unit_id IS NULL))),
+    CONSTRAINT users_digest_check CHECK ((digest = ANY (ARRAY['daily'::text, 'weekly'::text, 'none'::text]))),
     CONSTRAINT users_full_name_check CHECK ((full_name <> ''::text)),
     CONSTRAINT users_language_check CHECK ((language = ANY (ARRAY['vi'::text, 'en'::text]))),
     CONSTRAINT users_role_check CHECK ((role = ANY (ARRAY['admin'::text, 'province_officer'::text, 'steering_member'::text, 'district_officer'::text, 'commune_officer'::text]))),
@@ -1243,6 +1285,13 @@ ALTER TABLE public.users ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     NO MAXVALUE
     CACHE 1
 );
+
+
+--
+-- Name: digests id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.digests ALTER COLUMN id SET DEFAULT nextval('public.digests_id_seq'::regclass);
 
 
 --
@@ -1435,6 +1484,22 @@ ALTER TABLE ONLY public.count_minutes
 
 ALTER TABLE ONLY public.count_votes
     ADD CONSTRAINT count_votes_pkey PRIMARY KEY (minutes_id, candidate_id);
+
+
+--
+-- Name: digests digests_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.digests
+    ADD CONSTRAINT digests_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: digests digests_user_id_period_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.digests
+    ADD CONSTRAINT digests_user_id_period_key UNIQUE (user_id, period);
 
 
 --
@@ -2202,6 +2267,14 @@ ALTER TABLE ONLY public.count_votes
 
 ALTER TABLE ONLY public.count_votes
     ADD CONSTRAINT count_votes_minutes_id_fkey FOREIGN KEY (minutes_id) REFERENCES public.count_minutes(id) ON DELETE CASCADE;
+
+
+--
+-- Name: digests digests_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.digests
+    ADD CONSTRAINT digests_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id);
 
 
 --

@@ -239,6 +239,16 @@ async fn serve(database: &Database, state: &AppState, config: &Config) -> anyhow
         state.clock.clone(),
         config.data.join(audit::head::FILE_NAME),
     ));
+    match config.digests()? {
+        Some(digests) => {
+            tokio::spawn(crate::reminders::job::keep_sending(
+                state.pool.clone(),
+                state.clock.clone(),
+                digests,
+            ));
+        }
+        None => tracing::info!("no SMTP server set (BAUCU_SMTP_HOST): reminders are not mailed"),
+    }
     let drain = std::time::Duration::from_secs(config.drain_secs);
     tokio::select! {
         served = web::serve(listener, state.clone(), drain) => served.context("serving HTTP")?,

@@ -223,6 +223,55 @@ pub struct Config {
     #[arg(long, env = "BAUCU_TRUSTED_PROXY", global = true)]
     pub trusted_proxy: Option<std::net::IpAddr>,
 
+    /// The SMTP server reminders are mailed through; unset, no mail is sent.
+    #[arg(long, env = "BAUCU_SMTP_HOST", global = true)]
+    pub smtp_host: Option<String>,
+
+    /// Its port; by default 587 with STARTTLS, 465 with TLS, 25 without.
+    #[arg(long, env = "BAUCU_SMTP_PORT", global = true)]
+    pub smtp_port: Option<u16>,
+
+    /// How the connection to it is protected: starttls, tls or none.
+    #[arg(
+        long,
+        env = "BAUCU_SMTP_TLS",
+        value_enum,
+        default_value = "starttls",
+        global = true
+    )]
+    pub smtp_tls: crate::reminders::mail::TlsMode,
+
+    /// The user to sign in to it as, if it asks.
+    #[arg(long, env = "BAUCU_SMTP_USER", global = true)]
+    pub smtp_user: Option<String>,
+
+    /// That user's password.
+    #[arg(
+        long,
+        env = "BAUCU_SMTP_PASSWORD",
+        global = true,
+        hide_env_values = true
+    )]
+    pub smtp_password: Option<String>,
+
+    /// The sender of reminders, an address or "Name <address>".
+    #[arg(
+        long,
+        env = "BAUCU_MAIL_FROM",
+        default_value = "baucu@localhost",
+        global = true
+    )]
+    pub mail_from: String,
+
+    /// The address users open baucu at (https://baucu.example.gov.vn), for links in mail;
+    /// unset, http:// and the address served on.
+    #[arg(long, env = "BAUCU_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+
+    /// The hour of the day, Vietnam time, from which the day's reminder digests are mailed.
+    #[arg(long, env = "BAUCU_DIGEST_HOUR", default_value_t = 7, value_parser = clap::value_parser!(u32).range(0..24), global = true)]
+    pub digest_hour: u32,
+
     /// Log filter, for example "info" or "baucu=debug,tower_http=info".
     #[arg(
         long = "log",
@@ -240,6 +289,30 @@ impl Config {
             lock: Duration::from_millis(self.lock_timeout_ms),
             job: Duration::from_secs(self.job_timeout_secs),
         }
+    }
+
+    /// The reminder job's settings, or nothing when no SMTP server is set.
+    pub fn digests(&self) -> anyhow::Result<Option<crate::reminders::job::Digests>> {
+        let Some(host) = &self.smtp_host else {
+            return Ok(None);
+        };
+        let settings = crate::reminders::mail::SmtpSettings {
+            host: host.clone(),
+            port: self.smtp_port,
+            tls: self.smtp_tls,
+            user: self.smtp_user.clone(),
+            password: self.smtp_password.clone(),
+            from: self.mail_from.clone(),
+        };
+        let base_url = self
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.bind));
+        Ok(Some(crate::reminders::job::Digests {
+            mailer: crate::reminders::mail::Mailer::new(&settings)?,
+            base_url: base_url.trim_end_matches('/').to_string(),
+            hour: self.digest_hour,
+        }))
     }
 
     pub fn session_settings(&self) -> crate::auth::session::SessionSettings {

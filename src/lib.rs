@@ -22,6 +22,7 @@ pub mod i18n;
 pub mod imports;
 pub mod input;
 pub mod polling;
+pub mod reminders;
 pub mod search;
 pub mod seed;
 pub mod units;

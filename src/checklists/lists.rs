@@ -13,7 +13,35 @@
 use sqlx::PgPool;
 
 use super::TaskLine;
+use crate::auth::{Role, Scope};
 use crate::elections::Election;
+
+/// The tasks a user answers for ("Việc của tôi", and what reminders speak of): their unit's and,
+/// for a district officer, its communes'. An administrator answers for no unit below the
+/// election's own, so their work is that unit's checklist (not every task in the country).
+pub async fn of_user(
+    pool: &PgPool,
+    election: &Election,
+    scope: &Scope,
+) -> sqlx::Result<Vec<TaskLine>> {
+    let unit_id = scope.unit_id().unwrap_or(election.unit_id);
+    of_unit(pool, election, unit_id, scope.role == Role::DistrictOfficer).await
+}
+
+/// How many done tasks of a unit's territory wait for the province's review.
+pub async fn waiting_review(pool: &PgPool, election_id: i64, root: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM tasks t
+             JOIN calendar_entries c ON c.id = t.calendar_entry_id
+             JOIN units u ON u.id = t.unit_id
+            WHERE c.election_id = $1 AND c.retired_at IS NULL AND t.status = 'done' AND t.review = 'none'
+              AND u.ancestors @> ARRAY[$2::bigint]"#,
+        election_id,
+        root
+    )
+    .fetch_one(pool)
+    .await
+}
 
 /// The tasks of one unit and, when asked, of the units directly below it; by deadline.
 pub async fn of_unit(

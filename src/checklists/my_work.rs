@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use super::TaskLine;
 use super::deadline::TaskState;
 use crate::AppState;
-use crate::auth::{Access, CurrentUser, Role, Routes};
+use crate::auth::{Access, CurrentUser, Routes};
 use crate::web::{AppResult, layout::Layout};
 
 pub fn routes() -> Routes {
@@ -28,9 +28,8 @@ struct MyWorkPage {
     done: usize,
 }
 
-/// The tasks of the user's units: the unit they answer for and, for a district officer, its
-/// communes; overdue first, then by deadline. An administrator answers for no unit below the
-/// election's own, so their work is that unit's checklist (not every task in the country).
+/// The tasks of the user's units ([`super::lists::of_user`]): returned first, then overdue,
+/// then by deadline.
 async fn my_work(
     State(state): State<AppState>,
     layout: Layout,
@@ -38,11 +37,7 @@ async fn my_work(
 ) -> AppResult<MyWorkPage> {
     let today = state.clock.today();
     let mut tasks = match &layout.election {
-        Some(election) => {
-            let unit_id = user.scope.unit_id().unwrap_or(election.unit_id);
-            let with_communes = user.role == Role::DistrictOfficer;
-            super::lists::of_unit(&state.pool, election, unit_id, with_communes).await?
-        }
+        Some(election) => super::lists::of_user(&state.pool, election, &user.scope).await?,
         None => Vec::new(),
     };
     // Returned tasks first (the province is waiting for them), then overdue, then the rest.

@@ -70,7 +70,14 @@ fn catalogued(key: &str) -> bool {
 /// The string literals of a template's `layout.t("…")`, `layout.f("…", …)` calls.
 fn template_keys(text: &str) -> Vec<String> {
     let mut keys = Vec::new();
-    for call in ["layout.t(\"", "layout.f(\"", "layout.f2(\"", "layout.f3(\""] {
+    for call in [
+        "layout.t(\"",
+        "layout.f(\"",
+        "layout.f2(\"",
+        "layout.f3(\"",
+        "lang.t(\"",
+        "lang.format(\"",
+    ] {
         for (start, _) in text.match_indices(call) {
             let rest = &text[start + call.len()..];
             keys.push(rest[..rest.find('"').unwrap()].to_string());
@@ -82,7 +89,8 @@ fn template_keys(text: &str) -> Vec<String> {
 #[test]
 fn every_template_text_has_its_english() {
     let mut missing = Vec::new();
-    for (path, text) in source("templates", "html") {
+    let mails = source("templates", "txt");
+    for (path, text) in source("templates", "html").into_iter().chain(mails) {
         for key in template_keys(&text) {
             if !catalogued(&key) {
                 missing.push(format!("{}: {key}", path.display()));

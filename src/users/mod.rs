@@ -311,6 +311,34 @@ pub async fn create_demo_accounts(
     Ok(accounts)
 }
 
+/// Sets how often a user is mailed their reminders, with its audit record.
+pub async fn set_digest(
+    conn: &mut PgConnection,
+    user: &crate::auth::CurrentUser,
+    actor: &Actor,
+    now: DateTime<FixedOffset>,
+    frequency: crate::reminders::Frequency,
+) -> sqlx::Result<()> {
+    let before = sqlx::query_scalar!(
+        "UPDATE users u SET digest = $2, updated_at = $3, version = u.version + 1
+           FROM users old WHERE u.id = $1 AND old.id = u.id
+         RETURNING old.digest",
+        user.id,
+        frequency.code(),
+        now
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let mut event = Event::new("user.digest_changed")
+        .object("user", user.id)
+        .before(serde_json::json!({ "digest": before }))
+        .after(serde_json::json!({ "digest": frequency.code() }));
+    if let Some(unit) = user.scope.unit_id() {
+        event = event.unit(unit);
+    }
+    audit::record(conn, actor, now, event).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::valid_username;

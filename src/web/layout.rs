@@ -110,6 +110,7 @@ impl Layout {
             ("/my-work", "Việc của tôi"),
             ("/units", "Đơn vị hành chính"),
             ("/calendar", "Lịch"),
+            ("/notifications", "Thông báo"),
         ];
         if self.shows_audit() {
             links.push(("/approvals", "Chờ duyệt"));

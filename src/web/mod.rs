@@ -110,6 +110,7 @@ pub fn routes() -> Routes {
         .merge(crate::checklists::review::routes())
         .merge(crate::checklists::approvals::routes())
         .merge(crate::checklists::my_work::routes())
+        .merge(crate::reminders::pages::routes())
         .merge(crate::checklists::calendar::routes())
         .merge(crate::checklists::attachments::routes())
         .merge(crate::checklists::bulk::routes())

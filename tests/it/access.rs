@@ -104,6 +104,8 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("POST", "/members/{id}", Editors),
     ("POST", "/members/{id}/delete", Editors),
     ("GET", "/my-work", Anyone),
+    ("GET", "/notifications", Anyone),
+    ("POST", "/notifications", Anyone),
     ("POST", "/polling-areas/{id}", Editors),
     ("POST", "/polling-areas/{id}/delete", Editors),
     ("GET", "/readyz", Public),

@@ -22,6 +22,7 @@ mod national;
 mod nodes;
 mod pages;
 mod polling;
+mod reminders;
 mod rollups;
 mod schema;
 mod seed;

@@ -1,0 +1,103 @@
+//! Reminders: what needs a user now — tasks returned to them, overdue, due within a week, and
+//! tasks waiting for their approval. The same list is shown in the application
+//! (`/notifications`) and mailed as a daily or weekly digest ([`job`]), so that the two can never
+//! say different things.
+
+pub mod job;
+pub mod mail;
+pub mod pages;
+
+use chrono::NaiveDate;
+use sqlx::PgPool;
+
+use crate::auth::{Scope, routes::AUDITORS};
+use crate::checklists::deadline::TaskState;
+use crate::checklists::{TaskLine, lists};
+use crate::elections::Election;
+
+/// How often a user wants their digest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Frequency {
+    Daily,
+    Weekly,
+    Never,
+}
+
+impl Frequency {
+    pub const ALL: [Frequency; 3] = [Frequency::Daily, Frequency::Weekly, Frequency::Never];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Frequency::Daily => "daily",
+            Frequency::Weekly => "weekly",
+            Frequency::Never => "none",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Frequency> {
+        Frequency::ALL.into_iter().find(|f| f.code() == code)
+    }
+
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Frequency::Daily => "Hằng ngày",
+            Frequency::Weekly => "Hằng tuần (thứ Hai)",
+            Frequency::Never => "Không nhận thư",
+        }
+    }
+}
+
+/// What needs one user now, in the election they work on.
+pub struct Reminders {
+    pub election: Election,
+    /// Returned by the province with a comment, to be fixed and sent again.
+    pub returned: Vec<TaskLine>,
+    pub overdue: Vec<TaskLine>,
+    /// Open, with a deadline in the next [`crate::checklists::deadline::DUE_SOON_DAYS`] days.
+    pub due_soon: Vec<TaskLine>,
+    /// Done tasks of their territory waiting for their review (province officers and admins).
+    pub waiting_review: i64,
+}
+
+impl Reminders {
+    pub fn is_empty(&self) -> bool {
+        self.returned.is_empty()
+            && self.overdue.is_empty()
+            && self.due_soon.is_empty()
+            && self.waiting_review == 0
+    }
+}
+
+/// Works out a user's reminders as of `today`, in `election`.
+pub async fn of_user(
+    pool: &PgPool,
+    election: Election,
+    scope: &Scope,
+    today: NaiveDate,
+) -> sqlx::Result<Reminders> {
+    let tasks = lists::of_user(pool, &election, scope).await?;
+    let mut reminders = Reminders {
+        returned: Vec::new(),
+        overdue: Vec::new(),
+        due_soon: Vec::new(),
+        waiting_review: 0,
+        election,
+    };
+    for task in tasks {
+        if task.is_returned() {
+            reminders.returned.push(task);
+            continue;
+        }
+        match task.state(&today) {
+            TaskState::Overdue => reminders.overdue.push(task),
+            TaskState::DueSoon => reminders.due_soon.push(task),
+            _ => {}
+        }
+    }
+    if AUDITORS.contains(&scope.role) {
+        let root = scope.unit_id().unwrap_or(reminders.election.unit_id);
+        reminders.waiting_review = lists::waiting_review(pool, reminders.election.id, root).await?;
+    }
+    Ok(reminders)
+}
+
