@@ -1038,6 +1038,18 @@ ALTER TABLE public.races ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 
 
 --
+-- Name: review_delegations; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.review_delegations (
+    election_id bigint NOT NULL,
+    district_id bigint NOT NULL,
+    granted_by bigint,
+    granted_at timestamp with time zone NOT NULL
+);
+
+
+--
 -- Name: sessions; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1580,6 +1592,14 @@ ALTER TABLE ONLY public.races
 
 ALTER TABLE ONLY public.races
     ADD CONSTRAINT races_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: review_delegations review_delegations_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.review_delegations
+    ADD CONSTRAINT review_delegations_pkey PRIMARY KEY (election_id, district_id);
 
 
 --
@@ -2323,6 +2343,30 @@ ALTER TABLE ONLY public.races
 
 ALTER TABLE ONLY public.races
     ADD CONSTRAINT races_election_id_fkey FOREIGN KEY (election_id) REFERENCES public.elections(id) ON DELETE CASCADE;
+
+
+--
+-- Name: review_delegations review_delegations_district_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.review_delegations
+    ADD CONSTRAINT review_delegations_district_id_fkey FOREIGN KEY (district_id) REFERENCES public.units(id);
+
+
+--
+-- Name: review_delegations review_delegations_election_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.review_delegations
+    ADD CONSTRAINT review_delegations_election_id_fkey FOREIGN KEY (election_id) REFERENCES public.elections(id);
+
+
+--
+-- Name: review_delegations review_delegations_granted_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.review_delegations
+    ADD CONSTRAINT review_delegations_granted_by_fkey FOREIGN KEY (granted_by) REFERENCES public.users(id);
 
 
 --

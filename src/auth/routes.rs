@@ -41,6 +41,9 @@ pub const ADMINS: &[Role] = &[Role::Admin];
 pub const ACCOUNT_KEEPERS: &[Role] = &[Role::Admin, Role::ProvinceOfficer];
 /// Those who enter units' population and voters: officers above the communes, and admins.
 pub const FIGURE_KEEPERS: &[Role] = &[Role::Admin, Role::ProvinceOfficer, Role::DistrictOfficer];
+/// Those who may review tasks: the province's officers, and a district's officers for its communes
+/// once the province delegates it (`checklists::delegation` decides on the data).
+pub const REVIEWERS: &[Role] = &[Role::Admin, Role::ProvinceOfficer, Role::DistrictOfficer];
 /// Those who read the audit log.
 pub const AUDITORS: &[Role] = &[Role::Admin, Role::ProvinceOfficer];
 

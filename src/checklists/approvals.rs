@@ -1,6 +1,8 @@
-//! The province's approval queue: the done tasks waiting for review in its territory, oldest
-//! first, with their evidence in the row; approved or returned one or many at once. Every step
-//! is written through the one task record ([`record::save`]), as from a task's own page.
+//! The approval queue: the done tasks waiting for review in the user's territory, oldest first,
+//! with their evidence in the row; approved or returned one or many at once. Every step is written
+//! through the one task record ([`record::save`]), as from a task's own page. The province's
+//! officers review; a district's officers review its communes' tasks once the province delegates
+//! it on this page ([`delegation`]).
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -10,12 +12,13 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
-use super::pages::{can_review, writer};
+use super::delegation::{self, Reviewer};
+use super::pages::writer;
 use super::record::{self, Step};
 use super::tasks;
 use crate::AppState;
 use crate::auth::guard::RequestMeta;
-use crate::auth::routes::AUDITORS;
+use crate::auth::routes::{AUDITORS, REVIEWERS};
 use crate::auth::{Access, CurrentUser, Routes};
 use crate::clock::vietnam;
 use crate::constituencies::pages::FormWithLists;
@@ -28,8 +31,9 @@ const SHOWN: i64 = 200;
 
 pub fn routes() -> Routes {
     Routes::new()
-        .get("/approvals", Access::Roles(AUDITORS), show)
-        .post("/approvals", Access::Roles(AUDITORS), decide)
+        .get("/approvals", Access::Roles(REVIEWERS), show)
+        .post("/approvals", Access::Roles(REVIEWERS), decide)
+        .post("/approvals/delegation", Access::Roles(AUDITORS), delegate)
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -118,6 +122,16 @@ struct ApprovalsPage {
     total: i64,
     decision: Decision,
     error: Option<Refusal>,
+    /// Whether the user reviews at all (a district officer only once delegated).
+    reviews: bool,
+    /// For the province's officers: its districts, and whether each reviews its communes.
+    delegations: Vec<Delegation>,
+}
+
+pub struct Delegation {
+    pub id: i64,
+    pub name: String,
+    pub delegated: bool,
 }
 
 impl ApprovalsPage {
@@ -145,11 +159,15 @@ async fn waiting(
     state: &AppState,
     layout: &Layout,
     user: &CurrentUser,
+    reviewer: &Reviewer<'_>,
     filter: &Filter,
 ) -> sqlx::Result<Vec<Waiting>> {
     let (Some(election), Some(root)) = (layout.election.as_ref(), root(layout, user)) else {
         return Ok(Vec::new());
     };
+    if !reviewer.reviews() {
+        return Ok(Vec::new());
+    }
     let locality = filter.locality.parse::<i64>().ok();
     sqlx::query_as!(
         Waiting,
@@ -166,14 +184,15 @@ async fn waiting(
             WHERE c.election_id = $1 AND c.retired_at IS NULL AND t.status = 'done' AND t.review = 'none'
               AND u.ancestors @> ARRAY[$2::bigint]
               AND ($3::bigint IS NULL OR u.ancestors @> ARRAY[$3::bigint])
-              AND ($4 = '' OR c.code = $4)
+              AND ($4 = '' OR c.code = $4) AND NOT ($6 AND u.id = $2)
             ORDER BY t.updated_at, t.id
             LIMIT $5"#,
         election.id,
         root,
         locality,
         filter.entry,
-        SHOWN
+        SHOWN,
+        reviewer.only_below()
     )
     .fetch_all(&state.pool)
     .await
@@ -187,9 +206,15 @@ async fn page(
     decision: Decision,
     error: Option<Refusal>,
 ) -> AppResult<ApprovalsPage> {
-    let rows = waiting(state, &layout, user, &filter).await?;
     let root = root(&layout, user).unwrap_or(0);
     let election = layout.election.as_ref().map_or(0, |e| e.id);
+    let reviewer = Reviewer::of(&state.pool, &user.scope, election).await?;
+    let rows = waiting(state, &layout, user, &reviewer, &filter).await?;
+    let delegations = if AUDITORS.contains(&user.role) {
+        delegations(state, election, root).await?
+    } else {
+        Vec::new()
+    };
     let localities = sqlx::query_as!(
         Choice,
         r#"SELECT id::text AS "value!", name, name AS name_en FROM units
@@ -215,7 +240,84 @@ async fn page(
         rows,
         decision,
         error,
+        reviews: reviewer.reviews(),
+        delegations,
     })
+}
+
+/// The districts directly below `root`, each with whether it reviews its communes' tasks.
+async fn delegations(state: &AppState, election: i64, root: i64) -> sqlx::Result<Vec<Delegation>> {
+    let delegated = delegation::delegated_below(&state.pool, election, root).await?;
+    let districts = sqlx::query!(
+        "SELECT id, name FROM units WHERE parent_id = $1 AND level = 'district' AND valid_to IS NULL
+          ORDER BY gso_code",
+        root
+    )
+    .fetch_all(&state.pool)
+    .await?;
+    Ok(districts
+        .into_iter()
+        .map(|d| Delegation {
+            delegated: delegated.contains(&d.id),
+            id: d.id,
+            name: d.name,
+        })
+        .collect())
+}
+
+/// The delegation form: the districts ticked review their communes' tasks, the others not.
+#[derive(Deserialize, Default)]
+struct Delegating {
+    #[serde(default)]
+    districts: Vec<String>,
+}
+
+async fn delegate(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    meta: RequestMeta,
+    FormWithLists(form): FormWithLists<Delegating>,
+) -> AppResult<Response> {
+    let (Some(election), Some(root)) = (layout.election.clone(), root(&layout, &user)) else {
+        return Err(crate::web::AppError::NotFound);
+    };
+    let districts = delegations(&state, election.id, root).await?;
+    let ticked: Vec<i64> = form
+        .districts
+        .iter()
+        .filter_map(|d| d.parse().ok())
+        .collect();
+    if ticked.len() != form.districts.len()
+        || ticked
+            .iter()
+            .any(|id| !districts.iter().any(|d| d.id == *id))
+    {
+        let refusal =
+            Refusal::at("districts")("Có huyện không thuộc địa phương của anh/chị.".to_string());
+        let page = page(
+            &state,
+            layout,
+            &user,
+            Filter::default(),
+            Decision::default(),
+            Some(refusal),
+        )
+        .await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let now = state.clock.now();
+    let actor = user.actor(&meta);
+    let mut tx = state.pool.begin().await?;
+    for district in &districts {
+        let wanted = ticked.contains(&district.id);
+        delegation::set(&mut tx, &actor, now, election.id, district.id, wanted).await?;
+    }
+    tx.commit().await?;
+    Ok(flash::redirect(
+        "/approvals",
+        "Đã lưu việc giao huyện duyệt.",
+    ))
 }
 
 async fn show(
@@ -283,10 +385,16 @@ async fn decide(
     }
     let ids: Vec<i64> = chosen.iter().map(|(id, _)| *id).collect();
     let mut loaded = tasks::find_many(&state.pool, &ids).await?;
+    let election = layout.election.as_ref().map_or(0, |e| e.id);
+    let reviewer = Reviewer::of(&state.pool, &user.scope, election).await?;
     let mut found = Vec::new();
     for (id, version) in chosen {
-        match loaded.iter().position(|t| t.id == id) {
-            Some(at) if can_review(&user, &loaded[at]) => {
+        let task = loaded.iter().position(|t| t.id == id);
+        match task {
+            Some(at)
+                if loaded[at].election_id == election
+                    && reviewer.may_review(&loaded[at].unit_ancestors) =>
+            {
                 found.push((loaded.swap_remove(at), version));
             }
             _ => {

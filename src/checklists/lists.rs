@@ -28,16 +28,23 @@ pub async fn of_user(
     of_unit(pool, election, unit_id, scope.role == Role::DistrictOfficer).await
 }
 
-/// How many done tasks of a unit's territory wait for the province's review.
-pub async fn waiting_review(pool: &PgPool, election_id: i64, root: i64) -> sqlx::Result<i64> {
+/// How many done tasks of a unit's territory wait for review; `only_below` leaves out the
+/// unit's own (a district reviews its communes' tasks, never its own).
+pub async fn waiting_review(
+    pool: &PgPool,
+    election_id: i64,
+    root: i64,
+    only_below: bool,
+) -> sqlx::Result<i64> {
     sqlx::query_scalar!(
         r#"SELECT count(*) AS "count!" FROM tasks t
              JOIN calendar_entries c ON c.id = t.calendar_entry_id
              JOIN units u ON u.id = t.unit_id
             WHERE c.election_id = $1 AND c.retired_at IS NULL AND t.status = 'done' AND t.review = 'none'
-              AND u.ancestors @> ARRAY[$2::bigint]"#,
+              AND u.ancestors @> ARRAY[$2::bigint] AND NOT ($3 AND u.id = $2)"#,
         election_id,
-        root
+        root,
+        only_below
     )
     .fetch_one(pool)
     .await

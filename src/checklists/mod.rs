@@ -6,6 +6,7 @@ pub mod baseline;
 pub mod bulk;
 pub mod calendar;
 pub mod deadline;
+pub mod delegation;
 pub mod figures;
 pub mod lists;
 pub mod my_work;

@@ -16,7 +16,7 @@ use super::{figures, tasks};
 use crate::AppState;
 use crate::auth::guard::RequestMeta;
 use crate::auth::routes::EDITORS;
-use crate::auth::{Access, CurrentUser, Role, Routes};
+use crate::auth::{Access, CurrentUser, Routes};
 use crate::clock::vietnam;
 use crate::format;
 use crate::web::conflict::{self, Field};
@@ -222,10 +222,15 @@ pub(super) async fn refuse_review(
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
-/// Whether the user reviews the unit's reports: a province officer of its province, or an admin.
-pub(super) fn can_review(user: &CurrentUser, task: &Task) -> bool {
-    matches!(user.role, Role::Admin | Role::ProvinceOfficer)
-        && user.scope.covers(&task.unit_ancestors)
+/// Whether the user reviews the unit's reports ([`super::delegation::Reviewer`]).
+pub(super) async fn can_review(
+    state: &AppState,
+    user: &CurrentUser,
+    task: &Task,
+) -> sqlx::Result<bool> {
+    let reviewer =
+        super::delegation::Reviewer::of(&state.pool, &user.scope, task.election_id).await?;
+    Ok(reviewer.may_review(&task.unit_ancestors))
 }
 
 async fn render(
@@ -259,7 +264,7 @@ async fn render(
     Ok(TaskPage {
         layout,
         can_edit: user.scope.can_edit(&task.unit_ancestors),
-        can_review: can_review(user, &task),
+        can_review: can_review(state, user, &task).await?,
         figure,
         events,
         attachments,

@@ -9,7 +9,7 @@ use super::pages::{can_review, load, refuse_review, writer};
 use super::record::{self, Step};
 use crate::AppState;
 use crate::auth::guard::RequestMeta;
-use crate::auth::routes::{AUDITORS, EDITORS};
+use crate::auth::routes::{EDITORS, REVIEWERS};
 use crate::auth::{Access, CurrentUser, Routes};
 use crate::web::form::Refusal;
 use crate::web::layout::Layout;
@@ -17,8 +17,8 @@ use crate::web::{AppError, AppResult, flash, form};
 
 pub fn routes() -> Routes {
     Routes::new()
-        .post("/tasks/{id}/approve", Access::Roles(AUDITORS), approve)
-        .post("/tasks/{id}/return", Access::Roles(AUDITORS), send_back)
+        .post("/tasks/{id}/approve", Access::Roles(REVIEWERS), approve)
+        .post("/tasks/{id}/return", Access::Roles(REVIEWERS), send_back)
         .post("/tasks/{id}/reopen", Access::Roles(EDITORS), reopen)
 }
 
@@ -42,9 +42,17 @@ async fn review(
     let back = format!("/tasks/{id}");
     let allowed = match step {
         Step::Reopen => user.scope.can_edit(&task.unit_ancestors),
-        _ => can_review(user, &task),
+        _ => can_review(state, user, &task).await?,
     };
     if !allowed {
+        // A task the user may edit but not review (a district's own work, or its communes' when
+        // the province has not delegated their review) is sent back with a word why.
+        if user.scope.can_edit(&task.unit_ancestors) {
+            return Ok(flash::redirect(
+                &back,
+                "Tỉnh duyệt công việc này (hoặc huyện, với công việc của các xã khi được tỉnh giao).",
+            ));
+        }
         return Err(AppError::OutOfScope);
     }
     if task.status != "done" {

@@ -10,8 +10,9 @@ pub mod pages;
 use chrono::NaiveDate;
 use sqlx::PgPool;
 
-use crate::auth::{Scope, routes::AUDITORS};
+use crate::auth::Scope;
 use crate::checklists::deadline::TaskState;
+use crate::checklists::delegation::Reviewer;
 use crate::checklists::{TaskLine, lists};
 use crate::elections::Election;
 
@@ -55,7 +56,8 @@ pub struct Reminders {
     pub overdue: Vec<TaskLine>,
     /// Open, with a deadline in the next [`crate::checklists::deadline::DUE_SOON_DAYS`] days.
     pub due_soon: Vec<TaskLine>,
-    /// Done tasks of their territory waiting for their review (province officers and admins).
+    /// Done tasks of their territory waiting for their review (province officers and admins, and
+    /// district officers the province delegated review to).
     pub waiting_review: i64,
 }
 
@@ -94,10 +96,12 @@ pub async fn of_user(
             _ => {}
         }
     }
-    if AUDITORS.contains(&scope.role) {
+    let reviewer = Reviewer::of(pool, scope, reminders.election.id).await?;
+    if reviewer.reviews() {
         let root = scope.unit_id().unwrap_or(reminders.election.unit_id);
-        reminders.waiting_review = lists::waiting_review(pool, reminders.election.id, root).await?;
+        let election = reminders.election.id;
+        reminders.waiting_review =
+            lists::waiting_review(pool, election, root, reviewer.only_below()).await?;
     }
     Ok(reminders)
 }
-

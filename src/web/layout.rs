@@ -11,7 +11,7 @@ use super::AppError;
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::auth::guard::RequestMeta;
-use crate::auth::routes::{ACCOUNT_KEEPERS, AUDITORS, Access};
+use crate::auth::routes::{ACCOUNT_KEEPERS, AUDITORS, Access, REVIEWERS};
 use crate::elections::Election;
 use crate::format;
 use crate::i18n::{self, Lang};
@@ -112,8 +112,10 @@ impl Layout {
             ("/calendar", "Lịch"),
             ("/notifications", "Thông báo"),
         ];
-        if self.shows_audit() {
+        if self.admits(Access::Roles(REVIEWERS)) {
             links.push(("/approvals", "Chờ duyệt"));
+        }
+        if self.shows_audit() {
             links.push(("/audit", "Nhật ký"));
         }
         if self.shows_admin() {

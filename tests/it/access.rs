@@ -22,6 +22,9 @@ enum Who {
     /// Province officers (and administrators): the audit log, review, the calendar, saved briefs,
     /// the accounts of their province.
     ProvinceOfficers,
+    /// Province officers and administrators, and district officers (who review their communes'
+    /// tasks once the province delegates it): the approval queue, approving and returning.
+    Reviewers,
     /// Administrators: election day.
     Admins,
 }
@@ -37,6 +40,10 @@ impl Who {
                 Role::Admin | Role::ProvinceOfficer | Role::DistrictOfficer
             ),
             ProvinceOfficers => matches!(role, Role::Admin | Role::ProvinceOfficer),
+            Reviewers => matches!(
+                role,
+                Role::Admin | Role::ProvinceOfficer | Role::DistrictOfficer
+            ),
             Admins => role == Role::Admin,
         }
     }
@@ -59,8 +66,9 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("POST", "/admin/users/{id}/enable", ProvinceOfficers),
     ("POST", "/admin/users/{id}/end-sessions", ProvinceOfficers),
     ("POST", "/admin/users/{id}/reset-password", ProvinceOfficers),
-    ("GET", "/approvals", ProvinceOfficers),
-    ("POST", "/approvals", ProvinceOfficers),
+    ("GET", "/approvals", Reviewers),
+    ("POST", "/approvals", Reviewers),
+    ("POST", "/approvals/delegation", ProvinceOfficers),
     ("GET", "/attachments/{id}", Anyone),
     ("POST", "/attachments/{id}/delete", Editors),
     ("GET", "/audit", ProvinceOfficers),
@@ -116,10 +124,10 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("GET", "/tasks", Anyone),
     ("GET", "/tasks/{id}", Anyone),
     ("POST", "/tasks/{id}", Editors),
-    ("POST", "/tasks/{id}/approve", ProvinceOfficers),
+    ("POST", "/tasks/{id}/approve", Reviewers),
     ("POST", "/tasks/{id}/attachments", Editors),
     ("POST", "/tasks/{id}/reopen", Editors),
-    ("POST", "/tasks/{id}/return", ProvinceOfficers),
+    ("POST", "/tasks/{id}/return", Reviewers),
     ("GET", "/units", Anyone),
     ("GET", "/units/{level}/{gso_code}", Anyone),
     ("POST", "/units/{level}/{gso_code}/bodies", Editors),

@@ -1148,9 +1148,9 @@ async fn the_province_works_its_approval_queue() {
             .unwrap()
             .contains("Chọn nhiều nhất 200 công việc mỗi lần.")
     );
-    // Only the province reviews.
-    let district_officer = app.as_user("huyen").await;
-    assert_eq!(district_officer.get("/approvals").await.status(), 403);
+    // Only the province reviews, unless it delegates (below); the steering committee never.
+    let steering = app.as_user("bcd").await;
+    assert_eq!(steering.get("/approvals").await.status(), 403);
 }
 
 /// Date fields show and take day/month/year whatever the browser's language: they are text
@@ -1178,4 +1178,137 @@ async fn dates_are_written_and_read_as_day_month_year() {
         "name=\"evidence_date\" type=\"text\" inputmode=\"numeric\" placeholder=\"ngày/tháng/năm\" autocomplete=\"off\" value=\"26/01/2021\""
     ));
     assert!(!page.contains("type=\"date\""));
+}
+
+/// A district reviews its communes' tasks once the province delegates it, never its own tasks,
+/// and no longer once the delegation is withdrawn; another district never.
+#[tokio::test]
+async fn the_province_delegates_review_of_a_districts_communes() {
+    let app = TestApp::signed_in("xa.damha").await;
+    let commune_task = task_id(&app, "voter_lists_posted", "commune", 6895).await;
+    assert_eq!(record(&app, commune_task, EVIDENCE).await.status(), 303);
+    let district_task = task_id(&app, "steering_committee_established", "district", 200).await;
+    let district: i64 =
+        sqlx::query_scalar("SELECT id FROM units WHERE level = 'district' AND gso_code = 200")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    let review_of = |task: i64| {
+        let pool = app.db.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>("SELECT review FROM tasks WHERE id = $1")
+                .bind(task)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+
+    // Before any delegation the district reviews nothing.
+    let huyen = app.as_user("huyen").await;
+    let (status, queue) = huyen.page("/approvals").await;
+    assert_eq!(status, 200);
+    assert!(queue.contains("Tỉnh chưa giao huyện duyệt"));
+    let chosen = ticked(&app, commune_task).await;
+    let refused = huyen
+        .submit("/approvals", &[("action", "approve"), ("tasks", &chosen)])
+        .await;
+    refused_above(refused, "Có công việc không còn trong danh sách.").await;
+    let direct = huyen
+        .submit(&format!("/tasks/{commune_task}/approve"), &[])
+        .await;
+    assert_eq!(
+        direct.status(),
+        303,
+        "sent back to the task with a word why"
+    );
+    let (_, task_page) = huyen.page(&location(&direct)).await;
+    assert!(
+        task_page.contains("Tỉnh duyệt công việc này"),
+        "{task_page}"
+    );
+    assert_eq!(review_of(commune_task).await, "none");
+
+    // The province delegates; a district that is not its own is refused and changes nothing.
+    let province = app.as_user("tinh").await;
+    let (_, page) = province.page("/approvals").await;
+    assert!(
+        page.contains("Giao huyện duyệt công việc của các xã") && page.contains("Huyện Đầm Hà")
+    );
+    let foreign = province
+        .submit("/approvals/delegation", &[("districts", "999999")])
+        .await;
+    crate::helpers::refused_beside(foreign, "Có huyện không thuộc địa phương của anh/chị.").await;
+    let district_value = district.to_string();
+    let saved = province
+        .submit("/approvals/delegation", &[("districts", &district_value)])
+        .await;
+    assert_eq!(saved.status(), 303);
+    let delegated: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_log WHERE action = 'review.delegated' AND unit_id = $1",
+    )
+    .bind(district)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(delegated, 1);
+
+    // Now the district's queue holds its communes' reports, not its own, and its reminders
+    // count them.
+    let waiting: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM tasks t JOIN units u ON u.id = t.unit_id
+          WHERE u.parent_id = $1 AND t.status = 'done' AND t.review = 'none'",
+    )
+    .bind(district)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let (_, notifications) = huyen.page("/notifications").await;
+    assert!(
+        notifications.contains(&format!("{waiting} việc đã xong đang chờ anh/chị duyệt")),
+        "{notifications}"
+    );
+    let (_, queue) = huyen.page("/approvals").await;
+    assert!(
+        queue.contains(&format!("/tasks/{commune_task}\"")),
+        "{queue}"
+    );
+    assert!(!queue.contains(&format!("/tasks/{district_task}\"")));
+    let own = ticked(&app, district_task).await;
+    let refused = huyen
+        .submit(
+            "/approvals",
+            &[
+                ("action", "approve"),
+                ("tasks", &own),
+                ("confirm_incomplete", "1"),
+            ],
+        )
+        .await;
+    refused_above(refused, "Có công việc không còn trong danh sách.").await;
+    let approved = huyen
+        .submit("/approvals", &[("action", "approve"), ("tasks", &chosen)])
+        .await;
+    assert_eq!(approved.status(), 303);
+    assert_eq!(review_of(commune_task).await, "approved");
+    assert_eq!(review_of(district_task).await, "none");
+
+    // Another district was given nothing.
+    let other = app.as_user("huyen.khac").await;
+    let (_, queue) = other.page("/approvals").await;
+    assert!(queue.contains("Tỉnh chưa giao huyện duyệt"));
+
+    // Withdrawn: the district reviews nothing again.
+    let withdrawn = province.submit("/approvals/delegation", &[]).await;
+    assert_eq!(withdrawn.status(), 303);
+    let (_, queue) = huyen.page("/approvals").await;
+    assert!(queue.contains("Tỉnh chưa giao huyện duyệt"));
+}
+
+/// A refusal that concerns the whole form, said above it.
+async fn refused_above(response: reqwest::Response, message: &str) {
+    assert_eq!(response.status(), 422, "refused: {message}");
+    let page = response.text().await.unwrap();
+    let above = format!("<p class=\"notice error\" role=\"alert\">{message}");
+    assert!(page.contains(&above), "above the form: {message}");
 }
