@@ -20,6 +20,11 @@ const FILES: &[StaticFile] = &[
         body: include_bytes!("../../static/style.css"),
     },
     StaticFile {
+        name: "errors.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../static/errors.js"),
+    },
+    StaticFile {
         name: "favicon.svg",
         content_type: "image/svg+xml",
         body: include_bytes!("../../static/favicon.svg"),

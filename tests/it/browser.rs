@@ -803,6 +803,29 @@ async fn a_commune_officer_on_a_phone_fixes_and_resends_a_returned_task() {
     form.set_by_name("evidence_number", "16/QĐ-UBND")
         .await
         .unwrap();
+    // A date that does not exist is refused beside its field, and listed at the top of the page
+    // with a link that takes the officer to the field.
+    set(&client, "evidence_date", "31/02/2021").await;
+    form.submit().await.unwrap();
+    wait_for_text(&client, "Chưa lưu được. Cần sửa:").await;
+    let summary = client
+        .find(Locator::Css("main > nav.error-summary"))
+        .await
+        .unwrap();
+    let listed = summary.text().await.unwrap();
+    assert!(listed.contains("\"31/02/2021\" không hợp lệ"), "{listed}");
+    screenshot(&client, "phone-task-refused").await;
+    click(&client, "nav.error-summary a").await;
+    let focused = client
+        .execute("return document.activeElement.name;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(focused, serde_json::json!("evidence_date"));
+    set(&client, "evidence_date", "27/01/2021").await;
+    let form = client
+        .form(Locator::Css("form.stack[action^='/tasks/']"))
+        .await
+        .unwrap();
     form.submit().await.unwrap();
     wait_for_text(&client, "Chờ tỉnh duyệt").await;
     screenshot(&client, "phone-task-resent").await;
