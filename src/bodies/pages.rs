@@ -162,6 +162,14 @@ impl BodyPage {
             .message_above()
     }
 
+    /// The body's size outside the law's range, said beside the member count and the list.
+    fn size_warning(&self) -> Option<String> {
+        self.problems
+            .iter()
+            .find(|p| matches!(p, super::Problem::MembersOutsideRange { .. }))
+            .map(ToString::to_string)
+    }
+
     fn is_refused(&self, which: Which) -> bool {
         self.refused.as_ref().is_some_and(|(w, _)| *w == which)
     }
@@ -232,6 +240,33 @@ async fn render(
         dissolve_reason: typed.dissolve_reason,
         pasted: typed.pasted,
         paste_problems: typed.paste_problems,
+    })
+}
+
+/// After a save, back to the body's page: "saved", or, when the body's size is now outside the
+/// law's range, a warning that says so. It is kept (a list is entered a member at a time) and
+/// stays a violation in the checks until fixed, but never under a plain "saved".
+async fn back_to_body(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    message: &str,
+) -> AppResult<Response> {
+    let back = format!("/bodies/{id}");
+    let loaded = load(state, user, id, false).await?;
+    let outside = loaded
+        .summary
+        .problems(state.clock.today())
+        .into_iter()
+        .find(|p| matches!(p, super::Problem::MembersOutsideRange { .. }));
+    Ok(match outside {
+        Some(problem) => flash::warning(
+            &back,
+            &format!(
+                "{message} Nhưng chưa đúng luật: {problem}. Tổ chức này là vi phạm trong mục Kiểm tra cho đến khi sửa."
+            ),
+        ),
+        None => flash::redirect(&back, message),
     })
 }
 
@@ -407,7 +442,7 @@ async fn update(
         return Ok(task_moved(id));
     }
     tx.commit().await?;
-    Ok(flash::redirect(&format!("/bodies/{id}"), "Đã lưu."))
+    back_to_body(&state, &user, id, "Đã lưu.").await
 }
 
 #[derive(Deserialize)]
@@ -566,7 +601,6 @@ async fn add_member(
     Form(form): Form<MemberForm>,
 ) -> AppResult<Response> {
     let loaded = load(&state, &user, id, true).await?;
-    let back = format!("/bodies/{id}");
     let fields = match check_member(&form) {
         Ok(fields) => fields,
         Err(refusal) => {
@@ -600,10 +634,7 @@ async fn add_member(
         .after(serde_json::to_value(&fields).unwrap_or_default());
     audit::record(&mut tx, &user.actor(&meta), now, event).await?;
     tx.commit().await?;
-    Ok(flash::redirect(
-        &back,
-        &format!("Đã thêm {}.", fields.full_name),
-    ))
+    back_to_body(&state, &user, id, &format!("Đã thêm {}.", fields.full_name)).await
 }
 
 /// The member and its body, checked to be editable by the user.
@@ -730,10 +761,7 @@ async fn remove_member(
         .before(before);
     audit::record(&mut tx, &user.actor(&meta), now, event).await?;
     tx.commit().await?;
-    Ok(flash::redirect(
-        &format!("/bodies/{body_id}"),
-        "Đã xóa thành viên.",
-    ))
+    back_to_body(&state, &user, body_id, "Đã xóa thành viên.").await
 }
 
 /// A new steering or election committee as its form on the unit page sends it.
@@ -930,13 +958,11 @@ async fn save_roster(
         }
     };
     tx.commit().await?;
-    Ok(flash::redirect(
-        &format!("/bodies/{id}"),
-        &format!(
-            "Đã ghi danh sách: {} thành viên mới, {} thành viên cập nhật.",
-            outcome.added, outcome.changed
-        ),
-    ))
+    let message = format!(
+        "Đã ghi danh sách: {} thành viên mới, {} thành viên cập nhật.",
+        outcome.added, outcome.changed
+    );
+    back_to_body(state, user, id, &message).await
 }
 
 /// The member sheet's template: its columns and one example row.

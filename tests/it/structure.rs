@@ -74,6 +74,17 @@ async fn a_committee_becomes_established_when_its_members_fit_the_law() {
         page.contains("10 thành viên, ngoài khoảng 11–15"),
         "a district committee has 11 to 15"
     );
+    // Said at save time as a warning, never under a plain "saved", and beside the member count.
+    assert!(
+        page.contains(
+            "<p class=\"notice warning\" role=\"status\">Đã thêm Thành viên số 9. Nhưng chưa đúng luật: \
+             10 thành viên, ngoài khoảng 11–15 luật định. Tổ chức này là vi phạm trong mục Kiểm tra cho đến khi sửa."
+        ),
+        "{page}"
+    );
+    assert!(page.contains(
+        "<span class=\"field-warning\" role=\"note\">10 thành viên, ngoài khoảng 11–15 luật định</span>"
+    ));
     let (_, unit) = app.page("/units/district/200").await;
     assert!(
         unit.contains("10 thành viên, ngoài khoảng 11–15 luật định"),
