@@ -21,7 +21,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const name = label && (label.querySelector("legend") || label.firstChild);
     const link = document.createElement("a");
     link.href = "#" + error.id;
-    const named = name && name.textContent.trim();
+    const named = (name && name.textContent.trim()) || (field && field.getAttribute("aria-label"));
     link.textContent = (named ? named + ": " : "") + error.textContent.trim();
     link.addEventListener("click", (event) => {
       if (field) {

@@ -23,6 +23,7 @@ use crate::auth::routes::EDITORS;
 use crate::auth::{Access, CurrentUser, Routes};
 use crate::units::pages::Reach;
 use crate::units::{self, UnitDetail};
+use crate::web::form::Refusal;
 use crate::web::{AppResult, flash, layout::Layout};
 
 pub fn routes() -> Routes {
@@ -48,12 +49,24 @@ struct EntryQuery {
 pub struct Row {
     pub task: Task,
     pub figure: Option<Figure>,
-    pub error: Option<String>,
+    /// Why the row was not written: beside its field, or under the row when about no one field.
+    pub error: Option<Refusal>,
     /// What the row's fields show: the stored values, or what was typed before an error.
     pub form: TaskForm,
     pub applied: bool,
     /// What a ticked row records, once its fields passed the checks.
     pub report: Option<Report>,
+}
+
+impl Row {
+    /// The row's refusal, when it is about `field`.
+    pub fn error_at(&self, field: &str) -> Option<&str> {
+        self.error.as_ref()?.message_at(field)
+    }
+    /// The row's refusal, when it is about the row as a whole.
+    pub fn error_above(&self) -> Option<&str> {
+        self.error.as_ref()?.message_above()
+    }
 }
 
 pub struct EntryChoice {
@@ -193,15 +206,15 @@ async fn save(
         }
         row.form = row_form(&fields, row.task.id);
         match check(&row.form, today) {
-            Err(refusal) => row.error = Some(refusal.message),
+            Err(refusal) => row.error = Some(refusal),
             Ok(checked) => {
                 let incomplete = row.figure.as_ref().filter(|f| !f.complete);
                 match incomplete.filter(|_| needs_figures_looked_at(&checked, &row.form)) {
                     Some(figure) => {
-                        row.error = Some(format!(
+                        row.error = Some(Refusal::above(format!(
                             "Số liệu chưa đủ ({}); đánh dấu ô xác nhận nếu vẫn ghi \"Đã xong\".",
                             figure.text
-                        ))
+                        )))
                     }
                     None => row.report = Some(checked),
                 }
@@ -275,10 +288,10 @@ async fn save(
                     ..typed.form.clone()
                 };
                 if conflicts.contains(&row.task.unit_name) {
-                    row.error = Some(format!(
+                    row.error = Some(Refusal::above(format!(
                         "Vừa được cập nhật thành \"{}\".",
                         row.task.status_label()
-                    ));
+                    )));
                 }
             }
         }

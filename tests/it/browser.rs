@@ -281,7 +281,8 @@ async fn a_phone_sized_window_shows_the_dashboard_without_sideways_page_scroll()
 async fn a_district_bulk_records_and_the_province_reviews_in_the_heatmap() {
     let app = TestApp::seeded().await;
     let driver = driver();
-    let client = browser(&driver, 1280, 900).await;
+    // An office PC's common screen.
+    let client = browser(&driver, 1366, 768).await;
     log_in(&client, &app, "huyen").await;
     client
         .goto(&format!(
@@ -321,15 +322,37 @@ async fn a_district_bulk_records_and_the_province_reviews_in_the_heatmap() {
         set(&client, &format!("date_{id}"), "2021-01-26").await;
         set(&client, &format!("signer_{id}"), "Chủ tịch UBND").await;
     }
-    client
-        .find(Locator::Css(
-            "form[method=post][action='/units/district/200/bulk'] button[type=submit]",
-        ))
-        .await
-        .unwrap()
-        .click()
+    // First with a date that does not exist and a missing signer: each said beside its field,
+    // and nothing pushed off the screen.
+    set(&client, &format!("date_{}", ids[0]), "31/02/2021").await;
+    set(&client, &format!("signer_{}", ids[1]), "").await;
+    let save = "form[method=post][action='/units/district/200/bulk'] button[type=submit]";
+    click(&client, save).await;
+    wait_for_text(&client, "2 dòng chưa hợp lệ").await;
+    screenshot(&client, "district-bulk-refused").await;
+    let beside = client
+        .find_all(Locator::Css("table.bulk td label .field-error"))
         .await
         .unwrap();
+    assert_eq!(beside.len(), 2, "each error beside its field");
+    let edges = client
+        .execute(
+            "const wrap = document.querySelector('.table-wrap');
+             const signers = Array.from(document.querySelectorAll('input[name^=signer_]'));
+             return [wrap.scrollWidth, wrap.clientWidth, document.documentElement.scrollWidth,
+                     window.innerWidth, Math.max(...signers.map(s => s.getBoundingClientRect().right))];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let edge = |i: usize| edges[i].as_f64().unwrap();
+    assert!(
+        edge(0) <= edge(1) && edge(2) <= edge(3) && edge(4) <= edge(3),
+        "the date and signer columns stay on a 1,366 px screen: {edges:?}"
+    );
+    set(&client, &format!("date_{}", ids[0]), "26/01/2021").await;
+    set(&client, &format!("signer_{}", ids[1]), "Chủ tịch UBND").await;
+    click(&client, save).await;
     if client
         .wait()
         .at_most(Duration::from_secs(10))
@@ -417,7 +440,8 @@ async fn a_district_bulk_records_and_the_province_reviews_in_the_heatmap() {
 async fn the_language_switch_turns_a_page_to_english_and_back() {
     let app = TestApp::seeded().await;
     let driver = driver();
-    let client = browser(&driver, 1280, 900).await;
+    // An office PC's common screen.
+    let client = browser(&driver, 1366, 768).await;
     log_in(&client, &app, "huyen").await;
     client
         .goto(&format!("{}/dashboard?level=commune", app.address))
