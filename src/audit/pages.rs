@@ -4,6 +4,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
@@ -14,7 +15,7 @@ use crate::auth::{Access, CurrentUser, Role, Routes};
 use crate::clock::vietnam;
 use crate::units::UnitRef;
 use crate::web::export::{Cell, Table};
-use crate::web::{AppResult, layout::Layout};
+use crate::web::{AppResult, form, layout::Layout};
 
 const PAGE_SIZE: i64 = 50;
 /// An export holds at most this many records; narrow the filter for more.
@@ -34,8 +35,11 @@ pub struct Filter {
     unit: String,
     #[serde(default)]
     action: String,
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
+    /// Days as people write them (dd/mm/yyyy), or as a date picker sends them.
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
     page: Option<i64>,
 }
 
@@ -52,19 +56,36 @@ impl Filter {
                 query.append_pair(key, value);
             }
         }
-        if let Some(from) = self.from {
-            query.append_pair("from", &from.to_string());
-        }
-        if let Some(to) = self.to {
-            query.append_pair("to", &to.to_string());
+        for (key, day) in [("from", self.first_day()), ("to", self.last_day())] {
+            if let Some(day) = day {
+                query.append_pair(key, &crate::format::date(day));
+            }
         }
         query.finish()
     }
+    fn first_day(&self) -> Option<NaiveDate> {
+        form::date(&self.from).ok().flatten()
+    }
+    fn last_day(&self) -> Option<NaiveDate> {
+        form::date(&self.to).ok().flatten()
+    }
+    /// What is shown in a date field: the day as dd/mm/yyyy, or what was typed if it is no day.
     pub fn from_text(&self) -> String {
-        self.from.map(|d| d.to_string()).unwrap_or_default()
+        self.first_day()
+            .map_or_else(|| self.from.clone(), crate::format::date)
     }
     pub fn to_text(&self) -> String {
-        self.to.map(|d| d.to_string()).unwrap_or_default()
+        self.last_day()
+            .map_or_else(|| self.to.clone(), crate::format::date)
+    }
+    /// Why a date field cannot be read; the list is then drawn without that bound.
+    pub fn error_at(&self, field: &str) -> Option<String> {
+        let typed = match field {
+            "from" => &self.from,
+            "to" => &self.to,
+            _ => return None,
+        };
+        form::date(typed).err()
     }
 }
 
@@ -126,7 +147,7 @@ async fn fetch(
         },
     };
     // Days are Vietnam days (UTC+7): "to" includes the whole of its day.
-    let to_exclusive = filter.to.map(|d| d + chrono::Days::new(1));
+    let to_exclusive = filter.last_day().map(|d| d + chrono::Days::new(1));
     let rows = sqlx::query_as!(
         Row,
         r#"SELECT a.id, a.at, u.username AS "username?", un.name AS "unit_name?", a.action, a.object_type,
@@ -147,7 +168,7 @@ async fn fetch(
         filter.user.trim(),
         unit,
         filter.action.trim(),
-        filter.from,
+        filter.first_day(),
         to_exclusive,
         limit,
         offset
@@ -172,7 +193,13 @@ async fn page(
     layout: Layout,
     user: CurrentUser,
     Query(filter): Query<Filter>,
-) -> AppResult<AuditPage> {
+) -> AppResult<(StatusCode, AuditPage)> {
+    // A day that cannot be read is said beside its field; the list is drawn without that bound.
+    let status = if filter.error_at("from").is_some() || filter.error_at("to").is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     let page = filter.page.unwrap_or(1).max(1);
     let mut rows = fetch(
         &state,
@@ -184,13 +211,14 @@ async fn page(
     .await?;
     let has_next = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
-    Ok(AuditPage {
+    let page = AuditPage {
         layout,
         rows,
         filter,
         page,
         has_next,
-    })
+    };
+    Ok((status, page))
 }
 
 async fn csv(

@@ -516,6 +516,21 @@ async fn admins_read_everything_and_province_officers_their_province() {
     assert!(by_unit.contains("huyen.khac") && !by_unit.contains("tinh.khac"));
     let (_, none) = admin.page("/audit?from=2030-01-01").await;
     assert!(none.contains("Không có bản ghi nào"));
+    // Days are written and read as dd/mm/yyyy; one that is no day is said beside its field.
+    let (_, later) = admin.page("/audit?from=01%2F01%2F2030").await;
+    assert!(later.contains("Không có bản ghi nào") && later.contains("value=\"01/01/2030\""));
+    let (status, refused) = admin.page("/audit?to=31%2F02%2F2021").await;
+    assert_eq!(status, 422);
+    assert!(
+        refused.replace("&#34;", "\"").contains(
+            "<span class=\"field-error\" role=\"alert\">Ngày \"31/02/2021\" không hợp lệ; ghi theo dạng ngày/tháng/năm.</span>"
+        ),
+        "{refused}"
+    );
+    assert!(
+        refused.contains("huyen.khac"),
+        "the list is drawn without the bound"
+    );
 
     let csv = admin.get("/audit.csv?action=login.failure").await;
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
