@@ -13,6 +13,7 @@ mod dashboards;
 mod election;
 mod establishment;
 mod figures;
+mod forms;
 mod hardening;
 mod imports;
 mod language;
