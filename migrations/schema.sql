@@ -483,6 +483,40 @@ END $$;
 
 
 --
+-- Name: agencies; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.agencies (
+    id bigint NOT NULL,
+    election_id bigint NOT NULL,
+    unit_id bigint NOT NULL,
+    name text NOT NULL COLLATE pg_catalog."vi-VN-x-icu",
+    retired_at timestamp with time zone,
+    created_at timestamp with time zone NOT NULL,
+    CONSTRAINT agencies_name_check CHECK ((name <> ''::text))
+);
+
+
+--
+-- Name: agencies_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.agencies_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: agencies_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.agencies_id_seq OWNED BY public.agencies.id;
+
+
+--
 -- Name: audit_seal; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -901,6 +935,132 @@ ALTER SEQUENCE public.digests_id_seq OWNED BY public.digests.id;
 
 
 --
+-- Name: directive_events; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.directive_events (
+    id bigint NOT NULL,
+    item_id bigint NOT NULL,
+    at timestamp with time zone NOT NULL,
+    user_id bigint,
+    from_status text NOT NULL,
+    to_status text NOT NULL,
+    review text NOT NULL,
+    note text
+);
+
+
+--
+-- Name: directive_events_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.directive_events_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: directive_events_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.directive_events_id_seq OWNED BY public.directive_events.id;
+
+
+--
+-- Name: directive_items; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.directive_items (
+    id bigint NOT NULL,
+    directive_id bigint NOT NULL,
+    agency_id bigint,
+    unit_id bigint,
+    status text DEFAULT 'not_started'::text NOT NULL,
+    evidence_number text,
+    evidence_date date,
+    evidence_signer text,
+    note text,
+    review text DEFAULT 'none'::text NOT NULL,
+    review_comment text,
+    reviewed_by bigint,
+    reviewed_at timestamp with time zone,
+    version integer DEFAULT 1 NOT NULL,
+    updated_at timestamp with time zone NOT NULL,
+    CONSTRAINT directive_items_check CHECK (((agency_id IS NULL) <> (unit_id IS NULL))),
+    CONSTRAINT directive_items_check1 CHECK (((status <> 'done'::text) OR ((evidence_number IS NOT NULL) AND (evidence_date IS NOT NULL)))),
+    CONSTRAINT directive_items_review_check CHECK ((review = ANY (ARRAY['none'::text, 'approved'::text, 'returned'::text]))),
+    CONSTRAINT directive_items_status_check CHECK ((status = ANY (ARRAY['not_started'::text, 'in_progress'::text, 'done'::text])))
+);
+
+
+--
+-- Name: directive_items_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.directive_items_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: directive_items_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.directive_items_id_seq OWNED BY public.directive_items.id;
+
+
+--
+-- Name: directive_supporters; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.directive_supporters (
+    directive_id bigint NOT NULL,
+    agency_id bigint,
+    unit_id bigint,
+    CONSTRAINT directive_supporters_check CHECK (((agency_id IS NULL) <> (unit_id IS NULL)))
+);
+
+
+--
+-- Name: directives; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.directives (
+    id bigint NOT NULL,
+    meeting_id bigint NOT NULL,
+    body text NOT NULL,
+    due_date date NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    CONSTRAINT directives_body_check CHECK ((body <> ''::text))
+);
+
+
+--
+-- Name: directives_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.directives_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: directives_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.directives_id_seq OWNED BY public.directives.id;
+
+
+--
 -- Name: elections; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -966,6 +1126,77 @@ CREATE TABLE public.login_throttle (
     next_allowed_at timestamp with time zone NOT NULL,
     CONSTRAINT login_throttle_failures_check CHECK ((failures > 0))
 );
+
+
+--
+-- Name: meeting_sites; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.meeting_sites (
+    id bigint NOT NULL,
+    meeting_id bigint NOT NULL,
+    name text NOT NULL,
+    attendees text,
+    CONSTRAINT meeting_sites_name_check CHECK ((name <> ''::text))
+);
+
+
+--
+-- Name: meeting_sites_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.meeting_sites_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: meeting_sites_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.meeting_sites_id_seq OWNED BY public.meeting_sites.id;
+
+
+--
+-- Name: meetings; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.meetings (
+    id bigint NOT NULL,
+    election_id bigint NOT NULL,
+    unit_id bigint NOT NULL,
+    kind text NOT NULL,
+    held_at timestamp with time zone NOT NULL,
+    chair text NOT NULL,
+    subject text NOT NULL,
+    created_by bigint,
+    created_at timestamp with time zone NOT NULL,
+    CONSTRAINT meetings_chair_check CHECK ((chair <> ''::text)),
+    CONSTRAINT meetings_kind_check CHECK ((kind = ANY (ARRAY['steering_committee'::text, 'election_committee'::text, 'online_review'::text]))),
+    CONSTRAINT meetings_subject_check CHECK ((subject <> ''::text))
+);
+
+
+--
+-- Name: meetings_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.meetings_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: meetings_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.meetings_id_seq OWNED BY public.meetings.id;
 
 
 --
@@ -1276,11 +1507,13 @@ CREATE TABLE public.users (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     election_id bigint,
     digest text DEFAULT 'daily'::text NOT NULL,
+    agency_id bigint,
+    CONSTRAINT users_agency_check CHECK (((role = 'agency_officer'::text) = (agency_id IS NOT NULL))),
     CONSTRAINT users_check CHECK (((role = 'admin'::text) = (unit_id IS NULL))),
     CONSTRAINT users_digest_check CHECK ((digest = ANY (ARRAY['daily'::text, 'weekly'::text, 'none'::text]))),
     CONSTRAINT users_full_name_check CHECK ((full_name <> ''::text)),
     CONSTRAINT users_language_check CHECK ((language = ANY (ARRAY['vi'::text, 'en'::text]))),
-    CONSTRAINT users_role_check CHECK ((role = ANY (ARRAY['admin'::text, 'province_officer'::text, 'steering_member'::text, 'district_officer'::text, 'commune_officer'::text]))),
+    CONSTRAINT users_role_check CHECK ((role = ANY (ARRAY['admin'::text, 'province_officer'::text, 'steering_member'::text, 'district_officer'::text, 'commune_officer'::text, 'agency_officer'::text]))),
     CONSTRAINT users_username_check CHECK ((username ~ '^[a-z0-9._-]{3,64}$'::text))
 );
 
@@ -1300,10 +1533,68 @@ ALTER TABLE public.users ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 
 
 --
+-- Name: agencies id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.agencies ALTER COLUMN id SET DEFAULT nextval('public.agencies_id_seq'::regclass);
+
+
+--
 -- Name: digests id; Type: DEFAULT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.digests ALTER COLUMN id SET DEFAULT nextval('public.digests_id_seq'::regclass);
+
+
+--
+-- Name: directive_events id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.directive_events ALTER COLUMN id SET DEFAULT nextval('public.directive_events_id_seq'::regclass);
+
+
+--
+-- Name: directive_items id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.directive_items ALTER COLUMN id SET DEFAULT nextval('public.directive_items_id_seq'::regclass);
+
+
+--
+-- Name: directives id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.directives ALTER COLUMN id SET DEFAULT nextval('public.directives_id_seq'::regclass);
+
+
+--
+-- Name: meeting_sites id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.meeting_sites ALTER COLUMN id SET DEFAULT nextval('public.meeting_sites_id_seq'::regclass);
+
+
+--
+-- Name: meetings id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.meetings ALTER COLUMN id SET DEFAULT nextval('public.meetings_id_seq'::regclass);
+
+
+--
+-- Name: agencies agencies_election_id_unit_id_name_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.agencies
+    ADD CONSTRAINT agencies_election_id_unit_id_name_key UNIQUE (election_id, unit_id, name);
+
+
+--
+-- Name: agencies agencies_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.agencies
+    ADD CONSTRAINT agencies_pkey PRIMARY KEY (id);
 
 
 --
@@ -1515,6 +1806,38 @@ ALTER TABLE ONLY public.digests
 
 
 --
+-- Name: directive_events directive_events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.directive_events
+    ADD CONSTRAINT directive_events_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: directive_items directive_items_directive_id_agency_id_unit_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.directive_items
+    ADD CONSTRAINT directive_items_directive_id_agency_id_unit_id_key UNIQUE NULLS NOT DISTINCT (directive_id, agency_id, unit_id);
+
+
+--
+-- Name: directive_items directive_items_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.directive_items
+    ADD CONSTRAINT directive_items_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: directives directives_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.directives
+    ADD CONSTRAINT directives_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: elections elections_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1552,6 +1875,30 @@ ALTER TABLE ONLY public.installation
 
 ALTER TABLE ONLY public.login_throttle
     ADD CONSTRAINT login_throttle_pkey PRIMARY KEY (key);
+
+
+--
+-- Name: meeting_sites meeting_sites_meeting_id_name_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.meeting_sites
+    ADD CONSTRAINT meeting_sites_meeting_id_name_key UNIQUE (meeting_id, name);
+
+
+--
+-- Name: meeting_sites meeting_sites_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.meeting_sites
+    ADD CONSTRAINT meeting_sites_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: meetings meetings_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.meetings
+    ADD CONSTRAINT meetings_pkey PRIMARY KEY (id);
 
 
 --
@@ -1836,6 +2183,13 @@ CREATE INDEX councils_unit ON public.councils USING btree (unit_id);
 
 
 --
+-- Name: directive_items_open; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX directive_items_open ON public.directive_items USING btree (directive_id) WHERE (status <> 'done'::text);
+
+
+--
 -- Name: polling_areas_commune; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -2074,6 +2428,22 @@ CREATE TRIGGER users_version BEFORE UPDATE ON public.users FOR EACH ROW EXECUTE 
 
 
 --
+-- Name: agencies agencies_election_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.agencies
+    ADD CONSTRAINT agencies_election_id_fkey FOREIGN KEY (election_id) REFERENCES public.elections(id);
+
+
+--
+-- Name: agencies agencies_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.agencies
+    ADD CONSTRAINT agencies_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES public.units(id);
+
+
+--
 -- Name: audit_log audit_log_session_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2298,6 +2668,86 @@ ALTER TABLE ONLY public.digests
 
 
 --
+-- Name: directive_events directive_events_item_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.directive_events
+    ADD CONSTRAINT directive_events_item_id_fkey FOREIGN KEY (item_id) REFERENCES public.directive_items(id);
+
+
+--
+-- Name: directive_events directive_events_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.directive_events
+    ADD CONSTRAINT directive_events_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id);
+
+
+--
+-- Name: directive_items directive_items_agency_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.directive_items
+    ADD CONSTRAINT directive_items_agency_id_fkey FOREIGN KEY (agency_id) REFERENCES public.agencies(id);
+
+
+--
+-- Name: directive_items directive_items_directive_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.directive_items
+    ADD CONSTRAINT directive_items_directive_id_fkey FOREIGN KEY (directive_id) REFERENCES public.directives(id);
+
+
+--
+-- Name: directive_items directive_items_reviewed_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.directive_items
+    ADD CONSTRAINT directive_items_reviewed_by_fkey FOREIGN KEY (reviewed_by) REFERENCES public.users(id);
+
+
+--
+-- Name: directive_items directive_items_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.directive_items
+    ADD CONSTRAINT directive_items_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES public.units(id);
+
+
+--
+-- Name: directive_supporters directive_supporters_agency_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.directive_supporters
+    ADD CONSTRAINT directive_supporters_agency_id_fkey FOREIGN KEY (agency_id) REFERENCES public.agencies(id);
+
+
+--
+-- Name: directive_supporters directive_supporters_directive_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.directive_supporters
+    ADD CONSTRAINT directive_supporters_directive_id_fkey FOREIGN KEY (directive_id) REFERENCES public.directives(id);
+
+
+--
+-- Name: directive_supporters directive_supporters_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.directive_supporters
+    ADD CONSTRAINT directive_supporters_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES public.units(id);
+
+
+--
+-- Name: directives directives_meeting_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.directives
+    ADD CONSTRAINT directives_meeting_id_fkey FOREIGN KEY (meeting_id) REFERENCES public.meetings(id);
+
+
+--
 -- Name: elections elections_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2311,6 +2761,38 @@ ALTER TABLE ONLY public.elections
 
 ALTER TABLE ONLY public.form_submissions
     ADD CONSTRAINT form_submissions_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
+-- Name: meeting_sites meeting_sites_meeting_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.meeting_sites
+    ADD CONSTRAINT meeting_sites_meeting_id_fkey FOREIGN KEY (meeting_id) REFERENCES public.meetings(id);
+
+
+--
+-- Name: meetings meetings_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.meetings
+    ADD CONSTRAINT meetings_created_by_fkey FOREIGN KEY (created_by) REFERENCES public.users(id);
+
+
+--
+-- Name: meetings meetings_election_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.meetings
+    ADD CONSTRAINT meetings_election_id_fkey FOREIGN KEY (election_id) REFERENCES public.elections(id);
+
+
+--
+-- Name: meetings meetings_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.meetings
+    ADD CONSTRAINT meetings_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES public.units(id);
 
 
 --
@@ -2479,6 +2961,14 @@ ALTER TABLE ONLY public.units
 
 ALTER TABLE ONLY public.units
     ADD CONSTRAINT units_parent_id_fkey FOREIGN KEY (parent_id) REFERENCES public.units(id);
+
+
+--
+-- Name: users users_agency_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.users
+    ADD CONSTRAINT users_agency_id_fkey FOREIGN KEY (agency_id) REFERENCES public.agencies(id);
 
 
 --

@@ -3,6 +3,7 @@
 //! The library builds everything; `main.rs` only parses the command line. Tests build the router
 //! from an [`AppState`] exactly as production does.
 
+pub mod agencies;
 pub mod audit;
 pub mod auth;
 pub mod bodies;
@@ -14,6 +15,7 @@ pub mod config;
 pub mod constituencies;
 pub mod dashboards;
 pub mod db;
+pub mod directives;
 pub mod elections;
 pub mod establishment;
 pub mod exports;

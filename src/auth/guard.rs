@@ -33,6 +33,8 @@ pub struct CurrentUser {
     pub language: String,
     /// The election the user chose to work on, if they chose one.
     pub chosen_election: Option<i64>,
+    /// The agency an agency officer answers for.
+    pub agency_id: Option<i64>,
 }
 
 impl CurrentUser {

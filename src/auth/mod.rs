@@ -15,7 +15,8 @@ pub mod throttle;
 pub use guard::CurrentUser;
 pub use routes::{Access, Routes};
 
-/// A user's role. Each role but admin answers for one unit (its scope).
+/// A user's role. Each role but admin answers for one unit (its scope); an agency officer
+/// answers for one agency, and its scope is the agency's unit (for reading).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Role {
     Admin,
@@ -23,15 +24,17 @@ pub enum Role {
     SteeringMember,
     DistrictOfficer,
     CommuneOfficer,
+    AgencyOfficer,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Role::Admin,
         Role::ProvinceOfficer,
         Role::SteeringMember,
         Role::DistrictOfficer,
         Role::CommuneOfficer,
+        Role::AgencyOfficer,
     ];
 
     pub fn code(self) -> &'static str {
@@ -41,6 +44,7 @@ impl Role {
             Role::SteeringMember => "steering_member",
             Role::DistrictOfficer => "district_officer",
             Role::CommuneOfficer => "commune_officer",
+            Role::AgencyOfficer => "agency_officer",
         }
     }
 
@@ -55,6 +59,7 @@ impl Role {
             Role::SteeringMember => "Thành viên Ban chỉ đạo",
             Role::DistrictOfficer => "Cán bộ cấp huyện",
             Role::CommuneOfficer => "Cán bộ cấp xã",
+            Role::AgencyOfficer => "Cán bộ cơ quan, ban, ngành",
         }
     }
 
@@ -64,15 +69,17 @@ impl Role {
     pub fn landing(self) -> &'static str {
         match self {
             Role::CommuneOfficer => "/my-work",
+            Role::AgencyOfficer => "/directives",
             Role::DistrictOfficer | Role::ProvinceOfficer | Role::SteeringMember => "/dashboard",
             Role::Admin => "/",
         }
     }
 
-    /// The level of the unit this role answers for; none for an admin.
+    /// The level of the unit this role answers for; none for an admin, and none for an agency
+    /// officer, whose unit is its agency's.
     pub fn scope_level(self) -> Option<&'static str> {
         match self {
-            Role::Admin => None,
+            Role::Admin | Role::AgencyOfficer => None,
             Role::ProvinceOfficer | Role::SteeringMember => Some("province"),
             Role::DistrictOfficer => Some("district"),
             Role::CommuneOfficer => Some("commune"),
@@ -81,7 +88,7 @@ impl Role {
 
     /// Whether the role changes data at all (within its scope).
     pub fn edits(self) -> bool {
-        !matches!(self, Role::SteeringMember)
+        !matches!(self, Role::SteeringMember | Role::AgencyOfficer)
     }
 }
 
@@ -118,9 +125,10 @@ impl Scope {
         let above = &self.unit_ancestors[..self.unit_ancestors.len().saturating_sub(1)];
         match self.role {
             Role::CommuneOfficer => above.last() == Some(&unit),
-            Role::DistrictOfficer | Role::ProvinceOfficer | Role::SteeringMember => {
-                above.contains(&unit)
-            }
+            Role::DistrictOfficer
+            | Role::ProvinceOfficer
+            | Role::SteeringMember
+            | Role::AgencyOfficer => above.contains(&unit),
             Role::Admin => true,
         }
     }

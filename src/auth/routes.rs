@@ -44,6 +44,17 @@ pub const FIGURE_KEEPERS: &[Role] = &[Role::Admin, Role::ProvinceOfficer, Role::
 /// Those who may review tasks: the province's officers, and a district's officers for its communes
 /// once the province delegates it (`checklists::delegation` decides on the data).
 pub const REVIEWERS: &[Role] = &[Role::Admin, Role::ProvinceOfficer, Role::DistrictOfficer];
+/// Those who answer what is assigned to them: every editor, and agency officers (for their
+/// agency's directives only, which `directives::may_answer` decides on the data).
+pub const ANSWERERS: &[Role] = &[
+    Role::Admin,
+    Role::ProvinceOfficer,
+    Role::DistrictOfficer,
+    Role::CommuneOfficer,
+    Role::AgencyOfficer,
+];
+/// The province's people: its officers, the steering committee, administrators.
+pub const PROVINCE_PEOPLE: &[Role] = &[Role::Admin, Role::ProvinceOfficer, Role::SteeringMember];
 /// Those who read the audit log.
 pub const AUDITORS: &[Role] = &[Role::Admin, Role::ProvinceOfficer];
 

@@ -85,7 +85,7 @@ pub async fn lookup(
     let Some(row) = sqlx::query!(
         r#"SELECT s.id AS session_id, s.csrf_token, s.last_seen_at,
                   u.id AS user_id, u.username, u.full_name, u.role, u.must_change_password, u.language,
-                  u.election_id AS chosen_election, coalesce(su.ancestors, '{}') AS "unit_ancestors!"
+                  u.election_id AS chosen_election, u.agency_id, coalesce(su.ancestors, '{}') AS "unit_ancestors!"
              FROM sessions s
              JOIN users u ON u.id = s.user_id
              LEFT JOIN units su ON su.id = u.unit_id
@@ -130,6 +130,7 @@ pub async fn lookup(
         must_change_password: row.must_change_password,
         language: row.language,
         chosen_election: row.chosen_election,
+        agency_id: row.agency_id,
     }))
 }
 

@@ -41,7 +41,7 @@ impl<'a> Reviewer<'a> {
                     && self.scope.covers(unit_ancestors)
                     && unit_ancestors.last().copied() != self.scope.unit_id()
             }
-            Role::SteeringMember | Role::CommuneOfficer => false,
+            Role::SteeringMember | Role::CommuneOfficer | Role::AgencyOfficer => false,
         }
     }
 
@@ -50,7 +50,7 @@ impl<'a> Reviewer<'a> {
         match self.scope.role {
             Role::Admin | Role::ProvinceOfficer => true,
             Role::DistrictOfficer => self.delegated,
-            Role::SteeringMember | Role::CommuneOfficer => false,
+            Role::SteeringMember | Role::CommuneOfficer | Role::AgencyOfficer => false,
         }
     }
 

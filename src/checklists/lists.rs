@@ -24,6 +24,10 @@ pub async fn of_user(
     election: &Election,
     scope: &Scope,
 ) -> sqlx::Result<Vec<TaskLine>> {
+    // An agency officer's work is its agency's directives, not its unit's checklist.
+    if scope.role == Role::AgencyOfficer {
+        return Ok(Vec::new());
+    }
     let unit_id = scope.unit_id().unwrap_or(election.unit_id);
     of_unit(pool, election, unit_id, scope.role == Role::DistrictOfficer).await
 }

@@ -125,6 +125,7 @@ pub async fn quang_ninh_2021(pool: &PgPool) -> anyhow::Result<Counts> {
     creating::insert_calendar(&mut tx, election_id).await?;
     creating::insert_tasks(&mut tx, election_id, &reported_done()).await?;
     insert_reported_bodies(&mut tx, election_id, province_id).await?;
+    insert_review_meeting(&mut tx, election_id, province_id).await?;
     sqlx::query!(
         "INSERT INTO installation (key, value) VALUES ($1, 'quang-ninh-2021') ON CONFLICT (key) DO NOTHING",
         INSTALLATION_KEY
@@ -169,6 +170,125 @@ async fn insert_unit(tx: &mut PgConnection, unit: NewUnit<'_>) -> sqlx::Result<i
     )
     .fetch_one(tx)
     .await
+}
+
+/// The province's agencies and its districts', and the online review meeting of 27/01/2021 as the
+/// news item reports it: the chairman of the provincial People's Committee chairing, the province
+/// and its 13 localities connected, and the conclusions addressed to agencies and localities.
+async fn insert_review_meeting(
+    tx: &mut PgConnection,
+    election_id: i64,
+    province_id: i64,
+) -> anyhow::Result<()> {
+    let actor = crate::audit::Actor::command_line();
+    let held_at = chrono::NaiveDate::from_ymd_opt(2021, 1, 27)
+        .and_then(|d| d.and_hms_opt(8, 0, 0))
+        .and_then(|t| t.and_local_timezone(crate::clock::vietnam()).single())
+        .context("the meeting's time")?;
+    crate::agencies::create_starting_list(tx, &actor, held_at, election_id, province_id).await?;
+    let held = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM meetings WHERE election_id = $1 AND held_at = $2) AS "held!""#,
+        election_id,
+        held_at
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if held {
+        return Ok(());
+    }
+    let localities = sqlx::query_scalar!(
+        "SELECT name FROM units WHERE parent_id = $1 AND valid_to IS NULL ORDER BY gso_code",
+        province_id
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut sites = vec![(
+        "Điểm cầu tỉnh".to_string(),
+        Some("Thường trực Tỉnh ủy, HĐND, UBND, Ủy ban MTTQ tỉnh; thành viên Ban chỉ đạo; các sở, ban, ngành".to_string()),
+    )];
+    sites.extend(localities.into_iter().map(|name| {
+        (
+            format!("Điểm cầu {name}"),
+            Some("Lãnh đạo huyện ủy, HĐND, UBND, Ủy ban MTTQ; các phòng, ban; các xã, phường, thị trấn".to_string()),
+        )
+    }));
+    let meeting = crate::directives::NewMeeting {
+        election_id,
+        unit_id: province_id,
+        kind: "online_review",
+        held_at,
+        chair: "Chủ tịch UBND tỉnh".to_string(),
+        subject: "Rà soát công tác chuẩn bị bầu cử đại biểu Quốc hội khóa XV và đại biểu HĐND các cấp nhiệm kỳ 2021–2026".to_string(),
+        sites,
+    };
+    let meeting_id = crate::directives::create_meeting(tx, &actor, held_at, &meeting).await?;
+    let province_agency = |name: &str| {
+        sqlx::query_scalar!(
+            "SELECT id FROM agencies WHERE election_id = $1 AND unit_id = $2 AND name = $3",
+            election_id,
+            province_id,
+            name.to_string()
+        )
+    };
+    use crate::directives::Assignee;
+    let day = |m: u32, d: u32| chrono::NaiveDate::from_ymd_opt(2021, m, d).context("a due date");
+    let conclusions: [(&str, &str, &[&str], chrono::NaiveDate); 5] = [
+        (
+            "Đẩy mạnh thông tin, tuyên truyền để cán bộ, đảng viên, nhân dân và lực lượng vũ trang hiểu rõ về cuộc bầu cử; đấu tranh, phản bác các quan điểm sai trái, thù địch",
+            "Sở Thông tin và Truyền thông",
+            &["Ủy ban MTTQ Việt Nam tỉnh"],
+            day(2, 28)?,
+        ),
+        (
+            "Giải quyết kịp thời các khiếu nại, tố cáo liên quan đến bầu cử",
+            "Sở Nội vụ",
+            &["Ủy ban MTTQ Việt Nam tỉnh"],
+            day(5, 13)?,
+        ),
+        (
+            "Bảo đảm an ninh, trật tự an toàn xã hội trước, trong và sau bầu cử",
+            "Công an tỉnh",
+            &["Bộ Chỉ huy Quân sự tỉnh"],
+            day(5, 23)?,
+        ),
+        (
+            "Tham mưu, đề xuất kinh phí tổ chức bầu cử",
+            "Sở Tài chính",
+            &["Sở Nội vụ"],
+            day(2, 10)?,
+        ),
+        (
+            "Thành lập các Tổ bầu cử; chuẩn bị tài liệu, phiếu bầu, địa điểm bỏ phiếu, cơ sở vật chất, trang trí và công tác hiệp thương",
+            "",
+            &[],
+            day(4, 3)?,
+        ),
+    ];
+    for (body, lead, supporters, due_date) in conclusions {
+        let leads = if lead.is_empty() {
+            crate::directives::districts_of(tx, province_id).await?
+        } else {
+            vec![Assignee::Agency(
+                province_agency(lead).fetch_one(&mut *tx).await?,
+            )]
+        };
+        let mut supporting = Vec::new();
+        for name in supporters {
+            supporting.push(Assignee::Agency(
+                province_agency(name).fetch_one(&mut *tx).await?,
+            ));
+        }
+        let directive = crate::directives::NewDirective {
+            meeting_id,
+            unit_id: province_id,
+            body: body.to_string(),
+            due_date,
+            leads,
+            supporters: supporting,
+        };
+        crate::directives::create_directive(tx, &actor, held_at, &directive).await?;
+    }
+    Ok(())
 }
 
 /// The province, its localities and their communes; returns the province's id.

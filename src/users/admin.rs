@@ -353,7 +353,7 @@ struct Stored {
 
 async fn load(state: &AppState, id: i64) -> AppResult<Stored> {
     let row = sqlx::query!(
-        r#"SELECT u.username, u.full_name, u.role, u.unit_id, u.phone, u.email, u.version,
+        r#"SELECT u.username, u.full_name, u.role, u.unit_id, u.agency_id, u.phone, u.email, u.version,
                   u.disabled_at IS NOT NULL AS "disabled!", un.level AS "level?", un.gso_code AS "gso_code?"
              FROM users u LEFT JOIN units un ON un.id = u.unit_id WHERE u.id = $1"#,
         id
@@ -361,8 +361,9 @@ async fn load(state: &AppState, id: i64) -> AppResult<Stored> {
     .fetch_optional(&state.pool)
     .await?
     .ok_or(AppError::NotFound)?;
-    let unit = match (row.level, row.gso_code) {
-        (Some(level), Some(code)) => format!("{level}:{code}"),
+    let unit = match (row.agency_id, row.level, row.gso_code) {
+        (Some(agency), _, _) => format!("agency:{agency}"),
+        (None, Some(level), Some(code)) => format!("{level}:{code}"),
         _ => String::new(),
     };
     Ok(Stored {
@@ -371,6 +372,7 @@ async fn load(state: &AppState, id: i64) -> AppResult<Stored> {
             full_name: row.full_name,
             role: Role::parse(&row.role).unwrap_or(Role::CommuneOfficer),
             unit_id: row.unit_id,
+            agency_id: row.agency_id,
             phone: row.phone,
             email: row.email,
         },
@@ -453,7 +455,7 @@ async fn update(
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
     let saved = sqlx::query!(
-        "UPDATE users SET full_name = $3, role = $4, unit_id = $5, phone = $6, email = $7
+        "UPDATE users SET full_name = $3, role = $4, unit_id = $5, phone = $6, email = $7, agency_id = $8
           WHERE id = $1 AND version = $2",
         id,
         form.version,
@@ -461,7 +463,8 @@ async fn update(
         user.role.code(),
         user.unit_id,
         user.phone,
-        user.email
+        user.email,
+        user.agency_id
     )
     .execute(&mut *tx)
     .await?;

@@ -26,7 +26,8 @@ pub struct NewUser {
     pub username: String,
     pub full_name: String,
     pub role: String,
-    /// `LEVEL:GSO_CODE`; empty for an admin.
+    /// `LEVEL:GSO_CODE`; empty for an admin; `agency:ID` (or the agency's name) for an agency
+    /// officer.
     pub unit: String,
     pub phone: String,
     pub email: String,
@@ -51,6 +52,10 @@ pub enum Invalid {
     UnitLevel(&'static str, &'static str),
     #[error("Không có đơn vị {0}.")]
     UnknownUnit(String),
+    #[error(
+        "Cán bộ cơ quan cần một cơ quan, ghi dạng agency:số (xem trang Cơ quan, ban, ngành) hoặc tên cơ quan."
+    )]
+    Agency,
     /// A unit named by its name that names no one unit.
     #[error("Đơn vị: {0}.")]
     UnitName(String),
@@ -71,7 +76,8 @@ impl Invalid {
             Invalid::AdminWithUnit
             | Invalid::UnitLevel(..)
             | Invalid::UnknownUnit(_)
-            | Invalid::UnitName(_) => "unit",
+            | Invalid::UnitName(_)
+            | Invalid::Agency => "unit",
             Invalid::Password(_) => "password",
             Invalid::Field(field, _) => field,
         }
@@ -86,6 +92,8 @@ pub struct ValidUser {
     pub full_name: String,
     pub role: Role,
     pub unit_id: Option<i64>,
+    /// The agency an agency officer answers for (its unit is `unit_id`).
+    pub agency_id: Option<i64>,
     pub phone: Option<String>,
     pub email: Option<String>,
 }
@@ -129,12 +137,21 @@ pub async fn validate(pool: &PgPool, input: &NewUser) -> Result<ValidUser, Inval
         .map_err(|message| Invalid::Field("full_name", message))?
         .ok_or(Invalid::FullName)?;
     let role = Role::parse(input.role.trim()).ok_or(Invalid::Role)?;
-    let unit_id = resolve_unit(pool, role, &input.unit).await?;
+    let (unit_id, agency_id) = if role == Role::AgencyOfficer {
+        let agency = crate::agencies::resolve(pool, &input.unit)
+            .await
+            .map_err(|_| Invalid::Agency)?
+            .ok_or(Invalid::Agency)?;
+        (Some(agency.unit_id), Some(agency.id))
+    } else {
+        (resolve_unit(pool, role, &input.unit).await?, None)
+    };
     Ok(ValidUser {
         username,
         full_name,
         role,
         unit_id,
+        agency_id,
         phone: form::text("Điện thoại", form::Kind::Code, &input.phone)
             .map_err(|message| Invalid::Field("phone", message))?,
         email: form::text("Thư điện tử", form::Kind::Code, &input.email)
@@ -176,6 +193,7 @@ pub fn audit_view(user: &ValidUser) -> serde_json::Value {
         "full_name": user.full_name,
         "role": user.role.code(),
         "unit_id": user.unit_id,
+        "agency_id": user.agency_id,
         "phone": user.phone,
         "email": user.email,
     })
@@ -192,8 +210,8 @@ pub async fn insert(
 ) -> Result<i64, InsertError> {
     let id = sqlx::query_scalar!(
         r#"INSERT INTO users (username, full_name, role, unit_id, phone, email, password_hash,
-                              must_change_password, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+                              must_change_password, created_at, updated_at, agency_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)
            ON CONFLICT (username) DO NOTHING
            RETURNING id"#,
         user.username,
@@ -204,7 +222,8 @@ pub async fn insert(
         user.email,
         password_hash,
         must_change_password,
-        now
+        now,
+        user.agency_id
     )
     .fetch_optional(&mut *conn)
     .await?

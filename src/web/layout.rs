@@ -11,7 +11,7 @@ use super::AppError;
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::auth::guard::RequestMeta;
-use crate::auth::routes::{ACCOUNT_KEEPERS, AUDITORS, Access, REVIEWERS};
+use crate::auth::routes::{ACCOUNT_KEEPERS, AUDITORS, Access, PROVINCE_PEOPLE, REVIEWERS};
 use crate::elections::Election;
 use crate::format;
 use crate::i18n::{self, Lang};
@@ -110,8 +110,12 @@ impl Layout {
             ("/my-work", "Việc của tôi"),
             ("/units", "Đơn vị hành chính"),
             ("/calendar", "Lịch"),
+            ("/directives", "Chỉ đạo"),
             ("/notifications", "Thông báo"),
         ];
+        if self.admits(Access::Roles(PROVINCE_PEOPLE)) {
+            links.push(("/meetings", "Cuộc họp"));
+        }
         if self.admits(Access::Roles(REVIEWERS)) {
             links.push(("/approvals", "Chờ duyệt"));
         }

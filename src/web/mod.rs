@@ -111,6 +111,8 @@ pub fn routes() -> Routes {
         .merge(crate::checklists::approvals::routes())
         .merge(crate::checklists::my_work::routes())
         .merge(crate::reminders::pages::routes())
+        .merge(crate::agencies::pages::routes())
+        .merge(crate::directives::pages::routes())
         .merge(crate::checklists::calendar::routes())
         .merge(crate::checklists::attachments::routes())
         .merge(crate::checklists::bulk::routes())

@@ -15,8 +15,12 @@ enum Who {
     AnyoneEvenBeforeANewPassword,
     /// Any signed-in user.
     Anyone,
-    /// Those who change data: everyone but the steering committee's members.
+    /// Those who change data: everyone but the steering committee's members and agency officers.
     Editors,
+    /// Editors and agency officers: answering a directive.
+    Answerers,
+    /// The province's officers, its steering committee and administrators: meetings.
+    ProvincePeople,
     /// Province and district officers (and administrators): units' population and voters.
     FigureKeepers,
     /// Province officers (and administrators): the audit log, review, the calendar, saved briefs,
@@ -34,7 +38,12 @@ impl Who {
     fn admits(self, role: Role) -> bool {
         match self {
             Public | AnyoneEvenBeforeANewPassword | Anyone => true,
-            Editors => role != Role::SteeringMember,
+            Editors => !matches!(role, Role::SteeringMember | Role::AgencyOfficer),
+            Answerers => role != Role::SteeringMember,
+            ProvincePeople => matches!(
+                role,
+                Role::Admin | Role::ProvinceOfficer | Role::SteeringMember
+            ),
             FigureKeepers => matches!(
                 role,
                 Role::Admin | Role::ProvinceOfficer | Role::DistrictOfficer
@@ -112,6 +121,18 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("POST", "/members/{id}", Editors),
     ("POST", "/members/{id}/delete", Editors),
     ("GET", "/my-work", Anyone),
+    ("GET", "/agencies", ProvinceOfficers),
+    ("POST", "/agencies", ProvinceOfficers),
+    ("POST", "/agencies/{id}/retire", ProvinceOfficers),
+    ("GET", "/meetings", ProvincePeople),
+    ("POST", "/meetings", ProvinceOfficers),
+    ("GET", "/meetings/{id}", ProvincePeople),
+    ("POST", "/meetings/{id}/directives", ProvinceOfficers),
+    ("GET", "/directives", Anyone),
+    ("GET", "/directive-items/{id}", Anyone),
+    ("POST", "/directive-items/{id}", Answerers),
+    ("POST", "/directive-items/{id}/approve", ProvinceOfficers),
+    ("POST", "/directive-items/{id}/return", ProvinceOfficers),
     ("GET", "/notifications", Anyone),
     ("POST", "/notifications", Anyone),
     ("POST", "/polling-areas/{id}", Editors),
@@ -261,6 +282,29 @@ async fn concrete(app: &TestApp, path: &str, spare_user: i64) -> String {
                     '{\"unit_name\": \"Tỉnh Quảng Ninh\", \"election_name\": \"\", \"as_of\": \"\", \"headlines\": [],
                       \"changes\": [], \"overdue\": [], \"violations\": [], \"upcoming\": []}'
                FROM elections e RETURNING id",
+        )
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+    } else if path.starts_with("/meetings/") {
+        sqlx::query_scalar("SELECT min(id) FROM meetings")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap()
+    } else if path.starts_with("/directive-items/") {
+        // Thị trấn Đầm Hà's district's part of the directive to every district.
+        sqlx::query_scalar(
+            "SELECT i.id FROM directive_items i JOIN units u ON u.id = i.unit_id
+              WHERE u.level = 'district' AND u.gso_code = 200 ORDER BY i.id LIMIT 1",
+        )
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+    } else if path.starts_with("/agencies/") {
+        sqlx::query_scalar(
+            "INSERT INTO agencies (election_id, unit_id, name, created_at)
+             SELECT e.id, e.unit_id, 'Cơ quan thử ' || (SELECT count(*) FROM agencies), now() FROM elections e
+             RETURNING id",
         )
         .fetch_one(&app.db.pool)
         .await

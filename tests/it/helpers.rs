@@ -138,6 +138,7 @@ pub const USERS: &[(&str, Role, &str)] = &[
     ("bcd.khac", Role::SteeringMember, "province:20"),
     ("huyen.khac", Role::DistrictOfficer, "district:201"),
     ("xa.khac", Role::CommuneOfficer, "commune:6898"),
+    ("sotaichinh", Role::AgencyOfficer, "Sở Tài chính"),
 ];
 
 async fn add_test_users(pool: &PgPool) {

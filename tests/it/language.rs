@@ -132,6 +132,9 @@ async fn data_strings(app: &TestApp) -> Vec<String> {
          UNION SELECT name FROM constituencies UNION SELECT coalesce(seats_total_reason, '') FROM councils
          UNION SELECT coalesce(evidence_signer, '') FROM tasks UNION SELECT coalesce(evidence_number, '') FROM tasks
          UNION SELECT coalesce(note, '') FROM tasks UNION SELECT 'tỉnh Quảng Ninh'
+         UNION SELECT name FROM agencies UNION SELECT subject FROM meetings UNION SELECT chair FROM meetings
+         UNION SELECT name FROM meeting_sites UNION SELECT coalesce(attendees, '') FROM meeting_sites
+         UNION SELECT body FROM directives
          -- The switch names Vietnamese in Vietnamese; decision numbers are written the Vietnamese way.
          UNION SELECT 'Tiếng Việt' UNION SELECT '15/QĐ-UBND' UNION SELECT '12/QĐ-UBND'",
     )

@@ -10,6 +10,7 @@ mod auth;
 mod browser;
 mod constituencies;
 mod dashboards;
+mod directives;
 mod election;
 mod establishment;
 mod figures;
