@@ -110,6 +110,15 @@ pub struct LocalityRow {
     pub contact: String,
 }
 
+/// An open directive as the brief prints it.
+#[derive(Serialize, Deserialize, Clone, Debug, Default)]
+pub struct OpenDirective {
+    pub body: String,
+    pub due: String,
+    pub state: String,
+    pub meeting: String,
+}
+
 /// A list of one locality in an annex: how many it holds and the rows shown.
 #[derive(Serialize, Deserialize, Clone, Debug, Default)]
 pub struct Group<T> {
@@ -144,6 +153,9 @@ pub struct BriefContent {
     /// Annex 2: the structural violations, by locality.
     #[serde(default)]
     pub violation_groups: Vec<Group<String>>,
+    /// Annex 3: the directives still open, by assignee, the oldest first.
+    #[serde(default)]
+    pub directive_groups: Vec<Group<OpenDirective>>,
     /// The lists of briefs saved before the annexes, kept so they reprint as they were.
     #[serde(default)]
     pub overdue: Vec<OverdueRow>,
@@ -164,6 +176,12 @@ struct BriefPage {
     /// Set for a saved brief: when and by whom.
     saved: Option<String>,
     can_save: bool,
+}
+
+impl BriefPage {
+    fn open_directives(&self) -> i64 {
+        self.brief.directive_groups.iter().map(|g| g.count).sum()
+    }
 }
 
 /// The brief of the user's unit, or of a unit below it named `level:code` (a locality's report
@@ -250,6 +268,7 @@ async fn build(
             .map_or_else(|| root.name.clone(), |l| l.name.clone())
     };
     let overdue_groups = overdue_by_locality(state, election.id, root.id, today).await?;
+    let directive_groups = open_directives(state, election.id, root.id, today).await?;
     let findings = crate::checks::findings(&state.pool, election.id, root.id, today).await?;
     let mut violation_groups: Vec<Group<String>> = Vec::new();
     for finding in findings.iter().filter(|f| f.is_violation()) {
@@ -344,6 +363,7 @@ async fn build(
             changes,
             overdue_groups,
             violation_groups,
+            directive_groups,
             overdue: Vec::new(),
             violations: Vec::new(),
             upcoming,
@@ -352,6 +372,34 @@ async fn build(
                 .map(|head| (head.audit_id, head.hex()[..16].to_string())),
         },
     ))
+}
+
+/// The directives still open below `root`, by assignee, each group's oldest first.
+async fn open_directives(
+    state: &AppState,
+    election_id: i64,
+    root: i64,
+    today: chrono::NaiveDate,
+) -> sqlx::Result<Vec<Group<OpenDirective>>> {
+    let which = crate::directives::Which::OpenBelow { election_id, root };
+    let items = crate::directives::items(&state.pool, which).await?;
+    Ok(crate::directives::by_assignee(items)
+        .into_iter()
+        .map(|group| Group {
+            locality: group.assignee,
+            count: group.items.len() as i64,
+            rows: group
+                .items
+                .iter()
+                .map(|item| OpenDirective {
+                    body: item.body.clone(),
+                    due: item.due_text(),
+                    state: item.state(&today).label_vi().to_string(),
+                    meeting: item.meeting_day(),
+                })
+                .collect(),
+        })
+        .collect())
 }
 
 /// How many rows of each locality an annex prints; the rest are counted and in the XLSX list.

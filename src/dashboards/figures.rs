@@ -203,6 +203,8 @@ pub struct Dashboard {
     pub levels: Vec<LevelProgress>,
     /// When a unit with open tasks next falls quiet, if one will.
     pub next_quiet: Option<DateTime<Utc>>,
+    /// The steering committee's directives still open below the root, by assignee.
+    pub directives: Vec<crate::directives::AssigneeTally>,
 }
 
 /// A dashboard's figures, from the roll-ups (`task_rollup`, `unit_activity`) of the root and of
@@ -343,7 +345,10 @@ pub async fn compute(
         })
     })
     .collect();
+    let directives =
+        crate::directives::open_by_assignee(source.pool, election.id, root.id, today).await?;
     Ok(Dashboard {
+        directives,
         total_violations: violations.value.total,
         chart: chart::series(&due_on, &done_on, today),
         root,

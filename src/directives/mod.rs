@@ -379,3 +379,74 @@ pub async fn districts_of(conn: &mut PgConnection, province: i64) -> sqlx::Resul
     .await?;
     Ok(ids.into_iter().map(Assignee::Unit).collect())
 }
+
+/// Open items of one assignee, oldest first.
+pub struct Group {
+    pub assignee: String,
+    pub items: Vec<Item>,
+}
+
+/// Items grouped by assignee, each group's oldest first, the group with the oldest first.
+pub fn by_assignee(mut items: Vec<Item>) -> Vec<Group> {
+    items.sort_by(|a, b| {
+        (a.assignee.as_str(), !a.is_open(), a.due_date, a.id).cmp(&(
+            b.assignee.as_str(),
+            !b.is_open(),
+            b.due_date,
+            b.id,
+        ))
+    });
+    let mut groups: Vec<Group> = Vec::new();
+    for item in items {
+        match groups.last_mut() {
+            Some(last) if last.assignee == item.assignee => last.items.push(item),
+            _ => groups.push(Group {
+                assignee: item.assignee.clone(),
+                items: vec![item],
+            }),
+        }
+    }
+    groups.sort_by_key(|g| g.items.first().map(|i| (i.due_date, i.id)));
+    groups
+}
+
+/// One assignee's open directives below a unit, as a dashboard counts them.
+pub struct AssigneeTally {
+    pub assignee: String,
+    pub open: i64,
+    pub overdue: i64,
+    pub oldest_due: NaiveDate,
+}
+
+impl AssigneeTally {
+    pub fn oldest_text(&self) -> String {
+        format::date(self.oldest_due)
+    }
+}
+
+/// The directives still open below `root`, counted by assignee, the oldest due first.
+pub async fn open_by_assignee(
+    pool: &PgPool,
+    election_id: i64,
+    root: i64,
+    today: NaiveDate,
+) -> sqlx::Result<Vec<AssigneeTally>> {
+    sqlx::query_as!(
+        AssigneeTally,
+        r#"SELECT coalesce(a.name, u.name) AS "assignee!", count(*) AS "open!",
+                  count(*) FILTER (WHERE d.due_date < $3) AS "overdue!", min(d.due_date) AS "oldest_due!"
+             FROM directive_items i
+             JOIN directives d ON d.id = i.directive_id
+             JOIN meetings m ON m.id = d.meeting_id
+             LEFT JOIN agencies a ON a.id = i.agency_id
+             LEFT JOIN units u ON u.id = i.unit_id
+             JOIN units au ON au.id = coalesce(a.unit_id, i.unit_id)
+            WHERE m.election_id = $1 AND i.status <> 'done' AND au.ancestors @> ARRAY[$2::bigint]
+            GROUP BY 1 ORDER BY 4, 1"#,
+        election_id,
+        root,
+        today
+    )
+    .fetch_all(pool)
+    .await
+}

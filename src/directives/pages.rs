@@ -14,7 +14,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::Deserialize;
 
 use super::items::{self, Answer, Change, Review};
-use super::{Assignee, Item, Meeting, Site, Which};
+use super::{Assignee, Group, Item, Meeting, Site, Which};
 use crate::AppState;
 use crate::agencies::{self, Agency};
 use crate::auth::guard::RequestMeta;
@@ -458,12 +458,6 @@ async fn add_directive(
 
 // ---- What is still open ----
 
-/// Open items of one assignee, oldest first.
-pub struct Group {
-    pub assignee: String,
-    pub items: Vec<Item>,
-}
-
 #[derive(Template, WebTemplate)]
 #[template(path = "directives/open.html")]
 struct OpenPage {
@@ -490,31 +484,7 @@ pub async fn open_groups(
             super::items(&state.pool, Which::OpenBelow { election_id, root }).await?
         }
     };
-    Ok(group(items))
-}
-
-/// Items grouped by assignee, each group's oldest first, the group with the oldest first.
-pub fn group(mut items: Vec<Item>) -> Vec<Group> {
-    items.sort_by(|a, b| {
-        (a.assignee.as_str(), !a.is_open(), a.due_date, a.id).cmp(&(
-            b.assignee.as_str(),
-            !b.is_open(),
-            b.due_date,
-            b.id,
-        ))
-    });
-    let mut groups: Vec<Group> = Vec::new();
-    for item in items {
-        match groups.last_mut() {
-            Some(last) if last.assignee == item.assignee => last.items.push(item),
-            _ => groups.push(Group {
-                assignee: item.assignee.clone(),
-                items: vec![item],
-            }),
-        }
-    }
-    groups.sort_by_key(|g| g.items.first().map(|i| (i.due_date, i.id)));
-    groups
+    Ok(super::by_assignee(items))
 }
 
 async fn open_directives(

@@ -48,6 +48,24 @@ async fn the_seed_holds_the_online_review_of_27_january_with_its_sites_and_direc
         "the steering committee reads, not records"
     );
     assert_eq!(app.submit("/meetings", &[]).await.status(), 403);
+
+    // The province's dashboard and brief count them by assignee, the oldest due first.
+    let (_, dashboard) = app.page("/dashboard").await;
+    let section = &dashboard[dashboard.find("id=\"directives\"").expect("a section")..];
+    let finance = section
+        .find("<td>Sở Tài chính</td><td>1</td>")
+        .expect("Finance's row");
+    let police = section
+        .find("<td>Công an tỉnh</td><td>1</td>")
+        .expect("the police's row");
+    assert!(finance < police, "due 10/02 before 23/05");
+    let (_, brief) = app.page("/brief").await;
+    let annex = &brief[brief.find("id=\"annex-3\"").expect("annex 3")..];
+    assert!(
+        annex.contains("Phụ lục 3. Chỉ đạo chưa hoàn thành (17)"),
+        "{annex}"
+    );
+    assert!(annex.contains("Tham mưu, đề xuất kinh phí tổ chức bầu cử"));
 }
 
 #[tokio::test]
