@@ -450,3 +450,28 @@ pub async fn open_by_assignee(
     .fetch_all(pool)
     .await
 }
+
+/// The open items addressed to a user: their agency's, or their own unit's.
+pub async fn addressed_to(
+    pool: &PgPool,
+    election_id: i64,
+    scope: &Scope,
+    agency_id: Option<i64>,
+) -> sqlx::Result<Vec<Item>> {
+    let items = match (scope.role, agency_id, scope.unit_id()) {
+        (Role::AgencyOfficer, Some(agency), _) => items(pool, Which::Agency(agency)).await?,
+        (Role::AgencyOfficer, None, _) | (_, _, None) => return Ok(Vec::new()),
+        (_, _, Some(unit)) => items(
+            pool,
+            Which::OpenBelow {
+                election_id,
+                root: unit,
+            },
+        )
+        .await?
+        .into_iter()
+        .filter(|item| item.agency_id.is_none() && item.unit_ancestors.last() == Some(&unit))
+        .collect(),
+    };
+    Ok(items.into_iter().filter(Item::is_open).collect())
+}

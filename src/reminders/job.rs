@@ -78,6 +78,7 @@ struct Due {
     language: String,
     role: String,
     chosen_election: Option<i64>,
+    agency_id: Option<i64>,
     unit_ancestors: Vec<i64>,
     digest: String,
 }
@@ -107,7 +108,7 @@ impl Digests {
             let due = sqlx::query_as!(
                 Due,
                 r#"SELECT u.id, u.full_name, u.email AS "email!", u.language, u.role,
-                          u.election_id AS chosen_election, coalesce(su.ancestors, '{}') AS "unit_ancestors!",
+                          u.election_id AS chosen_election, u.agency_id, coalesce(su.ancestors, '{}') AS "unit_ancestors!",
                           u.digest
                      FROM users u LEFT JOIN units su ON su.id = u.unit_id
                     WHERE u.disabled_at IS NULL AND u.email IS NOT NULL AND u.digest <> 'none'
@@ -156,7 +157,9 @@ impl Digests {
                     chosen: user.chosen_election,
                 };
                 match elections::pick(elections, viewer) {
-                    Some(election) => Some(super::of_user(pool, election, &scope, today).await?),
+                    Some(election) => {
+                        Some(super::of_user(pool, election, &scope, user.agency_id, today).await?)
+                    }
                     None => None,
                 }
             }
@@ -261,6 +264,7 @@ impl Mail<'_> {
     fn subject(&self) -> String {
         let r = self.reminders;
         let counts = [
+            ("{} chỉ đạo cần trả lời", r.directives.len() as i64),
             ("{} bị trả lại", r.returned.len() as i64),
             ("{} quá hạn", r.overdue.len() as i64),
             ("{} đến hạn trong 7 ngày", r.due_soon.len() as i64),

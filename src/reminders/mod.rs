@@ -59,6 +59,9 @@ pub struct Reminders {
     /// Done tasks of their territory waiting for their review (province officers and admins, and
     /// district officers the province delegated review to).
     pub waiting_review: i64,
+    /// Directives addressed to them (their agency, or their own unit) that are returned, overdue
+    /// or due within a week.
+    pub directives: Vec<crate::directives::Item>,
 }
 
 impl Reminders {
@@ -67,22 +70,33 @@ impl Reminders {
             && self.overdue.is_empty()
             && self.due_soon.is_empty()
             && self.waiting_review == 0
+            && self.directives.is_empty()
     }
 }
 
-/// Works out a user's reminders as of `today`, in `election`.
+/// Works out a user's reminders as of `today`, in `election`; `agency_id` is an agency
+/// officer's agency.
 pub async fn of_user(
     pool: &PgPool,
     election: Election,
     scope: &Scope,
+    agency_id: Option<i64>,
     today: NaiveDate,
 ) -> sqlx::Result<Reminders> {
     let tasks = lists::of_user(pool, &election, scope).await?;
+    let directives = crate::directives::addressed_to(pool, election.id, scope, agency_id).await?;
     let mut reminders = Reminders {
         returned: Vec::new(),
         overdue: Vec::new(),
         due_soon: Vec::new(),
         waiting_review: 0,
+        directives: directives
+            .into_iter()
+            .filter(|item| {
+                item.is_returned()
+                    || matches!(item.state(&today), TaskState::Overdue | TaskState::DueSoon)
+            })
+            .collect(),
         election,
     };
     for task in tasks {

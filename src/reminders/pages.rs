@@ -68,6 +68,7 @@ struct NotificationsPage {
     email: Option<String>,
     digests: Vec<DigestRow>,
     error: Option<Refusal>,
+    today: NaiveDate,
 }
 
 impl NotificationsPage {
@@ -99,6 +100,7 @@ async fn page(
                 &state.pool,
                 election.clone(),
                 &user.scope,
+                user.agency_id,
                 state.clock.today(),
             )
             .await?,
@@ -123,6 +125,7 @@ async fn page(
         email: account.email,
         digests,
         error,
+        today: state.clock.today(),
     })
 }
 

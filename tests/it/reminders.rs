@@ -410,3 +410,40 @@ async fn the_server_job_mails_once_across_a_restart() {
             .contains("https://baucu.quangninh.example/my-work")
     );
 }
+
+/// An agency officer is reminded of its agency's directives, with links to answer them.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agency_officer_is_reminded_of_its_overdue_directive() {
+    let today = day(2021, 4, 20);
+    let app = TestApp::spawn(Start::Seeded, today).await;
+    set_mail(&app.db, "sotaichinh", "stc@quangninh.example", "daily").await;
+    let sink = SmtpSink::start();
+    let sent = sink
+        .digests()
+        .send_due(&app.state.pool, at(today, 7, 30))
+        .await
+        .unwrap();
+    assert_eq!(sent.sent, 1, "{sent:?}");
+    let item: i64 = sqlx::query_scalar(
+        "SELECT i.id FROM directive_items i JOIN agencies a ON a.id = i.agency_id WHERE a.name = 'Sở Tài chính'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let mail = &sink.to("stc@quangninh.example")[0];
+    assert!(
+        mail.subject
+            .starts_with("Nhắc việc bầu cử ngày 20/04/2021: 1 chỉ đạo cần trả lời"),
+        "{}",
+        mail.subject
+    );
+    assert!(mail.body.contains("CHỈ ĐẠO CẦN TRẢ LỜI (1)"));
+    assert!(
+        mail.body
+            .contains("Tham mưu, đề xuất kinh phí tổ chức bầu cử — hạn 10/02/2021")
+    );
+    assert!(mail.body.contains(&format!(
+        "https://baucu.quangninh.example/directive-items/{item}"
+    )));
+    assert!(!mail.body.contains("QUÁ HẠN ("), "no checklist of its own");
+}
