@@ -109,6 +109,14 @@ impl Item {
             self.evidence_signer.as_deref(),
         )
     }
+    pub fn review_label(&self) -> &'static str {
+        match self.review.as_str() {
+            "approved" => "Tỉnh đã duyệt",
+            "returned" => "Tỉnh trả lại",
+            _ if self.status == "done" => "Chờ tỉnh duyệt",
+            _ => "",
+        }
+    }
     pub fn is_open(&self) -> bool {
         self.status != "done"
     }

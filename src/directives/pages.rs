@@ -42,6 +42,7 @@ pub fn routes() -> Routes {
             add_directive,
         )
         .get("/directives", Access::SignedIn, open_directives)
+        .get("/directives/{file}", Access::SignedIn, download)
         .get("/directive-items/{id}", Access::SignedIn, show_item)
         .post("/directive-items/{id}", Access::Roles(ANSWERERS), answer)
         .post(
@@ -498,6 +499,57 @@ async fn open_directives(
         groups,
         today: state.clock.today(),
     })
+}
+
+/// The directives the user follows (as `/directives` lists them, done ones of an agency too), as
+/// XLSX or CSV, with every recorded field.
+async fn download(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    Path(file): Path<String>,
+) -> AppResult<Response> {
+    use crate::web::export::{Cell, Table};
+    let (_, extension) = file.rsplit_once('.').ok_or(AppError::NotFound)?;
+    let today = state.clock.today();
+    let groups = open_groups(&state, &layout, &user).await?;
+    let rows = groups
+        .iter()
+        .flat_map(|group| &group.items)
+        .map(|item| {
+            vec![
+                Cell::text(item.assignee.clone()),
+                Cell::text(item.body.clone()),
+                Cell::text(item.meeting_day()),
+                Cell::text(item.due_text()),
+                Cell::text(item.status_label()),
+                Cell::text(item.state(&today).label_vi()),
+                Cell::optional_text(item.evidence_number.clone()),
+                Cell::text(item.evidence_date.map(format::date).unwrap_or_default()),
+                Cell::optional_text(item.evidence_signer.clone()),
+                Cell::text(item.review_label()),
+                Cell::optional_text(item.review_comment.clone()),
+            ]
+        })
+        .collect();
+    let table = Table {
+        name: "Chi dao",
+        headers: vec![
+            "Chủ trì",
+            "Chỉ đạo",
+            "Cuộc họp",
+            "Hạn",
+            "Trạng thái",
+            "Tình hình",
+            "Số văn bản",
+            "Ngày văn bản",
+            "Người ký",
+            "Duyệt",
+            "Ý kiến của tỉnh",
+        ],
+        rows,
+    };
+    table.download("chi-dao", extension)
 }
 
 // ---- One item ----

@@ -129,6 +129,7 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("GET", "/meetings/{id}", ProvincePeople),
     ("POST", "/meetings/{id}/directives", ProvinceOfficers),
     ("GET", "/directives", Anyone),
+    ("GET", "/directives/{file}", Anyone),
     ("GET", "/directive-items/{id}", Anyone),
     ("POST", "/directive-items/{id}", Answerers),
     ("POST", "/directive-items/{id}/approve", ProvinceOfficers),
@@ -321,6 +322,7 @@ async fn concrete(app: &TestApp, path: &str, spare_user: i64) -> String {
     } else if path.starts_with("/dashboard/")
         || path.starts_with("/task-list/")
         || path.starts_with("/brief/")
+        || path.starts_with("/directives/")
     {
         "bang.xlsx"
     } else {

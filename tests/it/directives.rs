@@ -189,6 +189,24 @@ async fn an_agency_officer_answers_its_directive_and_the_province_reviews_it() {
     assert_eq!(history, 4);
     let (_, page) = province.page(&path).await;
     assert!(page.contains("Tỉnh trả lại: Thiếu dự toán chi tiết"));
+    // Its list, with every recorded field, as officials keep it in a spreadsheet.
+    let csv = finance.get("/directives/chi-dao.csv").await;
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = csv.text().await.unwrap();
+    assert!(csv.contains("Số văn bản") && csv.contains("Ý kiến của tỉnh"));
+    let row = csv
+        .lines()
+        .find(|l| l.contains("125/TTr-STC"))
+        .expect("the answered directive");
+    assert!(
+        row.contains("Giám đốc Sở Tài chính") && row.contains("Tỉnh đã duyệt"),
+        "{row}"
+    );
+    let xlsx = finance.get("/directives/chi-dao.xlsx").await;
+    assert!(
+        xlsx.bytes().await.unwrap().starts_with(b"PK"),
+        "an XLSX file"
+    );
 }
 
 #[tokio::test]
