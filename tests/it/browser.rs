@@ -865,3 +865,134 @@ async fn a_commune_officer_on_a_phone_fixes_and_resends_a_returned_task() {
         (Some("16/QĐ-UBND"), "none")
     );
 }
+
+/// The province records the 27/01/2021 online meeting with its 14 connected sites and its
+/// conclusions as directives; the Department of Finance's officer answers its directive with a
+/// document; the brief shows the directives still open.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_province_records_the_review_meeting_and_finance_answers_its_directive() {
+    let app = TestApp::seeded().await;
+    // The seed holds this meeting already; the journey records it from nothing.
+    for table in [
+        "directive_events",
+        "directive_items",
+        "directive_supporters",
+        "directives",
+        "meeting_sites",
+        "meetings",
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+    }
+    let localities: Vec<String> = sqlx::query_scalar(
+        "SELECT u.name FROM units u JOIN units p ON p.id = u.parent_id
+          WHERE p.level = 'province' AND p.gso_code = 22 ORDER BY u.gso_code",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    let mut sites = vec!["Điểm cầu tỉnh: Thường trực Ban chỉ đạo, các sở, ngành".to_string()];
+    sites.extend(
+        localities
+            .iter()
+            .map(|l| format!("Điểm cầu {l}: Lãnh đạo huyện, các phòng, ban, các xã")),
+    );
+    let driver = driver();
+    let client = browser(&driver, 1280, 900).await;
+    log_in(&client, &app, "tinh").await;
+    client
+        .goto(&format!("{}/meetings", app.address))
+        .await
+        .unwrap();
+    set(&client, "kind", "online_review").await;
+    set(&client, "day", "27/01/2021").await;
+    set(&client, "time", "08:00").await;
+    set(&client, "chair", "Chủ tịch UBND tỉnh").await;
+    set(&client, "subject", "Rà soát công tác chuẩn bị bầu cử").await;
+    set(&client, "sites", &sites.join("\n")).await;
+    click(&client, "form[action='/meetings'] button[type=submit]").await;
+    wait_for_text(&client, "Đã ghi cuộc họp.").await;
+    assert!(text(&client).await.contains("Các điểm cầu"));
+    let listed = client
+        .find_all(Locator::Css("main section ul li strong"))
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 14, "the province and its 13 localities");
+
+    // Finance leads the budget, Home Affairs supports; every district sets up its polling groups.
+    let agency = |name: &'static str| {
+        let pool = app.db.pool.clone();
+        async move {
+            let id: i64 = sqlx::query_scalar(
+                "SELECT a.id FROM agencies a JOIN units u ON u.id = a.unit_id
+                  WHERE a.name = $1 AND u.level = 'province'",
+            )
+            .bind(name)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            format!("agency:{id}")
+        }
+    };
+    let finance = agency("Sở Tài chính").await;
+    let home = agency("Sở Nội vụ").await;
+    set(&client, "body", "Tham mưu, đề xuất kinh phí tổ chức bầu cử").await;
+    set(&client, "due", "10/02/2021").await;
+    set(&client, "lead", &finance).await;
+    click(&client, &format!("input[name=supporters][value='{home}']")).await;
+    click(&client, "form[action$='/directives'] button[type=submit]").await;
+    wait_for_text(&client, "Đã ghi chỉ đạo.").await;
+    set(
+        &client,
+        "body",
+        "Thành lập các Tổ bầu cử; chuẩn bị tài liệu, phiếu bầu, địa điểm bỏ phiếu",
+    )
+    .await;
+    set(&client, "due", "03/04/2021").await;
+    set(&client, "lead", "districts").await;
+    click(&client, "form[action$='/directives'] button[type=submit]").await;
+    wait_for_text(&client, "0/13 nơi đã xong").await;
+    screenshot(&client, "meeting-27-01").await;
+    client.close().await.unwrap();
+
+    // The Department of Finance's officer answers with its document.
+    let client = browser(&driver, 1280, 900).await;
+    log_in(&client, &app, "sotaichinh").await;
+    assert_eq!(client.current_url().await.unwrap().path(), "/directives");
+    click(&client, "main a[href^='/directive-items/']").await;
+    set(&client, "status", "done").await;
+    set(&client, "evidence_number", "125/TTr-STC").await;
+    set(&client, "evidence_date", "26/01/2021").await;
+    set(&client, "evidence_signer", "Giám đốc Sở Tài chính").await;
+    click(
+        &client,
+        "form[action^='/directive-items/'] button[type=submit]",
+    )
+    .await;
+    wait_for_text(&client, "Đã lưu.").await;
+    screenshot(&client, "directive-answered").await;
+    client.close().await.unwrap();
+
+    // The brief lists what is still open: the 13 districts' parts, not Finance's.
+    let client = browser(&driver, 1280, 900).await;
+    log_in(&client, &app, "bcd").await;
+    client
+        .goto(&format!("{}/brief", app.address))
+        .await
+        .unwrap();
+    let annex = client
+        .find(Locator::Css("#annex-3"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    client.close().await.unwrap();
+    assert!(annex.contains("Chỉ đạo chưa hoàn thành (13)"), "{annex}");
+    assert!(!annex.contains("Sở Tài chính"), "{annex}");
+    for locality in &localities {
+        assert!(annex.contains(locality.as_str()), "{locality}: {annex}");
+    }
+}
