@@ -91,10 +91,12 @@ pub enum UserCommand {
     Add {
         #[arg(long)]
         username: String,
-        /// admin, province_officer, steering_member, district_officer or commune_officer.
+        /// admin, province_officer, steering_member, district_officer, commune_officer or
+        /// agency_officer.
         #[arg(long)]
         role: String,
-        /// The unit the account answers for, as LEVEL:GSO_CODE (not for an admin).
+        /// The unit the account answers for, as LEVEL:GSO_CODE (not for an admin); for an
+        /// agency officer, its agency as agency:ID or by name.
         #[arg(long)]
         unit: Option<String>,
         #[arg(long)]

@@ -304,6 +304,12 @@ pub async fn create_demo_accounts(
             "commune:6895",
             "Cán bộ thị trấn Đầm Hà",
         ),
+        (
+            "sotaichinh.quangninh",
+            Role::AgencyOfficer,
+            "Sở Tài chính",
+            "Cán bộ Sở Tài chính",
+        ),
     ];
     let mut accounts = Vec::new();
     let mut tx = pool.begin().await?;

@@ -146,6 +146,7 @@ async fn the_private_database_seeds_once_serves_beside_subcommands_and_stops_wit
         "bcd.quangninh",
         "huyen.damha",
         "xa.ttdamha",
+        "sotaichinh.quangninh",
     ] {
         assert!(
             printed
