@@ -1175,7 +1175,7 @@ CREATE TABLE public.meetings (
     created_by bigint,
     created_at timestamp with time zone NOT NULL,
     CONSTRAINT meetings_chair_check CHECK ((chair <> ''::text)),
-    CONSTRAINT meetings_kind_check CHECK ((kind = ANY (ARRAY['steering_committee'::text, 'election_committee'::text, 'online_review'::text]))),
+    CONSTRAINT meetings_kind_check CHECK ((kind = ANY (ARRAY['steering_committee'::text, 'election_committee'::text, 'online_review'::text, 'working_group_visit'::text]))),
     CONSTRAINT meetings_subject_check CHECK ((subject <> ''::text))
 );
 
@@ -1529,6 +1529,35 @@ ALTER TABLE public.users ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     NO MINVALUE
     NO MAXVALUE
     CACHE 1
+);
+
+
+--
+-- Name: visit_checks; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.visit_checks (
+    meeting_id bigint NOT NULL,
+    calendar_entry_id bigint NOT NULL,
+    result text NOT NULL,
+    note text,
+    CONSTRAINT visit_checks_result_check CHECK ((result = ANY (ARRAY['as_reported'::text, 'not_as_reported'::text, 'not_checked'::text])))
+);
+
+
+--
+-- Name: visits; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.visits (
+    meeting_id bigint NOT NULL,
+    locality_id bigint NOT NULL,
+    members text NOT NULL,
+    findings text,
+    difficulties text,
+    version integer DEFAULT 1 NOT NULL,
+    updated_at timestamp with time zone NOT NULL,
+    CONSTRAINT visits_members_check CHECK ((members <> ''::text))
 );
 
 
@@ -2078,6 +2107,22 @@ ALTER TABLE ONLY public.users
 
 
 --
+-- Name: visit_checks visit_checks_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.visit_checks
+    ADD CONSTRAINT visit_checks_pkey PRIMARY KEY (meeting_id, calendar_entry_id);
+
+
+--
+-- Name: visits visits_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.visits
+    ADD CONSTRAINT visits_pkey PRIMARY KEY (meeting_id);
+
+
+--
 -- Name: audit_log_action; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -2257,6 +2302,13 @@ CREATE INDEX units_search ON public.units USING gin (public.search_key(name) pub
 --
 
 CREATE INDEX users_unit ON public.users USING btree (unit_id);
+
+
+--
+-- Name: visits_locality; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX visits_locality ON public.visits USING btree (locality_id);
 
 
 --
@@ -2985,6 +3037,38 @@ ALTER TABLE ONLY public.users
 
 ALTER TABLE ONLY public.users
     ADD CONSTRAINT users_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES public.units(id);
+
+
+--
+-- Name: visit_checks visit_checks_calendar_entry_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.visit_checks
+    ADD CONSTRAINT visit_checks_calendar_entry_id_fkey FOREIGN KEY (calendar_entry_id) REFERENCES public.calendar_entries(id);
+
+
+--
+-- Name: visit_checks visit_checks_meeting_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.visit_checks
+    ADD CONSTRAINT visit_checks_meeting_id_fkey FOREIGN KEY (meeting_id) REFERENCES public.visits(meeting_id);
+
+
+--
+-- Name: visits visits_locality_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.visits
+    ADD CONSTRAINT visits_locality_id_fkey FOREIGN KEY (locality_id) REFERENCES public.units(id);
+
+
+--
+-- Name: visits visits_meeting_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.visits
+    ADD CONSTRAINT visits_meeting_id_fkey FOREIGN KEY (meeting_id) REFERENCES public.meetings(id);
 
 
 --

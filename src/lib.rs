@@ -29,6 +29,7 @@ pub mod search;
 pub mod seed;
 pub mod units;
 pub mod users;
+pub mod visits;
 pub mod web;
 
 use std::sync::Arc;

@@ -132,11 +132,18 @@ pub struct Row {
     pub last_activity: Option<DateTime<Utc>>,
     pub quiet: bool,
     pub contacts: Vec<Contact>,
+    /// When a working group of the province last visited it.
+    pub last_visit: Option<DateTime<Utc>>,
 }
 
 impl Row {
     pub fn href(&self) -> String {
         units::path(&self.level, self.gso_code)
+    }
+    pub fn visit_text(&self) -> String {
+        self.last_visit.map_or(String::new(), |at| {
+            crate::format::date(at.with_timezone(&vietnam()).date_naive())
+        })
     }
     pub fn activity_text(&self) -> String {
         self.last_activity.map_or("Chưa có".to_string(), |at| {
@@ -275,6 +282,12 @@ pub async fn compute(
     .fetch_all(source.pool)
     .await?;
 
+    let child_ids: Vec<i64> = children.iter().map(|c| c.id).collect();
+    let visited: HashMap<i64, DateTime<Utc>> =
+        crate::visits::last_visited(source.pool, election.id, &child_ids)
+            .await?
+            .into_iter()
+            .collect();
     let quiet_after = TimeDelta::days(QUIET_AFTER_DAYS);
     let mut next_quiet: Option<DateTime<Utc>> = None;
     let mut rows: Vec<Row> = children
@@ -299,6 +312,7 @@ pub async fn compute(
                     })
                     .collect(),
                 violations: violations.value.under.get(&child.id).copied().unwrap_or(0),
+                last_visit: visited.get(&child.id).copied(),
                 level: child.level,
                 gso_code: child.gso_code,
                 name: child.name,

@@ -16,6 +16,7 @@ use crate::checklists::deadline::{self, TaskState};
 use crate::clock::vietnam;
 use crate::format;
 
+/// The kinds of meeting recorded at `/meetings`; a working group's visit is recorded at `/visits`.
 pub const KINDS: &[(&str, &str)] = &[
     ("steering_committee", "Họp Ban chỉ đạo"),
     ("election_committee", "Họp Ủy ban bầu cử"),
@@ -23,6 +24,9 @@ pub const KINDS: &[(&str, &str)] = &[
 ];
 
 pub fn kind_label(kind: &str) -> &'static str {
+    if kind == crate::visits::KIND {
+        return "Đoàn công tác kiểm tra";
+    }
     KINDS
         .iter()
         .find(|(k, _)| *k == kind)

@@ -115,6 +115,7 @@ impl Layout {
         ];
         if self.admits(Access::Roles(PROVINCE_PEOPLE)) {
             links.push(("/meetings", "Cuộc họp"));
+            links.push(("/visits", "Đoàn công tác"));
         }
         if self.admits(Access::Roles(REVIEWERS)) {
             links.push(("/approvals", "Chờ duyệt"));

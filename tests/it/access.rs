@@ -128,6 +128,10 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("POST", "/meetings", ProvinceOfficers),
     ("GET", "/meetings/{id}", ProvincePeople),
     ("POST", "/meetings/{id}/directives", ProvinceOfficers),
+    ("GET", "/visits", ProvincePeople),
+    ("POST", "/visits", ProvinceOfficers),
+    ("GET", "/visits/{id}", ProvincePeople),
+    ("POST", "/visits/{id}", ProvinceOfficers),
     ("GET", "/directives", Anyone),
     ("GET", "/directives/{file}", Anyone),
     ("GET", "/directive-items/{id}", Anyone),
@@ -283,6 +287,21 @@ async fn concrete(app: &TestApp, path: &str, spare_user: i64) -> String {
                     '{\"unit_name\": \"Tỉnh Quảng Ninh\", \"election_name\": \"\", \"as_of\": \"\", \"headlines\": [],
                       \"changes\": [], \"overdue\": [], \"violations\": [], \"upcoming\": []}'
                FROM elections e RETURNING id",
+        )
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+    } else if path.starts_with("/visits/") {
+        // A working group's visit to Đầm Hà district, new for each request.
+        sqlx::query_scalar(
+            "WITH m AS (
+                 INSERT INTO meetings (election_id, unit_id, kind, held_at, chair, subject, created_at)
+                 SELECT e.id, e.unit_id, 'working_group_visit', now(), 'Trưởng đoàn', 'Đoàn công tác', now()
+                   FROM elections e RETURNING id
+             )
+             INSERT INTO visits (meeting_id, locality_id, members, updated_at)
+             SELECT m.id, u.id, 'Trưởng đoàn', now() FROM m, units u
+              WHERE u.level = 'district' AND u.gso_code = 200 RETURNING meeting_id",
         )
         .fetch_one(&app.db.pool)
         .await

@@ -30,3 +30,4 @@ mod schema;
 mod seed;
 mod structure;
 mod tasks;
+mod visits;

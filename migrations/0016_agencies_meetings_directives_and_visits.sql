@@ -18,13 +18,14 @@ ALTER TABLE users ADD CONSTRAINT users_role_check CHECK (role IN (
     'admin', 'province_officer', 'steering_member', 'district_officer', 'commune_officer', 'agency_officer'));
 ALTER TABLE users ADD CONSTRAINT users_agency_check CHECK ((role = 'agency_officer') = (agency_id IS NOT NULL));
 
--- A meeting of the steering committee, of the election committee, or an online review with
--- every locality connected from its own site (điểm cầu).
+-- A meeting of the steering committee, of the election committee, an online review with every
+-- locality connected from its own site (điểm cầu), or a working group's visit to a locality.
 CREATE TABLE meetings (
     id bigserial PRIMARY KEY,
     election_id bigint NOT NULL REFERENCES elections (id),
     unit_id bigint NOT NULL REFERENCES units (id),
-    kind text NOT NULL CHECK (kind IN ('steering_committee', 'election_committee', 'online_review')),
+    kind text NOT NULL CHECK (kind IN ('steering_committee', 'election_committee', 'online_review',
+                                       'working_group_visit')),
     held_at timestamptz NOT NULL,
     chair text NOT NULL CHECK (chair <> ''),
     subject text NOT NULL CHECK (subject <> ''),
@@ -90,4 +91,26 @@ CREATE TABLE directive_events (
     to_status text NOT NULL,
     review text NOT NULL,
     note text
+);
+
+-- A working group's visit to a locality is a meeting of its own kind (its directives are the
+-- visit's resulting directives) with what the group brings back: its members, what it checked
+-- against the calendar entries due by then, its findings and the difficulties the locality raised.
+CREATE TABLE visits (
+    meeting_id bigint PRIMARY KEY REFERENCES meetings (id),
+    locality_id bigint NOT NULL REFERENCES units (id),
+    members text NOT NULL CHECK (members <> ''),
+    findings text,
+    difficulties text,
+    version integer NOT NULL DEFAULT 1,
+    updated_at timestamptz NOT NULL
+);
+CREATE INDEX visits_locality ON visits (locality_id);
+
+CREATE TABLE visit_checks (
+    meeting_id bigint NOT NULL REFERENCES visits (meeting_id),
+    calendar_entry_id bigint NOT NULL REFERENCES calendar_entries (id),
+    result text NOT NULL CHECK (result IN ('as_reported', 'not_as_reported', 'not_checked')),
+    note text,
+    PRIMARY KEY (meeting_id, calendar_entry_id)
 );
