@@ -689,6 +689,54 @@ ALTER TABLE public.briefs ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 
 
 --
+-- Name: budget_lines; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.budget_lines (
+    id bigint NOT NULL,
+    election_id bigint NOT NULL,
+    unit_id bigint,
+    agency_id bigint,
+    proposed bigint,
+    proposed_on date,
+    approved bigint,
+    approved_on date,
+    approval_decision text,
+    allocated bigint,
+    allocated_on date,
+    spent bigint,
+    spent_on date,
+    version integer DEFAULT 1 NOT NULL,
+    updated_at timestamp with time zone NOT NULL,
+    CONSTRAINT budget_lines_allocated_check CHECK ((allocated >= 0)),
+    CONSTRAINT budget_lines_approved_check CHECK ((approved >= 0)),
+    CONSTRAINT budget_lines_check CHECK (((agency_id IS NULL) <> (unit_id IS NULL))),
+    CONSTRAINT budget_lines_check1 CHECK (((approved IS NULL) OR ((approved_on IS NOT NULL) AND (approval_decision IS NOT NULL)))),
+    CONSTRAINT budget_lines_proposed_check CHECK ((proposed >= 0)),
+    CONSTRAINT budget_lines_spent_check CHECK ((spent >= 0))
+);
+
+
+--
+-- Name: budget_lines_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.budget_lines_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: budget_lines_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.budget_lines_id_seq OWNED BY public.budget_lines.id;
+
+
+--
 -- Name: calendar_entries; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1569,6 +1617,13 @@ ALTER TABLE ONLY public.agencies ALTER COLUMN id SET DEFAULT nextval('public.age
 
 
 --
+-- Name: budget_lines id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.budget_lines ALTER COLUMN id SET DEFAULT nextval('public.budget_lines_id_seq'::regclass);
+
+
+--
 -- Name: digests id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -1704,6 +1759,22 @@ ALTER TABLE ONLY public.body_size_rules
 
 ALTER TABLE ONLY public.briefs
     ADD CONSTRAINT briefs_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: budget_lines budget_lines_election_id_unit_id_agency_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.budget_lines
+    ADD CONSTRAINT budget_lines_election_id_unit_id_agency_id_key UNIQUE NULLS NOT DISTINCT (election_id, unit_id, agency_id);
+
+
+--
+-- Name: budget_lines budget_lines_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.budget_lines
+    ADD CONSTRAINT budget_lines_pkey PRIMARY KEY (id);
 
 
 --
@@ -2613,6 +2684,30 @@ ALTER TABLE ONLY public.briefs
 
 ALTER TABLE ONLY public.briefs
     ADD CONSTRAINT briefs_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES public.units(id);
+
+
+--
+-- Name: budget_lines budget_lines_agency_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.budget_lines
+    ADD CONSTRAINT budget_lines_agency_id_fkey FOREIGN KEY (agency_id) REFERENCES public.agencies(id);
+
+
+--
+-- Name: budget_lines budget_lines_election_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.budget_lines
+    ADD CONSTRAINT budget_lines_election_id_fkey FOREIGN KEY (election_id) REFERENCES public.elections(id);
+
+
+--
+-- Name: budget_lines budget_lines_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.budget_lines
+    ADD CONSTRAINT budget_lines_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES public.units(id);
 
 
 --

@@ -76,6 +76,35 @@ pub fn count(label: &str, raw: &str) -> Result<i32, String> {
     let raw = raw.trim();
     let refuse =
         || format!("{label}: \"{raw}\" không phải một số đếm; viết số nguyên như 1320 hoặc 1.320.");
+    whole_digits(raw)
+        .and_then(|plain| plain.parse::<i32>().ok())
+        .ok_or_else(refuse)
+}
+
+/// The most an amount of money may be: a thousand trillion đồng.
+pub const MAX_AMOUNT: i64 = 1_000_000_000_000_000;
+
+/// An amount of money in đồng, a whole number written like a count (`1.250.000.000`); empty is
+/// none.
+pub fn amount(label: &str, raw: &str) -> Result<Option<i64>, String> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let refuse = || {
+        format!(
+            "{label}: \"{raw}\" không phải số tiền; viết số đồng như 1250000000 hoặc 1.250.000.000."
+        )
+    };
+    whole_digits(raw)
+        .and_then(|plain| plain.parse::<i64>().ok())
+        .filter(|value| *value <= MAX_AMOUNT)
+        .map(Some)
+        .ok_or_else(refuse)
+}
+
+/// The digits of a whole number written plain or with dots between groups of three.
+fn whole_digits(raw: &str) -> Option<String> {
     let mut groups = raw.split('.');
     let first = groups.next().unwrap_or_default();
     let rest: Vec<&str> = groups.collect();
@@ -83,15 +112,31 @@ pub fn count(label: &str, raw: &str) -> Result<i32, String> {
     let well_grouped =
         rest.is_empty() || ((1..=3).contains(&first.len()) && rest.iter().all(|g| g.len() == 3));
     if !digits(first) || !rest.iter().all(|g| digits(g)) || !well_grouped {
-        return Err(refuse());
+        return None;
     }
-    let plain: String = raw.chars().filter(char::is_ascii_digit).collect();
-    plain.parse::<i32>().map_err(|_| refuse())
+    Some(raw.chars().filter(char::is_ascii_digit).collect())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_are_whole_dong_plain_or_grouped() {
+        assert_eq!(amount("Dự toán", "1.250.000.000"), Ok(Some(1_250_000_000)));
+        assert_eq!(amount("Dự toán", "1250000000"), Ok(Some(1_250_000_000)));
+        assert_eq!(amount("Dự toán", " "), Ok(None));
+        for bad in [
+            "1,5",
+            "-3",
+            "1.25",
+            "12.5000",
+            "1e9",
+            "1.000.000.000.000.000.001",
+        ] {
+            assert!(amount("Dự toán", bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn text_is_trimmed_composed_and_empty_is_none() {

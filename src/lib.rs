@@ -7,6 +7,7 @@ pub mod agencies;
 pub mod audit;
 pub mod auth;
 pub mod bodies;
+pub mod budget;
 pub mod checklists;
 pub mod checks;
 pub mod cli;

@@ -111,6 +111,7 @@ impl Layout {
             ("/units", "Đơn vị hành chính"),
             ("/calendar", "Lịch"),
             ("/directives", "Chỉ đạo"),
+            ("/budget", "Kinh phí"),
             ("/notifications", "Thông báo"),
         ];
         if self.admits(Access::Roles(PROVINCE_PEOPLE)) {

@@ -132,6 +132,9 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("POST", "/visits", ProvinceOfficers),
     ("GET", "/visits/{id}", ProvincePeople),
     ("POST", "/visits/{id}", ProvinceOfficers),
+    ("GET", "/budget", Anyone),
+    ("POST", "/budget", Answerers),
+    ("GET", "/budget/{file}", Anyone),
     ("GET", "/directives", Anyone),
     ("GET", "/directives/{file}", Anyone),
     ("GET", "/directive-items/{id}", Anyone),
@@ -342,6 +345,7 @@ async fn concrete(app: &TestApp, path: &str, spare_user: i64) -> String {
         || path.starts_with("/task-list/")
         || path.starts_with("/brief/")
         || path.starts_with("/directives/")
+        || path.starts_with("/budget/")
     {
         "bang.xlsx"
     } else {

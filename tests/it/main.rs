@@ -8,6 +8,7 @@ mod accounts;
 mod audit;
 mod auth;
 mod browser;
+mod budget;
 mod constituencies;
 mod dashboards;
 mod directives;
