@@ -810,6 +810,72 @@ ALTER TABLE public.candidates ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 
 
 --
+-- Name: complaint_rules; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.complaint_rules (
+    subject text NOT NULL,
+    days_to_handle integer,
+    stop_before_election_days integer,
+    CONSTRAINT complaint_rules_check CHECK (((days_to_handle IS NOT NULL) OR (stop_before_election_days IS NOT NULL))),
+    CONSTRAINT complaint_rules_days_to_handle_check CHECK ((days_to_handle > 0)),
+    CONSTRAINT complaint_rules_stop_before_election_days_check CHECK ((stop_before_election_days >= 0)),
+    CONSTRAINT complaint_rules_subject_check CHECK ((subject = ANY (ARRAY['candidate'::text, 'voter_list'::text, 'body'::text, 'polling_area'::text, 'other'::text])))
+);
+
+
+--
+-- Name: complaints; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.complaints (
+    id bigint NOT NULL,
+    election_id bigint NOT NULL,
+    body_id bigint NOT NULL,
+    received_on date NOT NULL,
+    channel text NOT NULL,
+    category text NOT NULL,
+    subject text NOT NULL,
+    about text NOT NULL,
+    person_name text,
+    person_contact text,
+    due_on date NOT NULL,
+    status text DEFAULT 'received'::text NOT NULL,
+    outcome text,
+    evidence_number text,
+    evidence_date date,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    updated_at timestamp with time zone NOT NULL,
+    CONSTRAINT complaints_about_check CHECK ((about <> ''::text)),
+    CONSTRAINT complaints_category_check CHECK ((category = ANY (ARRAY['complaint'::text, 'denunciation'::text, 'petition'::text]))),
+    CONSTRAINT complaints_channel_check CHECK ((channel = ANY (ARRAY['in_person'::text, 'letter'::text, 'phone'::text, 'email'::text, 'forwarded'::text]))),
+    CONSTRAINT complaints_check CHECK (((status <> ALL (ARRAY['resolved'::text, 'not_handled'::text])) OR (outcome IS NOT NULL))),
+    CONSTRAINT complaints_check1 CHECK (((status <> 'resolved'::text) OR ((evidence_number IS NOT NULL) AND (evidence_date IS NOT NULL)))),
+    CONSTRAINT complaints_status_check CHECK ((status = ANY (ARRAY['received'::text, 'handling'::text, 'resolved'::text, 'not_handled'::text])))
+);
+
+
+--
+-- Name: complaints_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.complaints_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: complaints_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.complaints_id_seq OWNED BY public.complaints.id;
+
+
+--
 -- Name: constituencies; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1624,6 +1690,13 @@ ALTER TABLE ONLY public.budget_lines ALTER COLUMN id SET DEFAULT nextval('public
 
 
 --
+-- Name: complaints id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.complaints ALTER COLUMN id SET DEFAULT nextval('public.complaints_id_seq'::regclass);
+
+
+--
 -- Name: digests id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -1799,6 +1872,22 @@ ALTER TABLE ONLY public.calendar_entries
 
 ALTER TABLE ONLY public.candidates
     ADD CONSTRAINT candidates_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: complaint_rules complaint_rules_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.complaint_rules
+    ADD CONSTRAINT complaint_rules_pkey PRIMARY KEY (subject);
+
+
+--
+-- Name: complaints complaints_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.complaints
+    ADD CONSTRAINT complaints_pkey PRIMARY KEY (id);
 
 
 --
@@ -2285,6 +2374,13 @@ CREATE INDEX candidates_constituency ON public.candidates USING btree (constitue
 
 
 --
+-- Name: complaints_body; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX complaints_body ON public.complaints USING btree (body_id);
+
+
+--
 -- Name: constituency_units_unit; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -2732,6 +2828,30 @@ ALTER TABLE ONLY public.calendar_entries
 
 ALTER TABLE ONLY public.candidates
     ADD CONSTRAINT candidates_constituency_id_fkey FOREIGN KEY (constituency_id) REFERENCES public.constituencies(id) ON DELETE CASCADE;
+
+
+--
+-- Name: complaints complaints_body_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.complaints
+    ADD CONSTRAINT complaints_body_id_fkey FOREIGN KEY (body_id) REFERENCES public.bodies(id);
+
+
+--
+-- Name: complaints complaints_election_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.complaints
+    ADD CONSTRAINT complaints_election_id_fkey FOREIGN KEY (election_id) REFERENCES public.elections(id);
+
+
+--
+-- Name: complaints complaints_subject_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.complaints
+    ADD CONSTRAINT complaints_subject_fkey FOREIGN KEY (subject) REFERENCES public.complaint_rules(subject);
 
 
 --

@@ -12,6 +12,7 @@ pub mod checklists;
 pub mod checks;
 pub mod cli;
 pub mod clock;
+pub mod complaints;
 pub mod config;
 pub mod constituencies;
 pub mod dashboards;

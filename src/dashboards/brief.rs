@@ -156,6 +156,9 @@ pub struct BriefContent {
     /// Annex 3: the directives still open, by assignee, the oldest first.
     #[serde(default)]
     pub directive_groups: Vec<Group<OpenDirective>>,
+    /// Complaints and denunciations still being handled, and past their time limit (counts only).
+    #[serde(default)]
+    pub complaints: crate::complaints::Counts,
     /// The lists of briefs saved before the annexes, kept so they reprint as they were.
     #[serde(default)]
     pub overdue: Vec<OverdueRow>,
@@ -364,6 +367,7 @@ async fn build(
             overdue_groups,
             violation_groups,
             directive_groups,
+            complaints: dashboard.complaints.clone(),
             overdue: Vec::new(),
             violations: Vec::new(),
             upcoming,

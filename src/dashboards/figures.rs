@@ -212,6 +212,9 @@ pub struct Dashboard {
     pub next_quiet: Option<DateTime<Utc>>,
     /// The steering committee's directives still open below the root, by assignee.
     pub directives: Vec<crate::directives::AssigneeTally>,
+    /// Complaints and denunciations below the root still being handled, and those past their
+    /// legal time limit: counts only, never names.
+    pub complaints: crate::complaints::Counts,
 }
 
 /// A dashboard's figures, from the roll-ups (`task_rollup`, `unit_activity`) of the root and of
@@ -361,8 +364,11 @@ pub async fn compute(
     .collect();
     let directives =
         crate::directives::open_by_assignee(source.pool, election.id, root.id, today).await?;
+    let complaints =
+        crate::complaints::counts_below(source.pool, election.id, root.id, today).await?;
     Ok(Dashboard {
         directives,
+        complaints,
         total_violations: violations.value.total,
         chart: chart::series(&due_on, &done_on, today),
         root,

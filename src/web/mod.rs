@@ -115,6 +115,7 @@ pub fn routes() -> Routes {
         .merge(crate::directives::pages::routes())
         .merge(crate::visits::pages::routes())
         .merge(crate::budget::pages::routes())
+        .merge(crate::complaints::pages::routes())
         .merge(crate::checklists::calendar::routes())
         .merge(crate::checklists::attachments::routes())
         .merge(crate::checklists::bulk::routes())

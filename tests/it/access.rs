@@ -132,6 +132,10 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("POST", "/visits", ProvinceOfficers),
     ("GET", "/visits/{id}", ProvincePeople),
     ("POST", "/visits/{id}", ProvinceOfficers),
+    ("GET", "/bodies/{id}/complaints", Anyone),
+    ("POST", "/bodies/{id}/complaints", Editors),
+    ("GET", "/complaints/{id}", Anyone),
+    ("POST", "/complaints/{id}", Editors),
     ("GET", "/budget", Anyone),
     ("POST", "/budget", Answerers),
     ("GET", "/budget/{file}", Anyone),
@@ -291,6 +295,17 @@ async fn concrete(app: &TestApp, path: &str, spare_user: i64) -> String {
                       \"changes\": [], \"overdue\": [], \"violations\": [], \"upcoming\": []}'
                FROM elections e RETURNING id",
         )
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+    } else if path.starts_with("/complaints/") {
+        sqlx::query_scalar(
+            "INSERT INTO complaints (election_id, body_id, received_on, channel, category, subject, about,
+                                     due_on, created_at, updated_at)
+             SELECT b.election_id, b.id, '2021-01-20', 'letter', 'complaint', 'other', 'Thử', '2021-01-30', now(), now()
+               FROM bodies b WHERE b.id = $1 RETURNING id",
+        )
+        .bind(fresh_body(app).await)
         .fetch_one(&app.db.pool)
         .await
         .unwrap()

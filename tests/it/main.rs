@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod browser;
 mod budget;
+mod complaints;
 mod constituencies;
 mod dashboards;
 mod directives;
