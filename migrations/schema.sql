@@ -1188,6 +1188,8 @@ CREATE TABLE public.elections (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     moved_from date,
     moved_reason text,
+    ballot_reserve_percent integer DEFAULT 5 NOT NULL,
+    CONSTRAINT elections_ballot_reserve_percent_check CHECK (((ballot_reserve_percent >= 0) AND (ballot_reserve_percent <= 50))),
     CONSTRAINT elections_moved_reason_check CHECK ((moved_reason <> ''::text)),
     CONSTRAINT elections_name_check CHECK ((name <> ''::text))
 );
@@ -1349,6 +1351,45 @@ ALTER TABLE public.polling_areas ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTIT
     NO MINVALUE
     NO MAXVALUE
     CACHE 1
+);
+
+
+--
+-- Name: polling_ballots; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.polling_ballots (
+    polling_area_id bigint NOT NULL,
+    race_id bigint NOT NULL,
+    received integer NOT NULL,
+    received_on date NOT NULL,
+    CONSTRAINT polling_ballots_received_check CHECK ((received >= 0))
+);
+
+
+--
+-- Name: polling_logistics; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.polling_logistics (
+    polling_area_id bigint NOT NULL,
+    place text,
+    place_type text,
+    accessible boolean DEFAULT false NOT NULL,
+    voter_list_posted_on date,
+    candidate_lists_posted_on date,
+    ballot_boxes_main integer DEFAULT 0 NOT NULL,
+    ballot_boxes_aux integer DEFAULT 0 NOT NULL,
+    boxes_ready_on date,
+    seals_ready_on date,
+    decoration_ready_on date,
+    loudspeaker_ready_on date,
+    rehearsal_on date,
+    version integer DEFAULT 1 NOT NULL,
+    updated_at timestamp with time zone NOT NULL,
+    CONSTRAINT polling_logistics_ballot_boxes_aux_check CHECK ((ballot_boxes_aux >= 0)),
+    CONSTRAINT polling_logistics_ballot_boxes_main_check CHECK ((ballot_boxes_main >= 0)),
+    CONSTRAINT polling_logistics_place_type_check CHECK ((place_type = ANY (ARRAY['school'::text, 'cultural_house'::text, 'office'::text, 'other'::text])))
 );
 
 
@@ -2104,6 +2145,22 @@ ALTER TABLE ONLY public.polling_areas
 
 ALTER TABLE ONLY public.polling_areas
     ADD CONSTRAINT polling_areas_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: polling_ballots polling_ballots_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.polling_ballots
+    ADD CONSTRAINT polling_ballots_pkey PRIMARY KEY (polling_area_id, race_id);
+
+
+--
+-- Name: polling_logistics polling_logistics_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.polling_logistics
+    ADD CONSTRAINT polling_logistics_pkey PRIMARY KEY (polling_area_id);
 
 
 --
@@ -3076,6 +3133,30 @@ ALTER TABLE ONLY public.polling_areas
 
 ALTER TABLE ONLY public.polling_areas
     ADD CONSTRAINT polling_areas_election_id_fkey FOREIGN KEY (election_id) REFERENCES public.elections(id) ON DELETE CASCADE;
+
+
+--
+-- Name: polling_ballots polling_ballots_polling_area_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.polling_ballots
+    ADD CONSTRAINT polling_ballots_polling_area_id_fkey FOREIGN KEY (polling_area_id) REFERENCES public.polling_areas(id) ON DELETE CASCADE;
+
+
+--
+-- Name: polling_ballots polling_ballots_race_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.polling_ballots
+    ADD CONSTRAINT polling_ballots_race_id_fkey FOREIGN KEY (race_id) REFERENCES public.races(id);
+
+
+--
+-- Name: polling_logistics polling_logistics_polling_area_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.polling_logistics
+    ADD CONSTRAINT polling_logistics_polling_area_id_fkey FOREIGN KEY (polling_area_id) REFERENCES public.polling_areas(id) ON DELETE CASCADE;
 
 
 --

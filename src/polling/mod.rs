@@ -1,6 +1,8 @@
 //! Polling areas (one per polling place, serving all four races) of a commune, each with its
 //! polling group; their size rules are in `rules`, their pages in `pages`.
 
+pub mod logistics;
+pub mod logistics_pages;
 pub mod pages;
 pub mod rules;
 

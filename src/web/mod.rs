@@ -102,6 +102,7 @@ pub fn routes() -> Routes {
         .merge(crate::constituencies::pages::routes())
         .merge(crate::constituencies::calculator::routes())
         .merge(crate::polling::pages::routes())
+        .merge(crate::polling::logistics_pages::routes())
         .merge(crate::search::routes())
         .merge(crate::exports::routes())
         .merge(crate::imports::routes())

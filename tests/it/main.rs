@@ -22,6 +22,7 @@ mod imports;
 mod language;
 mod launcher;
 mod lifecycle;
+mod logistics;
 mod national;
 mod nodes;
 mod pages;
