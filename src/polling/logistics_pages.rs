@@ -32,6 +32,7 @@ pub fn routes() -> Routes {
             save,
         )
         .get("/logistics", Access::SignedIn, overview)
+        .get("/logistics/{file}", Access::SignedIn, download)
 }
 
 #[derive(Template, WebTemplate)]
@@ -295,6 +296,7 @@ struct UnitQuery {
 struct ReadinessPage {
     layout: Layout,
     unit_name: String,
+    unit_ref: String,
     rows: Vec<Readiness>,
     total: Readiness,
 }
@@ -305,6 +307,35 @@ impl ReadinessPage {
     }
 }
 
+/// The readiness of each unit below the one asked for, as XLSX or CSV: the view's table.
+async fn download(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    Path(file): Path<String>,
+    Query(query): Query<UnitQuery>,
+) -> AppResult<Response> {
+    use crate::web::export::{Cell, Table};
+    let (_, extension) = file.rsplit_once('.').ok_or(AppError::NotFound)?;
+    let page = overview(State(state), layout, user, Query(query)).await?;
+    let mut headers = vec!["Đơn vị", "Khu vực"];
+    headers.extend(ITEMS.iter().map(|(_, label)| *label));
+    let table = Table {
+        name: "Hau can",
+        headers,
+        rows: page
+            .rows
+            .iter()
+            .map(|row| {
+                let mut cells = vec![Cell::text(row.name.clone()), Cell::Number(row.areas)];
+                cells.extend(row.ready.iter().map(|n| Cell::Number(*n)));
+                cells
+            })
+            .collect(),
+    };
+    table.download("hau-can-khu-vuc-bo-phieu", extension)
+}
+
 async fn overview(
     State(state): State<AppState>,
     layout: Layout,
@@ -312,13 +343,17 @@ async fn overview(
     Query(query): Query<UnitQuery>,
 ) -> AppResult<ReadinessPage> {
     let election = layout.election.as_ref().ok_or(AppError::NotFound)?;
-    let (id, name, ancestors) = match query.unit.trim() {
+    let (id, name, ancestors, unit_ref) = match query.unit.trim() {
         "" => {
             let id = user.scope.unit_id().unwrap_or(election.unit_id);
-            let unit = sqlx::query!("SELECT name, ancestors FROM units WHERE id = $1", id)
-                .fetch_one(&state.pool)
-                .await?;
-            (id, unit.name, unit.ancestors)
+            let unit = sqlx::query!(
+                "SELECT name, ancestors, level, gso_code FROM units WHERE id = $1",
+                id
+            )
+            .fetch_one(&state.pool)
+            .await?;
+            let unit_ref = format!("{}:{}", unit.level, unit.gso_code);
+            (id, unit.name, unit.ancestors, unit_ref)
         }
         text => {
             let reference: UnitRef = text.parse().map_err(|_| AppError::NotFound)?;
@@ -326,7 +361,7 @@ async fn overview(
                 .resolve(&state.pool)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            (unit.id, unit.name, unit.ancestors)
+            (unit.id, unit.name, unit.ancestors, reference.to_string())
         }
     };
     if !user.scope.can_read(&ancestors) {
@@ -349,6 +384,7 @@ async fn overview(
     Ok(ReadinessPage {
         layout,
         unit_name: name,
+        unit_ref,
         rows,
         total,
     })

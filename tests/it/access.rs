@@ -139,6 +139,7 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("GET", "/polling-areas/{id}/logistics", Anyone),
     ("POST", "/polling-areas/{id}/logistics", Editors),
     ("GET", "/logistics", Anyone),
+    ("GET", "/logistics/{file}", Anyone),
     ("GET", "/budget", Anyone),
     ("POST", "/budget", Answerers),
     ("GET", "/budget/{file}", Anyone),
@@ -364,6 +365,7 @@ async fn concrete(app: &TestApp, path: &str, spare_user: i64) -> String {
         || path.starts_with("/brief/")
         || path.starts_with("/directives/")
         || path.starts_with("/budget/")
+        || path.starts_with("/logistics/")
     {
         "bang.xlsx"
     } else {

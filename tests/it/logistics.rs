@@ -132,6 +132,17 @@ async fn readiness_rolled_up_equals_a_recount_after_random_updates() {
         page.contains(&format!("<th class=\"num\">{}</th>", ids.len())),
         "the total of areas"
     );
+    let csv = huyen
+        .get("/logistics/hau-can.csv?unit=district:200")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        csv.lines().count(),
+        1 + rolled.len(),
+        "a header and a row per commune"
+    );
 }
 
 #[tokio::test]
