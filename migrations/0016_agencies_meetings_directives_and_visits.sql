@@ -114,3 +114,17 @@ CREATE TABLE visit_checks (
     note text,
     PRIMARY KEY (meeting_id, calendar_entry_id)
 );
+
+-- A meeting's documents: its agenda, its minutes, others; PDF, JPEG or PNG as task evidence is.
+CREATE TABLE meeting_documents (
+    id bigserial PRIMARY KEY,
+    meeting_id bigint NOT NULL REFERENCES meetings (id),
+    kind text NOT NULL CHECK (kind IN ('agenda', 'minutes', 'other')),
+    file_name text NOT NULL CHECK (file_name <> ''),
+    content_type text NOT NULL,
+    size_bytes integer NOT NULL CHECK (size_bytes > 0),
+    content bytea NOT NULL,
+    uploaded_by bigint REFERENCES users (id),
+    uploaded_at timestamptz NOT NULL
+);
+CREATE INDEX meeting_documents_meeting ON meeting_documents (meeting_id);

@@ -1245,6 +1245,45 @@ CREATE TABLE public.login_throttle (
 
 
 --
+-- Name: meeting_documents; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.meeting_documents (
+    id bigint NOT NULL,
+    meeting_id bigint NOT NULL,
+    kind text NOT NULL,
+    file_name text NOT NULL,
+    content_type text NOT NULL,
+    size_bytes integer NOT NULL,
+    content bytea NOT NULL,
+    uploaded_by bigint,
+    uploaded_at timestamp with time zone NOT NULL,
+    CONSTRAINT meeting_documents_file_name_check CHECK ((file_name <> ''::text)),
+    CONSTRAINT meeting_documents_kind_check CHECK ((kind = ANY (ARRAY['agenda'::text, 'minutes'::text, 'other'::text]))),
+    CONSTRAINT meeting_documents_size_bytes_check CHECK ((size_bytes > 0))
+);
+
+
+--
+-- Name: meeting_documents_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.meeting_documents_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: meeting_documents_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.meeting_documents_id_seq OWNED BY public.meeting_documents.id;
+
+
+--
 -- Name: meeting_sites; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1766,6 +1805,13 @@ ALTER TABLE ONLY public.directives ALTER COLUMN id SET DEFAULT nextval('public.d
 
 
 --
+-- Name: meeting_documents id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.meeting_documents ALTER COLUMN id SET DEFAULT nextval('public.meeting_documents_id_seq'::regclass);
+
+
+--
 -- Name: meeting_sites id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -2105,6 +2151,14 @@ ALTER TABLE ONLY public.installation
 
 ALTER TABLE ONLY public.login_throttle
     ADD CONSTRAINT login_throttle_pkey PRIMARY KEY (key);
+
+
+--
+-- Name: meeting_documents meeting_documents_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.meeting_documents
+    ADD CONSTRAINT meeting_documents_pkey PRIMARY KEY (id);
 
 
 --
@@ -2456,6 +2510,13 @@ CREATE INDEX councils_unit ON public.councils USING btree (unit_id);
 --
 
 CREATE INDEX directive_items_open ON public.directive_items USING btree (directive_id) WHERE (status <> 'done'::text);
+
+
+--
+-- Name: meeting_documents_meeting; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX meeting_documents_meeting ON public.meeting_documents USING btree (meeting_id);
 
 
 --
@@ -3085,6 +3146,22 @@ ALTER TABLE ONLY public.elections
 
 ALTER TABLE ONLY public.form_submissions
     ADD CONSTRAINT form_submissions_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
+-- Name: meeting_documents meeting_documents_meeting_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.meeting_documents
+    ADD CONSTRAINT meeting_documents_meeting_id_fkey FOREIGN KEY (meeting_id) REFERENCES public.meetings(id);
+
+
+--
+-- Name: meeting_documents meeting_documents_uploaded_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.meeting_documents
+    ADD CONSTRAINT meeting_documents_uploaded_by_fkey FOREIGN KEY (uploaded_by) REFERENCES public.users(id);
 
 
 --

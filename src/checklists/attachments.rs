@@ -134,9 +134,13 @@ async fn download(
     if !user.scope.can_read(&row.ancestors) {
         return Err(AppError::OutOfScope);
     }
+    as_download(&row.file_name, &row.content_type, row.content)
+}
+
+/// A stored file sent as a download under its own name.
+pub fn as_download(file_name: &str, content_type: &str, content: Vec<u8>) -> AppResult<Response> {
     // An ASCII fallback for old browsers, and the real (Vietnamese) name encoded per RFC 5987.
-    let ascii: String = row
-        .file_name
+    let ascii: String = file_name
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
@@ -146,7 +150,7 @@ async fn download(
             }
         })
         .collect();
-    let encoded: String = form_urlencoded::byte_serialize(row.file_name.as_bytes())
+    let encoded: String = form_urlencoded::byte_serialize(file_name.as_bytes())
         .collect::<String>()
         .replace('+', "%20");
     let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}");
@@ -154,14 +158,14 @@ async fn download(
         [
             (
                 header::CONTENT_TYPE,
-                HeaderValue::from_str(&row.content_type).map_err(anyhow::Error::from)?,
+                HeaderValue::from_str(content_type).map_err(anyhow::Error::from)?,
             ),
             (
                 header::CONTENT_DISPOSITION,
                 HeaderValue::from_str(&disposition).map_err(anyhow::Error::from)?,
             ),
         ],
-        row.content,
+        content,
     )
         .into_response())
 }

@@ -487,3 +487,72 @@ pub async fn addressed_to(
     };
     Ok(items.into_iter().filter(Item::is_open).collect())
 }
+
+/// A meeting's document, as its page lists it.
+pub struct Document {
+    pub id: i64,
+    pub kind: String,
+    pub file_name: String,
+    pub size_bytes: i32,
+}
+
+impl Document {
+    pub fn kind_label(&self) -> &'static str {
+        match self.kind.as_str() {
+            "agenda" => "Chương trình",
+            "minutes" => "Biên bản",
+            _ => "Tài liệu khác",
+        }
+    }
+}
+
+pub async fn documents(pool: &PgPool, meeting_id: i64) -> sqlx::Result<Vec<Document>> {
+    sqlx::query_as!(
+        Document,
+        "SELECT id, kind, file_name, size_bytes FROM meeting_documents WHERE meeting_id = $1 ORDER BY id",
+        meeting_id
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// A document to keep: its kind, its safe name, its type by content, its bytes.
+pub struct NewDocument<'a> {
+    pub kind: &'static str,
+    pub file_name: &'a str,
+    pub content_type: &'static str,
+    pub bytes: &'a [u8],
+}
+
+/// Keeps a document of a meeting, with its audit record.
+pub async fn add_document(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    now: DateTime<FixedOffset>,
+    meeting: &Meeting,
+    document: &NewDocument<'_>,
+) -> sqlx::Result<i64> {
+    let id = sqlx::query_scalar!(
+        "INSERT INTO meeting_documents (meeting_id, kind, file_name, content_type, size_bytes, content, uploaded_by, uploaded_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        meeting.id,
+        document.kind,
+        document.file_name,
+        document.content_type,
+        i32::try_from(document.bytes.len()).unwrap_or(i32::MAX),
+        document.bytes,
+        actor.user_id,
+        now
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let event = Event::new("meeting.document_added")
+        .unit(meeting.unit_id)
+        .object("meeting_document", id)
+        .after(serde_json::json!({
+            "meeting": meeting.id, "kind": document.kind, "file_name": document.file_name,
+            "size": document.bytes.len(),
+        }));
+    audit::record(conn, actor, now, event).await?;
+    Ok(id)
+}

@@ -7,7 +7,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
@@ -40,6 +40,16 @@ pub fn routes() -> Routes {
             "/meetings/{id}/directives",
             Access::Roles(AUDITORS),
             add_directive,
+        )
+        .post(
+            "/meetings/{id}/documents",
+            Access::Roles(AUDITORS),
+            add_document,
+        )
+        .get(
+            "/meeting-documents/{id}",
+            Access::Roles(PROVINCE_PEOPLE),
+            document,
         )
         .get("/directives", Access::SignedIn, open_directives)
         .get("/directives/{file}", Access::SignedIn, download)
@@ -269,6 +279,7 @@ struct MeetingPage {
     error: Option<Refusal>,
     can_direct: bool,
     today: NaiveDate,
+    documents: Vec<super::Document>,
 }
 
 impl MeetingPage {
@@ -360,6 +371,7 @@ async fn meeting_page(
         .filter(|i| i.held_at < meeting.held_at)
         .collect();
     Ok(MeetingPage {
+        documents: super::documents(&state.pool, id).await?,
         choices: choices(state, meeting.election_id, meeting.unit_id).await?,
         can_direct: AUDITORS.contains(&user.role),
         today: state.clock.today(),
@@ -455,6 +467,96 @@ async fn add_directive(
         &format!("/meetings/{id}"),
         "Đã ghi chỉ đạo.",
     ))
+}
+
+/// A meeting's document (agenda, minutes, other): PDF, JPEG or PNG by its content, at most 10 MB.
+async fn add_document(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Path(id): Path<i64>,
+    Query(kind): Query<DocumentKind>,
+    mut multipart: axum::extract::Multipart,
+) -> AppResult<Response> {
+    use crate::checklists::attachments::{MAX_BYTES, safe_name, sniff};
+    use crate::web::upload;
+    let meeting = super::meeting(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let same_election = layout
+        .election
+        .as_ref()
+        .is_some_and(|e| e.id == meeting.election_id);
+    if !same_election || !user.scope.can_edit(&meeting.unit_ancestors) {
+        return Err(AppError::OutOfScope);
+    }
+    let back = format!("/meetings/{id}");
+    let file = match upload::file(&mut multipart, "file", MAX_BYTES).await {
+        Ok(file) => file,
+        Err(upload::Refused::TooLarge) => {
+            return Ok(crate::web::error::error_page(StatusCode::PAYLOAD_TOO_LARGE));
+        }
+        Err(upload::Refused::Broken) => return Err(AppError::BadRequest("broken upload".into())),
+    };
+    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        return Ok(flash::redirect(&back, "Chưa chọn tệp."));
+    };
+    let Some((content_type, extension)) = sniff(&bytes) else {
+        return Ok(flash::redirect(
+            &back,
+            "Chỉ nhận tệp PDF, JPEG hoặc PNG (kiểm tra theo nội dung tệp, không theo tên).",
+        ));
+    };
+    let kind = match kind.kind.as_str() {
+        "agenda" => "agenda",
+        "minutes" => "minutes",
+        _ => "other",
+    };
+    let file_name = safe_name(&name, extension);
+    let document = super::NewDocument {
+        kind,
+        file_name: &file_name,
+        content_type,
+        bytes: &bytes,
+    };
+    let mut tx = state.pool.begin().await?;
+    super::add_document(
+        &mut tx,
+        &user.actor(&meta),
+        state.clock.now(),
+        &meeting,
+        &document,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(flash::redirect(&back, &format!("Đã đính kèm {file_name}.")))
+}
+
+#[derive(Deserialize, Default)]
+struct DocumentKind {
+    #[serde(default)]
+    kind: String,
+}
+
+async fn document(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let row = sqlx::query!(
+        r#"SELECT d.file_name, d.content_type, d.content, u.ancestors
+             FROM meeting_documents d JOIN meetings m ON m.id = d.meeting_id JOIN units u ON u.id = m.unit_id
+            WHERE d.id = $1"#,
+        id
+    )
+    .fetch_optional(&state.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    if !user.scope.can_read(&row.ancestors) {
+        return Err(AppError::OutOfScope);
+    }
+    crate::checklists::attachments::as_download(&row.file_name, &row.content_type, row.content)
 }
 
 // ---- What is still open ----

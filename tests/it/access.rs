@@ -128,6 +128,8 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("POST", "/meetings", ProvinceOfficers),
     ("GET", "/meetings/{id}", ProvincePeople),
     ("POST", "/meetings/{id}/directives", ProvinceOfficers),
+    ("POST", "/meetings/{id}/documents", ProvinceOfficers),
+    ("GET", "/meeting-documents/{id}", ProvincePeople),
     ("GET", "/visits", ProvincePeople),
     ("POST", "/visits", ProvinceOfficers),
     ("GET", "/visits/{id}", ProvincePeople),
@@ -324,6 +326,15 @@ async fn concrete(app: &TestApp, path: &str, spare_user: i64) -> String {
              INSERT INTO visits (meeting_id, locality_id, members, updated_at)
              SELECT m.id, u.id, 'Trưởng đoàn', now() FROM m, units u
               WHERE u.level = 'district' AND u.gso_code = 200 RETURNING meeting_id",
+        )
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+    } else if path.starts_with("/meeting-documents/") {
+        sqlx::query_scalar(
+            "INSERT INTO meeting_documents (meeting_id, kind, file_name, content_type, size_bytes, content, uploaded_at)
+             SELECT min(id), 'minutes', 'bien-ban.pdf', 'application/pdf', 8, '%PDF-1.7'::bytea, now() FROM meetings
+             RETURNING id",
         )
         .fetch_one(&app.db.pool)
         .await

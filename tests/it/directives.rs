@@ -339,3 +339,48 @@ async fn a_new_meeting_starts_from_the_open_directives_and_fans_one_out_to_every
         .unwrap();
     assert!(budget < allocation, "oldest first");
 }
+
+#[tokio::test]
+async fn a_meeting_keeps_its_minutes_checked_by_content() {
+    let app = TestApp::signed_in("tinh").await;
+    let meeting = scalar(&app, "SELECT id FROM meetings").await;
+    let path = format!("/meetings/{meeting}/documents");
+    let (status, _) = crate::helpers::upload(&app, &path, "lệnh.exe", b"MZ\x90\x00".to_vec()).await;
+    assert_eq!(status, 303, "refused with a word, nothing kept");
+    assert_eq!(
+        scalar(&app, "SELECT count(*) FROM meeting_documents").await,
+        0
+    );
+    let (status, _) = crate::helpers::upload(
+        &app,
+        &path,
+        "Biên bản họp 27-01.pdf",
+        b"%PDF-1.7 minutes".to_vec(),
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (_, page) = app.page(&format!("/meetings/{meeting}")).await;
+    let document = scalar(&app, "SELECT id FROM meeting_documents").await;
+    assert!(page.contains(&format!(
+        "<a href=\"/meeting-documents/{document}\">Biên bản họp 27-01.pdf</a>"
+    )));
+    let download = app
+        .as_user("bcd")
+        .await
+        .get(&format!("/meeting-documents/{document}"))
+        .await;
+    assert_eq!(download.headers()["content-type"], "application/pdf");
+    assert_eq!(&download.bytes().await.unwrap()[..], b"%PDF-1.7 minutes");
+    let (status, _) = app
+        .as_user("tinh.khac")
+        .await
+        .page(&format!("/meeting-documents/{document}"))
+        .await;
+    assert_eq!(status, 404, "another province");
+    let audited = scalar(
+        &app,
+        "SELECT count(*) FROM audit_log WHERE action = 'meeting.document_added'",
+    )
+    .await;
+    assert_eq!(audited, 1);
+}
