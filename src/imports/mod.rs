@@ -3,6 +3,7 @@
 //! listed at once, the import is all-or-nothing, and importing the same file again changes nothing
 //! (areas are matched by commune and number, members by their group and full name).
 
+pub mod budget;
 pub mod figures;
 pub mod read;
 

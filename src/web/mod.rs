@@ -107,6 +107,7 @@ pub fn routes() -> Routes {
         .merge(crate::exports::routes())
         .merge(crate::imports::routes())
         .merge(crate::imports::figures::routes())
+        .merge(crate::imports::budget::routes())
         .merge(crate::checklists::pages::routes())
         .merge(crate::checklists::review::routes())
         .merge(crate::checklists::approvals::routes())

@@ -195,3 +195,70 @@ async fn each_level_proposes_the_level_above_approves_and_the_totals_equal_a_rec
         "{line}"
     );
 }
+
+#[tokio::test]
+async fn a_district_imports_its_communes_estimates_all_or_nothing() {
+    let app = TestApp::signed_in("huyen").await;
+    let bad = "Đơn vị,Dự toán đề xuất,Ngày đề xuất\ncommune:6895,\"1,5 tỷ\",20/01/2021\ncommune:999,100,20/01/2021\n";
+    let (status, page) = crate::helpers::upload(
+        &app,
+        "/budget-import",
+        "kinh-phi.csv",
+        bad.as_bytes().to_vec(),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("Tệp có 2 lỗi — chưa ghi gì vào hệ thống"),
+        "{page}"
+    );
+    assert!(page.contains("\"commune:999\" không phải đơn vị thuộc đơn vị đang nhập"));
+    let none: i64 = sqlx::query_scalar("SELECT count(*) FROM budget_lines")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(none, 0, "nothing written");
+
+    let good = "Đơn vị,Dự toán đề xuất,Ngày đề xuất\ncommune:6895,300.000.000,20/01/2021\ncommune:6898,250000000,21/01/2021\n";
+    let (status, page) = crate::helpers::upload(
+        &app,
+        "/budget-import",
+        "kinh-phi.csv",
+        good.as_bytes().to_vec(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Đã đọc 2 dòng; dự toán của 2 đơn vị thay đổi."),
+        "{page}"
+    );
+    let total: i64 = sqlx::query_scalar("SELECT sum(proposed)::bigint FROM budget_lines")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(total, 550_000_000);
+    // The same file again changes nothing and writes no audit record.
+    let (_, page) = crate::helpers::upload(
+        &app,
+        "/budget-import",
+        "kinh-phi.csv",
+        good.as_bytes().to_vec(),
+    )
+    .await;
+    assert!(page.contains("dự toán của 0 đơn vị thay đổi"));
+    let audited: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'budget.updated'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(audited, 2);
+    // A commune cannot import for its district.
+    let commune = app.as_user("xa.damha").await;
+    assert_eq!(
+        commune
+            .get("/budget-import?unit=district:200")
+            .await
+            .status(),
+        404
+    );
+}
