@@ -54,15 +54,6 @@ impl AgenciesPage {
     }
 }
 
-/// The unit whose agencies the user manages, and the election: their own unit, or the election's.
-fn root(layout: &Layout, user: &CurrentUser) -> Option<(i64, i64)> {
-    let election = layout.election.as_ref()?;
-    Some((
-        election.id,
-        user.scope.unit_id().unwrap_or(election.unit_id),
-    ))
-}
-
 async fn page(
     state: &AppState,
     layout: Layout,
@@ -70,7 +61,7 @@ async fn page(
     typed: NewAgency,
     error: Option<Refusal>,
 ) -> AppResult<AgenciesPage> {
-    let Some((election, root)) = root(&layout, user) else {
+    let Some((election, root)) = layout.territory(user) else {
         return Err(AppError::NotFound);
     };
     let agencies = super::below(&state.pool, election, root).await?;
@@ -106,7 +97,7 @@ async fn add(
     meta: RequestMeta,
     Form(typed): Form<NewAgency>,
 ) -> AppResult<Response> {
-    let Some((election, _)) = root(&layout, &user) else {
+    let Some((election, _)) = layout.territory(&user) else {
         return Err(AppError::NotFound);
     };
     let name = form::required("Tên cơ quan", form::Kind::Name, &typed.name);

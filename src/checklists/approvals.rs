@@ -149,10 +149,9 @@ impl ApprovalsPage {
     }
 }
 
-/// The unit whose territory the user reviews: their own, or the election's for an administrator.
+/// The unit whose territory the user reviews ([`Layout::territory`]).
 fn root(layout: &Layout, user: &CurrentUser) -> Option<i64> {
-    let election = layout.election.as_ref()?;
-    Some(user.scope.unit_id().unwrap_or(election.unit_id))
+    layout.territory(user).map(|(_, root)| root)
 }
 
 async fn waiting(

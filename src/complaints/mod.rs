@@ -149,6 +149,8 @@ pub struct NewComplaint {
     pub person_name: Option<String>,
     pub person_contact: Option<String>,
     pub due_on: NaiveDate,
+    /// Why the law no longer considers it, when it came in too late: it is registered closed.
+    pub not_considered: Option<String>,
 }
 
 pub async fn register(
@@ -159,8 +161,10 @@ pub async fn register(
 ) -> sqlx::Result<i64> {
     let id = sqlx::query_scalar!(
         "INSERT INTO complaints (election_id, body_id, received_on, channel, category, subject, about,
-                                 person_name, person_contact, due_on, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
+                                 person_name, person_contact, due_on, status, outcome, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+                 CASE WHEN $12::text IS NULL THEN 'received' ELSE 'not_handled' END, $12, $11, $11)
+         RETURNING id",
         complaint.election_id,
         complaint.body_id,
         complaint.received_on,
@@ -171,7 +175,8 @@ pub async fn register(
         complaint.person_name,
         complaint.person_contact,
         complaint.due_on,
-        now
+        now,
+        complaint.not_considered
     )
     .fetch_one(&mut *conn)
     .await?;
@@ -182,6 +187,7 @@ pub async fn register(
         .after(serde_json::json!({
             "body_id": complaint.body_id, "received_on": complaint.received_on,
             "category": complaint.category, "subject": complaint.subject, "due_on": complaint.due_on,
+            "not_considered": complaint.not_considered,
         }));
     audit::record(conn, actor, now, event).await?;
     Ok(id)

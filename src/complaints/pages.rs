@@ -201,6 +201,10 @@ async fn register(
         .await?
         .ok_or(AppError::NotFound)?;
     let due_on = rule.due_on(received_on, body.election_day);
+    // Received after the law stops considering such complaints: registered, and closed so.
+    let stopped = rule
+        .stopped_from(body.election_day)
+        .filter(|stop| received_on > *stop);
     let complaint = NewComplaint {
         election_id: body.election_id,
         body_id: body.id,
@@ -213,46 +217,17 @@ async fn register(
         person_name,
         person_contact,
         due_on,
+        not_considered: stopped.map(|stop| {
+            format!(
+                "Nhận sau ngày {}, khi luật đã ngừng xem xét khiếu nại, tố cáo về việc này.",
+                format::date(stop)
+            )
+        }),
     };
     let now = state.clock.now();
     let actor = user.actor(&meta);
     let mut tx = state.pool.begin().await?;
     let new = super::register(&mut tx, &actor, now, &complaint).await?;
-    // Received after the law stops considering such complaints: registered, and closed so.
-    let stopped = rule
-        .stopped_from(body.election_day)
-        .filter(|stop| received_on > *stop);
-    if let Some(stop) = stopped {
-        let handling = Handling {
-            status: "not_handled",
-            outcome: Some(format!(
-                "Nhận sau ngày {}, khi luật đã ngừng xem xét khiếu nại, tố cáo về việc này.",
-                format::date(stop)
-            )),
-            evidence_number: None,
-            evidence_date: None,
-        };
-        let stored = Complaint {
-            id: new,
-            body_id: body.id,
-            body_name: body.name.clone(),
-            unit_ancestors: body.ancestors.clone(),
-            received_on,
-            channel: channel.to_string(),
-            category: category.to_string(),
-            subject: subject.to_string(),
-            about: complaint.about.clone(),
-            person_name: None,
-            person_contact: None,
-            due_on,
-            status: "received".to_string(),
-            outcome: None,
-            evidence_number: None,
-            evidence_date: None,
-            version: 1,
-        };
-        super::handle(&mut tx, &actor, now, &stored, 1, &handling).await?;
-    }
     tx.commit().await?;
     let message = if stopped.is_some() {
         "Đã vào sổ; đơn nhận sau thời điểm luật ngừng xem xét nên ghi là không xem xét."

@@ -67,15 +67,6 @@ pub fn routes() -> Routes {
         )
 }
 
-/// The province whose meetings the user sees: their unit, or the election's for an admin.
-fn root(layout: &Layout, user: &CurrentUser) -> Option<(i64, i64)> {
-    let election = layout.election.as_ref()?;
-    Some((
-        election.id,
-        user.scope.unit_id().unwrap_or(election.unit_id),
-    ))
-}
-
 // ---- The list of meetings, and recording one ----
 
 #[derive(Deserialize, Default, Clone)]
@@ -119,7 +110,7 @@ async fn meetings_page(
     typed: MeetingForm,
     error: Option<Refusal>,
 ) -> AppResult<MeetingsPage> {
-    let (election, root) = root(&layout, user).ok_or(AppError::NotFound)?;
+    let (election, root) = layout.territory(user).ok_or(AppError::NotFound)?;
     let meetings = super::meetings(&state.pool, election, root).await?;
     Ok(MeetingsPage {
         can_record: AUDITORS.contains(&user.role),
@@ -210,7 +201,7 @@ async fn create_meeting(
     meta: RequestMeta,
     Form(typed): Form<MeetingForm>,
 ) -> AppResult<Response> {
-    let (election, root) = root(&layout, &user).ok_or(AppError::NotFound)?;
+    let (election, root) = layout.territory(&user).ok_or(AppError::NotFound)?;
     let meeting = match check_meeting(&typed, election, root) {
         Ok(meeting) => meeting,
         Err(refusal) => {
@@ -320,14 +311,13 @@ async fn choices(state: &AppState, election: i64, root: i64) -> AppResult<Vec<Ch
     Ok(choices)
 }
 
-async fn meeting_page(
+/// The meeting, if it belongs to the election shown and the user reads its unit.
+async fn readable_meeting(
     state: &AppState,
-    layout: Layout,
+    layout: &Layout,
     user: &CurrentUser,
     id: i64,
-    typed: DirectiveForm,
-    error: Option<Refusal>,
-) -> AppResult<MeetingPage> {
+) -> AppResult<Meeting> {
     let meeting = super::meeting(&state.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -338,6 +328,18 @@ async fn meeting_page(
     if !same_election || !user.scope.can_read(&meeting.unit_ancestors) {
         return Err(AppError::OutOfScope);
     }
+    Ok(meeting)
+}
+
+async fn meeting_page(
+    state: &AppState,
+    layout: Layout,
+    user: &CurrentUser,
+    id: i64,
+    typed: DirectiveForm,
+    error: Option<Refusal>,
+) -> AppResult<MeetingPage> {
+    let meeting = readable_meeting(state, &layout, user, id).await?;
     let sites = super::sites(&state.pool, id).await?;
     let mut items = super::items(&state.pool, Which::Meeting(id)).await?;
     let supporters = super::supporters(&state.pool, id).await?;
@@ -405,8 +407,10 @@ async fn add_directive(
     Path(id): Path<i64>,
     FormWithLists(typed): FormWithLists<DirectiveForm>,
 ) -> AppResult<Response> {
-    let page = meeting_page(&state, layout, &user, id, typed.clone(), None).await?;
-    let offered = |value: &str| page.choices.iter().any(|c| c.value == value);
+    // Only what checking needs is read here; the whole page is drawn only to refuse.
+    let meeting = readable_meeting(&state, &layout, &user, id).await?;
+    let choices = choices(&state, meeting.election_id, meeting.unit_id).await?;
+    let offered = |value: &str| choices.iter().any(|c| c.value == value);
     let checked = (|| {
         let body = form::required("Nội dung chỉ đạo", form::Kind::Reason, &typed.body)
             .map_err(Refusal::at("body"))?;
@@ -441,21 +445,18 @@ async fn add_directive(
     let (body, due, lead, supporters) = match checked {
         Ok(checked) => checked,
         Err(refusal) => {
-            let page = MeetingPage {
-                error: Some(refusal),
-                ..page
-            };
+            let page = meeting_page(&state, layout, &user, id, typed, Some(refusal)).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
     let mut tx = state.pool.begin().await?;
     let leads = match lead {
         Some(lead) => vec![lead],
-        None => super::districts_of(&mut tx, page.meeting.unit_id).await?,
+        None => super::districts_of(&mut tx, meeting.unit_id).await?,
     };
     let directive = super::NewDirective {
         meeting_id: id,
-        unit_id: page.meeting.unit_id,
+        unit_id: meeting.unit_id,
         body,
         due_date: due,
         leads,
@@ -481,14 +482,8 @@ async fn add_document(
 ) -> AppResult<Response> {
     use crate::checklists::attachments::{MAX_BYTES, safe_name, sniff};
     use crate::web::upload;
-    let meeting = super::meeting(&state.pool, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let same_election = layout
-        .election
-        .as_ref()
-        .is_some_and(|e| e.id == meeting.election_id);
-    if !same_election || !user.scope.can_edit(&meeting.unit_ancestors) {
+    let meeting = readable_meeting(&state, &layout, &user, id).await?;
+    if !user.scope.can_edit(&meeting.unit_ancestors) {
         return Err(AppError::OutOfScope);
     }
     let back = format!("/meetings/{id}");
@@ -581,7 +576,7 @@ pub async fn open_groups(
             super::items(&state.pool, Which::Agency(agency)).await?
         }
         _ => {
-            let Some((election_id, root)) = root(layout, user) else {
+            let Some((election_id, root)) = layout.territory(user) else {
                 return Ok(Vec::new());
             };
             super::items(&state.pool, Which::OpenBelow { election_id, root }).await?

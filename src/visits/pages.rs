@@ -27,14 +27,6 @@ pub fn routes() -> Routes {
         .post("/visits/{id}", Access::Roles(AUDITORS), save)
 }
 
-fn root(layout: &Layout, user: &CurrentUser) -> Option<(i64, i64)> {
-    let election = layout.election.as_ref()?;
-    Some((
-        election.id,
-        user.scope.unit_id().unwrap_or(election.unit_id),
-    ))
-}
-
 /// A locality of the province, and when a group last visited it.
 pub struct Locality {
     pub id: i64,
@@ -76,7 +68,7 @@ async fn page(
     typed: NewVisitForm,
     error: Option<Refusal>,
 ) -> AppResult<VisitsPage> {
-    let (election, root) = root(&layout, user).ok_or(AppError::NotFound)?;
+    let (election, root) = layout.territory(user).ok_or(AppError::NotFound)?;
     let visits = super::below(&state.pool, election, root).await?;
     let units = sqlx::query!(
         "SELECT id, name FROM units WHERE parent_id = $1 AND valid_to IS NULL ORDER BY gso_code",
@@ -127,7 +119,7 @@ async fn create(
     meta: RequestMeta,
     Form(typed): Form<NewVisitForm>,
 ) -> AppResult<Response> {
-    let (election, root) = root(&layout, &user).ok_or(AppError::NotFound)?;
+    let (election, root) = layout.territory(&user).ok_or(AppError::NotFound)?;
     let drawn = page(&state, layout, &user, typed.clone(), None).await?;
     let checked = (|| {
         let locality = typed

@@ -32,6 +32,16 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// The election shown and the unit the user works from in it: their own, or the election's
+    /// for an administrator (who answers for no unit). None before any election exists.
+    pub fn territory(&self, user: &CurrentUser) -> Option<(i64, i64)> {
+        let election = self.election.as_ref()?;
+        Some((
+            election.id,
+            user.scope.unit_id().unwrap_or(election.unit_id),
+        ))
+    }
+
     /// For pages that must render even when the database is down.
     pub fn without_election() -> Layout {
         Layout {
