@@ -81,6 +81,61 @@ pub async fn rule(pool: &PgPool, subject: &str) -> sqlx::Result<Option<Rule>> {
     .await
 }
 
+/// The subjects whose time limit the law leaves to us, in days from receipt; the others' limits
+/// are the law's and stay as the migration set them.
+pub const SETTABLE_SUBJECTS: &[&str] = &["body", "polling_area", "other"];
+
+/// The rules of every subject, in [`SUBJECTS`] order.
+pub async fn rules(pool: &PgPool) -> sqlx::Result<Vec<(String, Rule)>> {
+    let rows = sqlx::query!(
+        "SELECT subject, days_to_handle, stop_before_election_days FROM complaint_rules"
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut rules: Vec<(String, Rule)> = rows
+        .into_iter()
+        .map(|r| {
+            let rule = Rule {
+                days_to_handle: r.days_to_handle,
+                stop_before_election_days: r.stop_before_election_days,
+            };
+            (r.subject, rule)
+        })
+        .collect();
+    rules.sort_by_key(|(subject, _)| SUBJECTS.iter().position(|(code, _)| code == subject));
+    Ok(rules)
+}
+
+/// Sets the days to handle complaints about the subjects the law leaves to us, if they are
+/// still `was`; true when written. Complaints already registered keep their limit.
+pub async fn set_days_to_handle(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    now: DateTime<FixedOffset>,
+    was: i32,
+    days: i32,
+) -> sqlx::Result<bool> {
+    let subjects: Vec<String> = SETTABLE_SUBJECTS.iter().map(|s| s.to_string()).collect();
+    let changed = sqlx::query!(
+        "UPDATE complaint_rules SET days_to_handle = $1 WHERE subject = ANY($2) AND days_to_handle = $3",
+        days,
+        &subjects,
+        was
+    )
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if changed != SETTABLE_SUBJECTS.len() as u64 {
+        // Someone changed them meanwhile; the caller drops the transaction, undoing any row.
+        return Ok(false);
+    }
+    let event = Event::new("complaint.days_changed")
+        .before(serde_json::json!({ "days_to_handle": was, "subjects": SETTABLE_SUBJECTS }))
+        .after(serde_json::json!({ "days_to_handle": days, "subjects": SETTABLE_SUBJECTS }));
+    audit::record(conn, actor, now, event).await?;
+    Ok(true)
+}
+
 pub struct Complaint {
     pub id: i64,
     pub body_id: i64,

@@ -222,16 +222,16 @@ async fn create_meeting(
 // ---- One meeting: its directives, and those still open from before ----
 
 #[derive(Deserialize, Default, Clone)]
-struct DirectiveForm {
+pub(crate) struct DirectiveForm {
     #[serde(default)]
-    body: String,
+    pub body: String,
     #[serde(default)]
-    due: String,
-    /// `agency:ID`, `unit:ID`, or `districts` for every district.
+    pub due: String,
+    /// `agency:ID`, `unit:ID`, or [`EVERY_DISTRICT`].
     #[serde(default)]
-    lead: String,
+    pub lead: String,
     #[serde(default)]
-    supporters: Vec<String>,
+    pub supporters: Vec<String>,
 }
 
 /// A directive of the meeting, with its items and named supporters.
@@ -283,7 +283,7 @@ impl MeetingPage {
 }
 
 /// Everyone the province may address: its agencies and those of its districts, and its units.
-async fn choices(state: &AppState, election: i64, root: i64) -> AppResult<Vec<Choice>> {
+pub(crate) async fn choices(state: &AppState, election: i64, root: i64) -> AppResult<Vec<Choice>> {
     let agencies: Vec<Agency> = agencies::below(&state.pool, election, root).await?;
     let units = sqlx::query!(
         "SELECT id, name FROM units WHERE (id = $1 OR parent_id = $1) AND valid_to IS NULL
@@ -312,7 +312,7 @@ async fn choices(state: &AppState, election: i64, root: i64) -> AppResult<Vec<Ch
 }
 
 /// The meeting, if it belongs to the election shown and the user reads its unit.
-async fn readable_meeting(
+pub(crate) async fn readable_meeting(
     state: &AppState,
     layout: &Layout,
     user: &CurrentUser,
@@ -399,6 +399,83 @@ async fn show_meeting(
 /// The most supporters a directive names.
 const MAX_SUPPORTERS: usize = 50;
 
+/// A new directive, checked against the choices of its meeting's unit.
+pub(crate) struct CheckedDirective {
+    pub body: String,
+    pub due: NaiveDate,
+    /// `None`: every district.
+    pub lead: Option<Assignee>,
+    pub supporters: Vec<Assignee>,
+}
+
+/// The one rule for a new directive, whether typed on the meeting's page or read from a file.
+pub(crate) fn check_directive(
+    typed: &DirectiveForm,
+    choices: &[Choice],
+) -> Result<CheckedDirective, Refusal> {
+    let offered = |value: &str| choices.iter().any(|c| c.value == value);
+    let body = form::required("Nội dung chỉ đạo", form::Kind::Reason, &typed.body)
+        .map_err(Refusal::at("body"))?;
+    let due = form::date(&typed.due)
+        .map_err(Refusal::at("due"))?
+        .ok_or_else(|| Refusal::at("due")("Cần nhập hạn hoàn thành.".to_string()))?;
+    let lead = if typed.lead == EVERY_DISTRICT {
+        None
+    } else {
+        Some(
+            Assignee::parse(&typed.lead)
+                .filter(|_| offered(&typed.lead))
+                .ok_or_else(|| {
+                    Refusal::at("lead")("Chọn cơ quan hoặc đơn vị chủ trì.".to_string())
+                })?,
+        )
+    };
+    if typed.supporters.len() > MAX_SUPPORTERS || typed.supporters.iter().any(|s| !offered(s)) {
+        return Err(Refusal::at("supporters")(
+            "Có nơi phối hợp không thuộc danh sách.".to_string(),
+        ));
+    }
+    let supporters = typed
+        .supporters
+        .iter()
+        .filter(|s| **s != typed.lead)
+        .filter_map(|s| Assignee::parse(s))
+        .collect();
+    Ok(CheckedDirective {
+        body,
+        due,
+        lead,
+        supporters,
+    })
+}
+
+/// Records a checked directive of the meeting, with one tracked item for its lead or for each
+/// district.
+pub(crate) async fn record_directive(
+    conn: &mut sqlx::PgConnection,
+    actor: &crate::audit::Actor,
+    now: chrono::DateTime<chrono::FixedOffset>,
+    meeting: &Meeting,
+    checked: CheckedDirective,
+) -> sqlx::Result<i64> {
+    let leads = match checked.lead {
+        Some(lead) => vec![lead],
+        None => super::districts_of(conn, meeting.unit_id).await?,
+    };
+    let directive = super::NewDirective {
+        meeting_id: meeting.id,
+        unit_id: meeting.unit_id,
+        body: checked.body,
+        due_date: checked.due,
+        leads,
+        supporters: checked.supporters,
+    };
+    super::create_directive(conn, actor, now, &directive).await
+}
+
+/// The lead value that makes one tracked item for every district.
+pub(crate) const EVERY_DISTRICT: &str = "districts";
+
 async fn add_directive(
     State(state): State<AppState>,
     layout: Layout,
@@ -410,39 +487,7 @@ async fn add_directive(
     // Only what checking needs is read here; the whole page is drawn only to refuse.
     let meeting = readable_meeting(&state, &layout, &user, id).await?;
     let choices = choices(&state, meeting.election_id, meeting.unit_id).await?;
-    let offered = |value: &str| choices.iter().any(|c| c.value == value);
-    let checked = (|| {
-        let body = form::required("Nội dung chỉ đạo", form::Kind::Reason, &typed.body)
-            .map_err(Refusal::at("body"))?;
-        let due = form::date(&typed.due)
-            .map_err(Refusal::at("due"))?
-            .ok_or_else(|| Refusal::at("due")("Cần nhập hạn hoàn thành.".to_string()))?;
-        let every_district = typed.lead == "districts";
-        let lead = if every_district {
-            None
-        } else {
-            Some(
-                Assignee::parse(&typed.lead)
-                    .filter(|_| offered(&typed.lead))
-                    .ok_or_else(|| {
-                        Refusal::at("lead")("Chọn cơ quan hoặc đơn vị chủ trì.".to_string())
-                    })?,
-            )
-        };
-        if typed.supporters.len() > MAX_SUPPORTERS || typed.supporters.iter().any(|s| !offered(s)) {
-            return Err(Refusal::at("supporters")(
-                "Có nơi phối hợp không thuộc danh sách.".to_string(),
-            ));
-        }
-        let supporters = typed
-            .supporters
-            .iter()
-            .filter(|s| **s != typed.lead)
-            .filter_map(|s| Assignee::parse(s))
-            .collect();
-        Ok((body, due, lead, supporters))
-    })();
-    let (body, due, lead, supporters) = match checked {
+    let checked = match check_directive(&typed, &choices) {
         Ok(checked) => checked,
         Err(refusal) => {
             let page = meeting_page(&state, layout, &user, id, typed, Some(refusal)).await?;
@@ -450,19 +495,14 @@ async fn add_directive(
         }
     };
     let mut tx = state.pool.begin().await?;
-    let leads = match lead {
-        Some(lead) => vec![lead],
-        None => super::districts_of(&mut tx, meeting.unit_id).await?,
-    };
-    let directive = super::NewDirective {
-        meeting_id: id,
-        unit_id: meeting.unit_id,
-        body,
-        due_date: due,
-        leads,
-        supporters,
-    };
-    super::create_directive(&mut tx, &user.actor(&meta), state.clock.now(), &directive).await?;
+    record_directive(
+        &mut tx,
+        &user.actor(&meta),
+        state.clock.now(),
+        &meeting,
+        checked,
+    )
+    .await?;
     tx.commit().await?;
     Ok(flash::redirect(
         &format!("/meetings/{id}"),

@@ -5,10 +5,11 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use std::sync::Mutex;
 
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use sqlx::PgPool;
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta, Utc};
+use sqlx::{PgConnection, PgPool};
 
 use crate::AppState;
+use crate::audit::{self, Actor, Event};
 use crate::auth::{Access, Routes, Scope};
 use crate::format;
 use crate::web::{AppResult, layout::Layout};
@@ -16,6 +17,7 @@ use crate::web::{AppResult, layout::Layout};
 pub mod creating;
 pub mod moving;
 pub mod pages;
+pub mod settings;
 
 pub fn routes() -> Routes {
     Routes::new().get("/", Access::SignedIn, home)
@@ -273,4 +275,41 @@ async fn home(
         milestones,
         returned,
     })
+}
+
+/// Sets the share of ballots a polling area receives above its voters, if the election is still
+/// at `version`; true when written.
+pub async fn set_ballot_reserve(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    now: DateTime<FixedOffset>,
+    election_id: i64,
+    version: i32,
+    percent: i32,
+) -> sqlx::Result<bool> {
+    let before = sqlx::query!(
+        "SELECT ballot_reserve_percent, unit_id FROM elections WHERE id = $1 AND version = $2 FOR UPDATE",
+        election_id,
+        version
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(before) = before else {
+        return Ok(false);
+    };
+    sqlx::query!(
+        "UPDATE elections SET ballot_reserve_percent = $2, version = version + 1, updated_at = $3 WHERE id = $1",
+        election_id,
+        percent,
+        now
+    )
+    .execute(&mut *conn)
+    .await?;
+    let event = Event::new("election.ballot_reserve_changed")
+        .unit(before.unit_id)
+        .object("election", election_id)
+        .before(serde_json::json!({ "ballot_reserve_percent": before.ballot_reserve_percent }))
+        .after(serde_json::json!({ "ballot_reserve_percent": percent }));
+    audit::record(conn, actor, now, event).await?;
+    Ok(true)
 }

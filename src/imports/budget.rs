@@ -241,17 +241,7 @@ pub fn check(
     units: &HashMap<String, i64>,
     today: NaiveDate,
 ) -> Result<Vec<(i64, Figures)>, Vec<RowError>> {
-    let columns: HashMap<&str, usize> = sheet
-        .headers
-        .iter()
-        .enumerate()
-        .filter_map(|(i, h)| {
-            HEADERS
-                .iter()
-                .find(|known| read::fold(known) == read::fold(h))
-                .map(|known| (*known, i))
-        })
-        .collect();
+    let columns = read::columns(sheet, &HEADERS);
     let mut errors = Vec::new();
     if !columns.contains_key("Đơn vị") {
         errors.push(RowError {

@@ -4,7 +4,9 @@
 //! (areas are matched by commune and number, members by their group and full name).
 
 pub mod budget;
+pub mod directives;
 pub mod figures;
+pub mod logistics;
 pub mod read;
 
 use std::collections::HashMap;

@@ -58,6 +58,17 @@ pub fn fold(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Where each known column sits in the sheet's header row, matched as [`fold`] compares; columns
+/// the file lacks are absent.
+pub fn columns<'a>(sheet: &Sheet, known: &[&'a str]) -> std::collections::HashMap<&'a str, usize> {
+    sheet
+        .headers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| known.iter().find(|k| fold(k) == fold(h)).map(|k| (*k, i)))
+        .collect()
+}
+
 /// A cell's text as stored: NFC, trimmed, without the apostrophe an export put before `= + - @`.
 pub fn clean(text: &str) -> String {
     let text: String = text.trim().nfc().collect();

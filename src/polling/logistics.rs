@@ -35,7 +35,7 @@ pub fn ballots_needed(voters: i32, reserve_percent: i32) -> i64 {
 }
 
 /// A polling area's logistics as stored (defaults when nothing is recorded yet).
-#[derive(Clone, Debug, Default, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Logistics {
     pub place: Option<String>,
     pub place_type: Option<String>,

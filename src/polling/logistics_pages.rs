@@ -81,7 +81,7 @@ const DATES: &[&str] = &[
     "rehearsal_on",
 ];
 
-fn stored_fields(area: &Area) -> HashMap<String, String> {
+pub(crate) fn stored_fields(area: &Area) -> HashMap<String, String> {
     let l = &area.logistics;
     let day = |d: Option<NaiveDate>| d.map(format::date).unwrap_or_default();
     let mut fields: HashMap<String, String> = [
@@ -147,7 +147,7 @@ async fn show(
 
 /// The typed logistics and ballots, checked.
 #[allow(clippy::type_complexity)]
-fn check(
+pub(crate) fn check(
     fields: &HashMap<String, String>,
     area: &Area,
     today: NaiveDate,
@@ -299,6 +299,8 @@ struct ReadinessPage {
     unit_ref: String,
     rows: Vec<Readiness>,
     total: Readiness,
+    /// Whether the user may import the areas' logistics for this unit.
+    can_import: bool,
 }
 
 impl ReadinessPage {
@@ -382,6 +384,7 @@ async fn overview(
         },
     );
     Ok(ReadinessPage {
+        can_import: user.role.edits() && user.scope.can_edit(&ancestors),
         layout,
         unit_name: name,
         unit_ref,

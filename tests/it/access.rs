@@ -129,6 +129,9 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("GET", "/meetings/{id}", ProvincePeople),
     ("POST", "/meetings/{id}/directives", ProvinceOfficers),
     ("POST", "/meetings/{id}/documents", ProvinceOfficers),
+    ("GET", "/meetings/{id}/directives-import", ProvinceOfficers),
+    ("POST", "/meetings/{id}/directives-import", ProvinceOfficers),
+    ("GET", "/import/directives-template.xlsx", ProvinceOfficers),
     ("GET", "/meeting-documents/{id}", ProvincePeople),
     ("GET", "/visits", ProvincePeople),
     ("POST", "/visits", ProvinceOfficers),
@@ -143,6 +146,11 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("GET", "/logistics", Anyone),
     ("GET", "/logistics/{file}", Anyone),
     ("GET", "/budget-import", Editors),
+    ("GET", "/logistics-import", Editors),
+    ("POST", "/logistics-import", Editors),
+    ("GET", "/logistics-import/{file}", Editors),
+    ("GET", "/election/settings", Anyone),
+    ("POST", "/election/settings", ProvinceOfficers),
     ("POST", "/budget-import", Editors),
     ("GET", "/import/budget-template.xlsx", Anyone),
     ("GET", "/budget", Anyone),
@@ -380,6 +388,7 @@ async fn concrete(app: &TestApp, path: &str, spare_user: i64) -> String {
         || path.starts_with("/directives/")
         || path.starts_with("/budget/")
         || path.starts_with("/logistics/")
+        || path.starts_with("/logistics-import/")
     {
         "bang.xlsx"
     } else {

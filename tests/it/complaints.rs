@@ -201,3 +201,63 @@ async fn the_person_is_seen_only_by_the_handling_body_and_the_province() {
         .unwrap();
     assert_eq!(count, 1);
 }
+
+#[tokio::test]
+async fn the_administrator_sets_the_days_for_subjects_the_law_leaves_open() {
+    let app = TestApp::signed_in("admin").await;
+    let send = |was: &'static str, days: &'static str| {
+        let app = &app;
+        async move {
+            let version: String = sqlx::query_scalar("SELECT version::text FROM elections")
+                .fetch_one(&app.db.pool)
+                .await
+                .unwrap();
+            app.submit(
+                "/election/settings",
+                &[
+                    ("version", version.as_str()),
+                    ("ballot_reserve_percent", "5"),
+                    ("days_was", was),
+                    ("days_to_handle", days),
+                ],
+            )
+            .await
+        }
+    };
+    refused_beside(
+        send("10", "0").await,
+        "Số ngày giải quyết phải từ 1 đến 90.",
+    )
+    .await;
+    assert_eq!(send("10", "15").await.status(), 303);
+    let days: Vec<(String, Option<i32>)> =
+        sqlx::query_as("SELECT subject, days_to_handle FROM complaint_rules ORDER BY subject")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        days,
+        vec![
+            ("body".to_string(), Some(15)),
+            ("candidate".to_string(), None),
+            ("other".to_string(), Some(15)),
+            ("polling_area".to_string(), Some(15)),
+            ("voter_list".to_string(), Some(5)),
+        ],
+        "the law's own limits untouched"
+    );
+    assert_eq!(
+        send("10", "20").await.status(),
+        409,
+        "drawn before the change"
+    );
+    let (_, page) = app.page("/election/settings").await;
+    assert!(page.contains("15 ngày kể từ ngày nhận (thiết lập dưới đây)"));
+    assert!(page.contains("Không xem xét trong 10 ngày trước ngày bầu cử (luật định)"));
+    // A province officer may set the reserve but not the country's days.
+    let tinh = app.as_user("tinh").await;
+    let (_, page) = tinh.page("/election/settings").await;
+    assert!(page.contains(
+        "name=\"days_to_handle\" inputmode=\"numeric\" value=\"15\" maxlength=\"3\" readonly"
+    ));
+}

@@ -384,3 +384,66 @@ async fn a_meeting_keeps_its_minutes_checked_by_content() {
     .await;
     assert_eq!(audited, 1);
 }
+
+#[tokio::test]
+async fn a_meetings_conclusions_are_imported_from_a_spreadsheet_all_or_nothing() {
+    let app = TestApp::signed_in("tinh").await;
+    let meeting = scalar(&app, "SELECT min(id) FROM meetings").await;
+    let path = format!("/meetings/{meeting}/directives-import");
+    let (status, page) = app.page(&path).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Sở Tài chính"),
+        "the names a file may use are listed"
+    );
+    let before = scalar(&app, "SELECT count(*) FROM directive_items").await;
+    let created = "SELECT count(*) FROM audit_log WHERE action = 'directive.created'";
+    let created_before = scalar(&app, created).await;
+
+    let header = "Nội dung chỉ đạo,Chủ trì,Phối hợp,Hạn hoàn thành\n";
+    let bad = format!(
+        "{header}In phiếu bầu,Sở Không Có,,15/04/2021\nRà soát danh sách cử tri,Mọi huyện,,31/02/2021\nTuyên truyền,Sở Nội vụ,Sở Ma,01/03/2021\n"
+    );
+    let (status, page) = crate::helpers::upload(&app, &path, "chi-dao.csv", bad.into_bytes()).await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("Tệp có 3 lỗi — chưa ghi gì vào hệ thống"),
+        "{page}"
+    );
+    assert!(page.contains("\"Sở Không Có\" không phải cơ quan hay đơn vị"));
+    assert!(page.contains("không có trong danh sách của cuộc họp: Sở Ma"));
+    assert_eq!(
+        scalar(&app, "SELECT count(*) FROM directive_items").await,
+        before
+    );
+
+    let good = format!(
+        "{header}In phiếu bầu và tài liệu,Sở Tài chính,Sở Nội vụ; Sở Thông tin và Truyền thông,15/04/2021\nRà soát danh sách cử tri,\"UBND các huyện, thị xã, thành phố\",,20/04/2021\n"
+    );
+    let (status, page) =
+        crate::helpers::upload(&app, &path, "chi-dao.csv", good.clone().into_bytes()).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Đã đọc 2 dòng; thêm 2 chỉ đạo."), "{page}");
+    assert_eq!(
+        scalar(&app, "SELECT count(*) FROM directive_items").await,
+        before + 1 + 13,
+        "one item for Finance, one for each of the 13 districts"
+    );
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT count(*) FROM directive_supporters s JOIN directives d ON d.id = s.directive_id
+              WHERE d.body = 'In phiếu bầu và tài liệu'"
+        )
+        .await,
+        2
+    );
+    assert_eq!(scalar(&app, created).await, created_before + 2);
+    // The same file again adds nothing.
+    let (_, page) = crate::helpers::upload(&app, &path, "chi-dao.csv", good.into_bytes()).await;
+    assert!(page.contains("thêm 0 chỉ đạo"), "{page}");
+    assert_eq!(scalar(&app, created).await, created_before + 2);
+    // Only the province's officers import; a district is refused.
+    let district = app.as_user("huyen").await;
+    assert_eq!(district.get(&path).await.status(), 403);
+}
