@@ -876,6 +876,19 @@ ALTER SEQUENCE public.complaints_id_seq OWNED BY public.complaints.id;
 
 
 --
+-- Name: composition_targets; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.composition_targets (
+    race_id bigint NOT NULL,
+    measure text NOT NULL,
+    min_percent integer NOT NULL,
+    CONSTRAINT composition_targets_measure_check CHECK ((measure = ANY (ARRAY['women'::text, 'ethnic_minority'::text, 'non_party'::text, 'under_40'::text]))),
+    CONSTRAINT composition_targets_min_percent_check CHECK (((min_percent >= 0) AND (min_percent <= 100)))
+);
+
+
+--
 -- Name: constituencies; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -921,6 +934,45 @@ CREATE TABLE public.constituency_units (
 
 
 --
+-- Name: consultations; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.consultations (
+    id bigint NOT NULL,
+    council_id bigint NOT NULL,
+    round smallint NOT NULL,
+    held_on date NOT NULL,
+    attendance integer NOT NULL,
+    minutes_number text NOT NULL,
+    note text,
+    recorded_by bigint,
+    recorded_at timestamp with time zone NOT NULL,
+    CONSTRAINT consultations_attendance_check CHECK ((attendance > 0)),
+    CONSTRAINT consultations_minutes_number_check CHECK ((minutes_number <> ''::text)),
+    CONSTRAINT consultations_round_check CHECK ((round = ANY (ARRAY[1, 2, 3])))
+);
+
+
+--
+-- Name: consultations_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.consultations_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: consultations_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.consultations_id_seq OWNED BY public.consultations.id;
+
+
+--
 -- Name: councils; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -932,6 +984,7 @@ CREATE TABLE public.councils (
     seats_total_reason text,
     version integer DEFAULT 1 NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    list_published_on date,
     CONSTRAINT councils_seats_total_check CHECK ((seats_total > 0))
 );
 
@@ -1355,6 +1408,105 @@ ALTER SEQUENCE public.meetings_id_seq OWNED BY public.meetings.id;
 
 
 --
+-- Name: nomination_quotas; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.nomination_quotas (
+    id bigint NOT NULL,
+    council_id bigint NOT NULL,
+    nominator text NOT NULL,
+    seats integer NOT NULL,
+    structure text,
+    CONSTRAINT nomination_quotas_nominator_check CHECK ((nominator <> ''::text)),
+    CONSTRAINT nomination_quotas_seats_check CHECK ((seats > 0))
+);
+
+
+--
+-- Name: nomination_quotas_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.nomination_quotas_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: nomination_quotas_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.nomination_quotas_id_seq OWNED BY public.nomination_quotas.id;
+
+
+--
+-- Name: nominees; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.nominees (
+    id bigint NOT NULL,
+    council_id bigint NOT NULL,
+    quota_id bigint,
+    full_name text NOT NULL,
+    birth_date date NOT NULL,
+    gender text NOT NULL,
+    ethnicity text NOT NULL,
+    religion text NOT NULL,
+    hometown text NOT NULL,
+    residence text NOT NULL,
+    education text NOT NULL,
+    occupation text NOT NULL,
+    workplace text NOT NULL,
+    party_joined_on date,
+    current_deputy boolean DEFAULT false NOT NULL,
+    dossier_received_at timestamp with time zone NOT NULL,
+    stage text DEFAULT 'nominated'::text NOT NULL,
+    left_at text,
+    left_reason text,
+    left_on date,
+    constituency_id bigint,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    updated_at timestamp with time zone NOT NULL,
+    CONSTRAINT nominees_check CHECK ((((left_at IS NULL) = (left_reason IS NULL)) AND ((left_at IS NULL) = (left_on IS NULL)))),
+    CONSTRAINT nominees_check1 CHECK (((stage = 'official'::text) OR ((left_at IS DISTINCT FROM 'withdrawn'::text) AND (left_at IS DISTINCT FROM 'removed'::text)))),
+    CONSTRAINT nominees_check2 CHECK (((stage <> 'official'::text) OR (constituency_id IS NOT NULL))),
+    CONSTRAINT nominees_education_check CHECK ((education <> ''::text)),
+    CONSTRAINT nominees_ethnicity_check CHECK ((ethnicity <> ''::text)),
+    CONSTRAINT nominees_full_name_check CHECK ((full_name <> ''::text)),
+    CONSTRAINT nominees_gender_check CHECK ((gender = ANY (ARRAY['female'::text, 'male'::text]))),
+    CONSTRAINT nominees_hometown_check CHECK ((hometown <> ''::text)),
+    CONSTRAINT nominees_left_at_check CHECK ((left_at = ANY (ARRAY['consultation_2'::text, 'consultation_3'::text, 'withdrawn'::text, 'removed'::text]))),
+    CONSTRAINT nominees_occupation_check CHECK ((occupation <> ''::text)),
+    CONSTRAINT nominees_religion_check CHECK ((religion <> ''::text)),
+    CONSTRAINT nominees_residence_check CHECK ((residence <> ''::text)),
+    CONSTRAINT nominees_stage_check CHECK ((stage = ANY (ARRAY['nominated'::text, 'preliminary'::text, 'qualified'::text, 'official'::text]))),
+    CONSTRAINT nominees_workplace_check CHECK ((workplace <> ''::text))
+);
+
+
+--
+-- Name: nominees_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.nominees_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: nominees_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.nominees_id_seq OWNED BY public.nominees.id;
+
+
+--
 -- Name: polling_areas; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1756,6 +1908,83 @@ CREATE TABLE public.visits (
 
 
 --
+-- Name: voter_issues; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.voter_issues (
+    id bigint NOT NULL,
+    nominee_id bigint NOT NULL,
+    raised_on date NOT NULL,
+    raised text NOT NULL,
+    verified_on date,
+    finding text,
+    version integer DEFAULT 1 NOT NULL,
+    CONSTRAINT voter_issues_check CHECK (((verified_on IS NULL) = (finding IS NULL))),
+    CONSTRAINT voter_issues_raised_check CHECK ((raised <> ''::text))
+);
+
+
+--
+-- Name: voter_issues_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.voter_issues_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: voter_issues_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.voter_issues_id_seq OWNED BY public.voter_issues.id;
+
+
+--
+-- Name: voter_meetings; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.voter_meetings (
+    id bigint NOT NULL,
+    nominee_id bigint NOT NULL,
+    place_kind text NOT NULL,
+    held_on date NOT NULL,
+    place text NOT NULL,
+    invited integer NOT NULL,
+    attending integer NOT NULL,
+    confident integer NOT NULL,
+    recorded_at timestamp with time zone NOT NULL,
+    CONSTRAINT voter_meetings_check CHECK (((attending > 0) AND (attending <= invited))),
+    CONSTRAINT voter_meetings_check1 CHECK (((confident >= 0) AND (confident <= attending))),
+    CONSTRAINT voter_meetings_invited_check CHECK ((invited > 0)),
+    CONSTRAINT voter_meetings_place_check CHECK ((place <> ''::text)),
+    CONSTRAINT voter_meetings_place_kind_check CHECK ((place_kind = ANY (ARRAY['residence'::text, 'workplace'::text])))
+);
+
+
+--
+-- Name: voter_meetings_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.voter_meetings_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: voter_meetings_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.voter_meetings_id_seq OWNED BY public.voter_meetings.id;
+
+
+--
 -- Name: agencies id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -1774,6 +2003,13 @@ ALTER TABLE ONLY public.budget_lines ALTER COLUMN id SET DEFAULT nextval('public
 --
 
 ALTER TABLE ONLY public.complaints ALTER COLUMN id SET DEFAULT nextval('public.complaints_id_seq'::regclass);
+
+
+--
+-- Name: consultations id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.consultations ALTER COLUMN id SET DEFAULT nextval('public.consultations_id_seq'::regclass);
 
 
 --
@@ -1823,6 +2059,34 @@ ALTER TABLE ONLY public.meeting_sites ALTER COLUMN id SET DEFAULT nextval('publi
 --
 
 ALTER TABLE ONLY public.meetings ALTER COLUMN id SET DEFAULT nextval('public.meetings_id_seq'::regclass);
+
+
+--
+-- Name: nomination_quotas id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.nomination_quotas ALTER COLUMN id SET DEFAULT nextval('public.nomination_quotas_id_seq'::regclass);
+
+
+--
+-- Name: nominees id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.nominees ALTER COLUMN id SET DEFAULT nextval('public.nominees_id_seq'::regclass);
+
+
+--
+-- Name: voter_issues id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.voter_issues ALTER COLUMN id SET DEFAULT nextval('public.voter_issues_id_seq'::regclass);
+
+
+--
+-- Name: voter_meetings id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.voter_meetings ALTER COLUMN id SET DEFAULT nextval('public.voter_meetings_id_seq'::regclass);
 
 
 --
@@ -1978,6 +2242,14 @@ ALTER TABLE ONLY public.complaints
 
 
 --
+-- Name: composition_targets composition_targets_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.composition_targets
+    ADD CONSTRAINT composition_targets_pkey PRIMARY KEY (race_id, measure);
+
+
+--
 -- Name: constituencies constituencies_council_id_number_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2015,6 +2287,22 @@ ALTER TABLE ONLY public.constituency_units
 
 ALTER TABLE ONLY public.constituency_units
     ADD CONSTRAINT constituency_units_race_id_unit_id_key UNIQUE (race_id, unit_id);
+
+
+--
+-- Name: consultations consultations_council_id_round_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.consultations
+    ADD CONSTRAINT consultations_council_id_round_key UNIQUE (council_id, round);
+
+
+--
+-- Name: consultations consultations_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.consultations
+    ADD CONSTRAINT consultations_pkey PRIMARY KEY (id);
 
 
 --
@@ -2183,6 +2471,30 @@ ALTER TABLE ONLY public.meeting_sites
 
 ALTER TABLE ONLY public.meetings
     ADD CONSTRAINT meetings_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: nomination_quotas nomination_quotas_council_id_nominator_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.nomination_quotas
+    ADD CONSTRAINT nomination_quotas_council_id_nominator_key UNIQUE (council_id, nominator);
+
+
+--
+-- Name: nomination_quotas nomination_quotas_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.nomination_quotas
+    ADD CONSTRAINT nomination_quotas_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: nominees nominees_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.nominees
+    ADD CONSTRAINT nominees_pkey PRIMARY KEY (id);
 
 
 --
@@ -2394,6 +2706,22 @@ ALTER TABLE ONLY public.visits
 
 
 --
+-- Name: voter_issues voter_issues_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.voter_issues
+    ADD CONSTRAINT voter_issues_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: voter_meetings voter_meetings_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.voter_meetings
+    ADD CONSTRAINT voter_meetings_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: audit_log_action; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -2520,6 +2848,20 @@ CREATE INDEX meeting_documents_meeting ON public.meeting_documents USING btree (
 
 
 --
+-- Name: nominees_constituency; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX nominees_constituency ON public.nominees USING btree (constituency_id) WHERE (constituency_id IS NOT NULL);
+
+
+--
+-- Name: nominees_council; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX nominees_council ON public.nominees USING btree (council_id);
+
+
+--
 -- Name: polling_areas_commune; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -2594,6 +2936,20 @@ CREATE INDEX users_unit ON public.users USING btree (unit_id);
 --
 
 CREATE INDEX visits_locality ON public.visits USING btree (locality_id);
+
+
+--
+-- Name: voter_issues_nominee; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX voter_issues_nominee ON public.voter_issues USING btree (nominee_id);
+
+
+--
+-- Name: voter_meetings_nominee; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX voter_meetings_nominee ON public.voter_meetings USING btree (nominee_id);
 
 
 --
@@ -2973,6 +3329,14 @@ ALTER TABLE ONLY public.complaints
 
 
 --
+-- Name: composition_targets composition_targets_race_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.composition_targets
+    ADD CONSTRAINT composition_targets_race_id_fkey FOREIGN KEY (race_id) REFERENCES public.races(id) ON DELETE CASCADE;
+
+
+--
 -- Name: constituencies constituencies_council_id_race_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2994,6 +3358,22 @@ ALTER TABLE ONLY public.constituency_units
 
 ALTER TABLE ONLY public.constituency_units
     ADD CONSTRAINT constituency_units_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES public.units(id);
+
+
+--
+-- Name: consultations consultations_council_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.consultations
+    ADD CONSTRAINT consultations_council_id_fkey FOREIGN KEY (council_id) REFERENCES public.councils(id);
+
+
+--
+-- Name: consultations consultations_recorded_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.consultations
+    ADD CONSTRAINT consultations_recorded_by_fkey FOREIGN KEY (recorded_by) REFERENCES public.users(id);
 
 
 --
@@ -3194,6 +3574,38 @@ ALTER TABLE ONLY public.meetings
 
 ALTER TABLE ONLY public.meetings
     ADD CONSTRAINT meetings_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES public.units(id);
+
+
+--
+-- Name: nomination_quotas nomination_quotas_council_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.nomination_quotas
+    ADD CONSTRAINT nomination_quotas_council_id_fkey FOREIGN KEY (council_id) REFERENCES public.councils(id);
+
+
+--
+-- Name: nominees nominees_constituency_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.nominees
+    ADD CONSTRAINT nominees_constituency_id_fkey FOREIGN KEY (constituency_id) REFERENCES public.constituencies(id);
+
+
+--
+-- Name: nominees nominees_council_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.nominees
+    ADD CONSTRAINT nominees_council_id_fkey FOREIGN KEY (council_id) REFERENCES public.councils(id);
+
+
+--
+-- Name: nominees nominees_quota_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.nominees
+    ADD CONSTRAINT nominees_quota_id_fkey FOREIGN KEY (quota_id) REFERENCES public.nomination_quotas(id);
 
 
 --
@@ -3442,6 +3854,22 @@ ALTER TABLE ONLY public.visits
 
 ALTER TABLE ONLY public.visits
     ADD CONSTRAINT visits_meeting_id_fkey FOREIGN KEY (meeting_id) REFERENCES public.meetings(id);
+
+
+--
+-- Name: voter_issues voter_issues_nominee_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.voter_issues
+    ADD CONSTRAINT voter_issues_nominee_id_fkey FOREIGN KEY (nominee_id) REFERENCES public.nominees(id);
+
+
+--
+-- Name: voter_meetings voter_meetings_nominee_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.voter_meetings
+    ADD CONSTRAINT voter_meetings_nominee_id_fkey FOREIGN KEY (nominee_id) REFERENCES public.nominees(id);
 
 
 --

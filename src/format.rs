@@ -7,6 +7,13 @@ pub fn date(day: NaiveDate) -> String {
     day.format("%d/%m/%Y").to_string()
 }
 
+/// A moment as "hh:mm dd/mm/yyyy", Vietnam time.
+pub fn date_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&crate::clock::vietnam())
+        .format("%H:%M %d/%m/%Y")
+        .to_string()
+}
+
 /// "Huyện Đầm Hà" as it reads inside a sentence or a body's name: "… huyện Đầm Hà".
 pub fn in_sentence(name: &str) -> String {
     let mut chars = name.chars();

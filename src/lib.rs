@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod bodies;
 pub mod budget;
+pub mod candidates;
 pub mod checklists;
 pub mod checks;
 pub mod cli;

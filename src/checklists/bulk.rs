@@ -216,7 +216,12 @@ async fn save(
                             figure.text
                         )))
                     }
-                    None => row.report = Some(checked),
+                    None => match crate::candidates::done_only_by_record(&row.task.code) {
+                        Some(why) if checked.status == "done" => {
+                            row.error = Some(Refusal::at("status")(why.to_string()))
+                        }
+                        _ => row.report = Some(checked),
+                    },
                 }
             }
         }

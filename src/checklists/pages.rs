@@ -394,6 +394,23 @@ async fn update(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
+    if checked.status == "done" {
+        let task = editable(&state, &user, id).await?;
+        if let Some(why) = crate::candidates::done_only_by_record(&task.code) {
+            let refusal = Refusal::at("status")(why.to_string());
+            let page = render(
+                &state,
+                layout,
+                &user,
+                task,
+                Some(form),
+                Some(refusal),
+                false,
+            )
+            .await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    }
     if needs_figures_looked_at(&checked, &form) {
         let task = editable(&state, &user, id).await?;
         if let Some(figure) = figures::figure(&state.pool, state.clock.today(), &task).await?

@@ -115,7 +115,23 @@ pub async fn insert_races(
         election_id,
         &kinds
     )
-    .execute(tx)
+    .execute(&mut *tx)
+    .await?;
+    // The composition targets of 2021 (NA Standing Committee resolutions 1185 and 1187), until an
+    // election is given its own.
+    sqlx::query!(
+        r#"INSERT INTO composition_targets (race_id, measure, min_percent)
+           SELECT r.id, t.measure, t.min_percent
+             FROM races r
+             JOIN (VALUES ('na', 'women', 35), ('na', 'ethnic_minority', 18),
+                          ('province_council', 'women', 35), ('district_council', 'women', 35),
+                          ('commune_council', 'women', 35)) AS t(kind, measure, min_percent)
+               ON t.kind = r.kind
+            WHERE r.election_id = $1
+           ON CONFLICT DO NOTHING"#,
+        election_id
+    )
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }

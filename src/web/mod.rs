@@ -97,6 +97,7 @@ pub fn routes() -> Routes {
         .merge(crate::elections::routes())
         .merge(crate::elections::pages::routes())
         .merge(crate::elections::settings::routes())
+        .merge(crate::candidates::pages::routes())
         .merge(crate::units::pages::routes())
         .merge(crate::units::figure_pages::routes())
         .merge(crate::bodies::pages::routes())

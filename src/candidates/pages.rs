@@ -1,0 +1,1183 @@
+//! Candidates on the web. `/councils/{id}/candidates`: where a council stands, from the first
+//! conference to the official list, with the forms of each step for those who handle it;
+//! `/nominees/{id}`: one nominee with their voter meetings and the questions raised;
+//! `/councils/{id}/official-list`: the official list per constituency, as posted at polling areas
+//! (A4); `/councils/{id}/candidates/{file}`: every list as XLSX or CSV.
+//!
+//! Who sees what: the personal data of nominees is read only by those who edit the council's unit
+//! (its own officers and the province's); everyone else who reads the unit sees the counts and,
+//! once published, the official list as the law posts it.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{NaiveDate, NaiveTime, TimeZone};
+
+use super::{
+    Constituency, Consultation, Council, ListCheck, Nominee, Quota, Share, Standing, VoterIssue,
+    VoterMeeting, rules,
+};
+use crate::AppState;
+use crate::auth::guard::RequestMeta;
+use crate::auth::routes::EDITORS;
+use crate::auth::{Access, CurrentUser, Routes};
+use crate::clock::vietnam;
+use crate::format;
+use crate::web::export::{Cell, Table};
+use crate::web::form::{self, Refusal};
+use crate::web::{AppError, AppResult, flash, layout::Layout};
+
+/// The most quota lines one conference records, and the most nominees one form decides.
+const MAX_LINES: usize = 300;
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/councils/{id}/candidates", Access::SignedIn, show)
+        .post(
+            "/councils/{id}/consultations",
+            Access::Roles(EDITORS),
+            record_consultation,
+        )
+        .post(
+            "/councils/{id}/nominees",
+            Access::Roles(EDITORS),
+            add_nominee,
+        )
+        .post("/councils/{id}/publish", Access::Roles(EDITORS), publish)
+        .get(
+            "/councils/{id}/official-list",
+            Access::SignedIn,
+            official_list,
+        )
+        .get(
+            "/councils/{id}/candidates/{file}",
+            Access::SignedIn,
+            download,
+        )
+        .get("/nominees/{id}", Access::SignedIn, show_nominee)
+        .post(
+            "/nominees/{id}/meetings",
+            Access::Roles(EDITORS),
+            add_meeting,
+        )
+        .post("/nominees/{id}/issues", Access::Roles(EDITORS), raise_issue)
+        .post("/nominees/{id}/take-off", Access::Roles(EDITORS), take_off)
+        .post("/voter-issues/{id}", Access::Roles(EDITORS), verify_issue)
+}
+
+type Fields = HashMap<String, String>;
+
+/// The council, if the user reads its unit; with whether they handle its nominees.
+async fn readable(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<(Council, bool)> {
+    let council = super::council(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !user.scope.can_read(&council.unit_ancestors) {
+        return Err(AppError::OutOfScope);
+    }
+    let handles = user.role.edits() && user.scope.can_edit(&council.unit_ancestors);
+    Ok((council, handles))
+}
+
+/// The council, if the user handles its nominees.
+async fn handled(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<Council> {
+    match readable(state, user, id).await? {
+        (council, true) => Ok(council),
+        _ => Err(AppError::OutOfScope),
+    }
+}
+
+/// A nominee's stage as a rank: how far they went.
+fn rank(stage: &str) -> usize {
+    super::STAGES
+        .iter()
+        .position(|(code, _)| *code == stage)
+        .unwrap_or(0)
+}
+
+/// The nominees who reached stage `at` (0 dossier … 3 official) and are still in it.
+fn reached(nominees: &[Nominee], at: usize) -> Vec<&Nominee> {
+    nominees
+        .iter()
+        .filter(|n| rank(&n.stage) >= at && (at < 3 || n.is_in()))
+        .filter(|n| match n.left_at.as_deref() {
+            Some("consultation_2") => at == 0,
+            Some("consultation_3") => at <= 1,
+            _ => true,
+        })
+        .collect()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "candidates/council.html")]
+struct CouncilPage {
+    layout: Layout,
+    council: Council,
+    handles: bool,
+    consultations: Vec<Consultation>,
+    quotas: Vec<Quota>,
+    /// All nominees for those who handle them; the official list for others.
+    nominees: Vec<Nominee>,
+    standings: HashMap<i64, Standing>,
+    constituencies: Vec<Constituency>,
+    /// Each stage's count and composition.
+    stages: Vec<(&'static str, usize, Vec<Share>)>,
+    /// The published list's constituencies against the surplus rule.
+    checks: Vec<ListCheck>,
+    intake_closes: String,
+    intake_open: bool,
+    typed: Fields,
+    error: Option<Refusal>,
+}
+
+impl CouncilPage {
+    fn field(&self, name: &str) -> &str {
+        self.typed.get(name).map_or("", String::as_str)
+    }
+    fn error_at(&self, field: &str) -> Option<&str> {
+        self.error.as_ref()?.message_at(field)
+    }
+    fn error_above(&self) -> Option<&str> {
+        self.error.as_ref()?.message_above()
+    }
+    /// The next conference to record, if any.
+    fn next_round(&self) -> Option<usize> {
+        let next = self.consultations.len() + 1;
+        (next <= 3).then_some(next)
+    }
+    /// The nominees the next conference decides on (rounds 2 and 3).
+    fn before_round(&self) -> Vec<&Nominee> {
+        let from = match self.next_round() {
+            Some(2) => "nominated",
+            Some(3) => "preliminary",
+            _ => return Vec::new(),
+        };
+        self.nominees
+            .iter()
+            .filter(|n| n.stage == from && n.is_in())
+            .collect()
+    }
+    fn standing_of(&self, id: &i64) -> Standing {
+        self.standings.get(id).copied().unwrap_or_default()
+    }
+    fn qualified(&self) -> Vec<&Nominee> {
+        self.nominees
+            .iter()
+            .filter(|n| n.stage == "qualified" && n.is_in())
+            .collect()
+    }
+    fn seats_text(&self) -> String {
+        self.council
+            .seats_total
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| "—".to_string())
+    }
+    fn official_count(&self) -> usize {
+        reached(&self.nominees, 3).len()
+    }
+    fn ratio_text(&self) -> String {
+        match self.council.seats_total {
+            Some(seats) if seats > 0 => {
+                let tenths =
+                    (self.official_count() as i64 * 20 + i64::from(seats)) / (2 * i64::from(seats));
+                format!("{},{}", tenths / 10, tenths % 10)
+            }
+            _ => "—".to_string(),
+        }
+    }
+    fn published_text(&self) -> String {
+        self.council
+            .list_published_on
+            .map(format::date)
+            .unwrap_or_default()
+    }
+    fn genders(&self) -> &'static [(&'static str, &'static str)] {
+        super::GENDERS
+    }
+    fn round_name(&self, round: &i16) -> String {
+        format!(
+            "Hội nghị hiệp thương lần thứ {}",
+            round_word(i64::from(*round))
+        )
+    }
+}
+
+fn round_word(round: i64) -> &'static str {
+    match round {
+        1 => "nhất",
+        2 => "hai",
+        _ => "ba",
+    }
+}
+
+async fn council_page(
+    state: &AppState,
+    layout: Layout,
+    user: &CurrentUser,
+    id: i64,
+    typed: Fields,
+    error: Option<Refusal>,
+) -> AppResult<CouncilPage> {
+    let (council, handles) = readable(state, user, id).await?;
+    let pool = &state.pool;
+    let mut nominees = super::nominees(pool, Some(id), None).await?;
+    let targets = super::targets(pool, id).await?;
+    let stages = super::STAGES
+        .iter()
+        .enumerate()
+        .map(|(at, (_, label))| {
+            let set = reached(&nominees, at);
+            (
+                *label,
+                set.len(),
+                super::composition(&set, council.election_day, &targets),
+            )
+        })
+        .collect();
+    let meetings = super::voter_meetings(pool, id).await?;
+    let issues = super::voter_issues(pool, id).await?;
+    let standings = nominees
+        .iter()
+        .map(|n| (n.id, super::standing(n.id, &meetings, &issues)))
+        .collect();
+    let constituencies = super::constituencies(pool, id).await?;
+    let mut placed = HashMap::new();
+    for n in reached(&nominees, 3) {
+        if let Some(k) = n.constituency_id {
+            *placed.entry(k).or_insert(0) += 1;
+        }
+    }
+    let checks = if council.list_published_on.is_some() {
+        super::list_checks(&council.race_kind, &constituencies, &placed)
+    } else {
+        Vec::new()
+    };
+    if !handles {
+        nominees.retain(|n| n.stage == "official" && n.is_in());
+    }
+    let closes = rules::intake_closes(council.election_day);
+    Ok(CouncilPage {
+        intake_closes: closes.format("%H:%M %d/%m/%Y").to_string(),
+        intake_open: state.clock.now() < closes,
+        consultations: super::consultations(pool, id).await?,
+        quotas: super::quotas(pool, id).await?,
+        layout,
+        council,
+        handles,
+        nominees,
+        standings,
+        constituencies,
+        stages,
+        checks,
+        typed,
+        error,
+    })
+}
+
+async fn show(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<CouncilPage> {
+    council_page(&state, layout, &user, id, Fields::new(), None).await
+}
+
+/// Draws the council's page again with what was typed and why it was refused.
+async fn refuse(
+    state: &AppState,
+    layout: Layout,
+    user: &CurrentUser,
+    id: i64,
+    typed: Fields,
+    error: Refusal,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let page = council_page(state, layout, user, id, typed, Some(error)).await?;
+    Ok((status, page).into_response())
+}
+
+fn field<'a>(typed: &'a Fields, name: &str) -> &'a str {
+    typed.get(name).map_or("", String::as_str)
+}
+
+/// A date that must be given and not be after today.
+fn past_day(
+    typed: &Fields,
+    name: &'static str,
+    what: &str,
+    today: NaiveDate,
+) -> Result<NaiveDate, Refusal> {
+    let day = form::date(field(typed, name))
+        .map_err(Refusal::at(name))?
+        .ok_or_else(|| Refusal::at(name)(format!("Cần nhập {}.", format::in_sentence(what))))?;
+    form::not_after_today(what, day, today).map_err(Refusal::at(name))?;
+    Ok(day)
+}
+
+fn count_at(typed: &Fields, name: &'static str, label: &str) -> Result<i32, Refusal> {
+    crate::input::count(label, field(typed, name)).map_err(Refusal::at(name))
+}
+
+/// The quotas typed one per line: "nominator: number: structure".
+fn quota_lines(text: &str) -> Result<Vec<(String, i32, Option<String>)>, String> {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    if lines.len() > MAX_LINES {
+        return Err(format!("Nhiều nhất {MAX_LINES} dòng."));
+    }
+    let mut quotas: Vec<(String, i32, Option<String>)> = Vec::new();
+    for line in lines {
+        let mut parts = line.splitn(3, ':');
+        let name = form::required(
+            "Cơ quan, tổ chức giới thiệu",
+            form::Kind::Name,
+            parts.next().unwrap_or(""),
+        )?;
+        let seats =
+            crate::input::count(&name, parts.next().unwrap_or("").trim()).map_err(|_| {
+                format!(
+                    "Dòng \"{}\": ghi tên: số lượng: cơ cấu, ví dụ \"Ủy ban MTTQ: 2: 1 nữ\".",
+                    line.trim()
+                )
+            })?;
+        if seats == 0 {
+            return Err(format!(
+                "Dòng \"{}\": số lượng phải lớn hơn 0.",
+                line.trim()
+            ));
+        }
+        let structure = form::text("Cơ cấu", form::Kind::Reason, parts.next().unwrap_or(""))?;
+        if quotas.iter().any(|(n, ..)| *n == name) {
+            return Err(format!("\"{name}\" có hai dòng."));
+        }
+        quotas.push((name, seats, structure));
+    }
+    if quotas.is_empty() {
+        return Err("Ghi số lượng được phân bổ cho ít nhất một cơ quan, tổ chức.".to_string());
+    }
+    Ok(quotas)
+}
+
+async fn record_consultation(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Path(id): Path<i64>,
+    Form(typed): Form<Fields>,
+) -> AppResult<Response> {
+    let council = handled(&state, &user, id).await?;
+    let page = council_page(&state, layout, &user, id, typed, None).await?;
+    let typed = &page.typed;
+    let today = state.clock.today();
+    let checked = (|| {
+        let round = page
+            .next_round()
+            .ok_or_else(|| Refusal::above("Đã ghi đủ ba hội nghị hiệp thương."))?;
+        if field(typed, "round") != round.to_string() {
+            return Err(Refusal::above(
+                "Hội nghị này vừa được người khác ghi; xem lại trang rồi ghi hội nghị tiếp theo.",
+            ));
+        }
+        let held_on = past_day(typed, "held_on", "Ngày họp", today)?;
+        if let Some(last) = page.consultations.last()
+            && held_on < last.held_on
+        {
+            return Err(Refusal::at("held_on")(format!(
+                "Hội nghị lần này không thể trước hội nghị lần trước ({}).",
+                last.held_text()
+            )));
+        }
+        let attendance = count_at(typed, "attendance", "Số người dự")?;
+        if attendance == 0 {
+            return Err(Refusal::at("attendance")(
+                "Số người dự phải lớn hơn 0.".to_string(),
+            ));
+        }
+        let minutes_number = form::required(
+            "Số biên bản",
+            form::Kind::Code,
+            field(typed, "minutes_number"),
+        )
+        .map_err(Refusal::at("minutes_number"))?;
+        let note = form::text("Ghi chú", form::Kind::Note, field(typed, "note"))
+            .map_err(Refusal::at("note"))?;
+        let outcome = if round == 1 {
+            super::Outcome::Quotas(
+                quota_lines(field(typed, "quotas")).map_err(Refusal::at("quotas"))?,
+            )
+        } else {
+            let mut decisions = Vec::new();
+            for n in page.before_round() {
+                let reason = form::text(
+                    "Lý do",
+                    form::Kind::Reason,
+                    field(typed, &format!("out_{}", n.id)),
+                )
+                .map_err(|m| Refusal::at("decisions")(format!("{}: {m}", n.full_name)))?;
+                if round == 3 && reason.is_none() && !page.standing_of(&n.id).may_qualify() {
+                    return Err(Refusal::at("decisions")(format!(
+                        "{} chưa thể đủ tiêu chuẩn: cần hội nghị cử tri nơi cư trú, quá nửa số cử tri dự tín nhiệm ở mọi hội nghị, và mọi vấn đề cử tri nêu đã xác minh. Ghi lý do không đưa vào danh sách, hoặc hoàn tất trước.",
+                        n.full_name
+                    )));
+                }
+                decisions.push((n.id, reason));
+            }
+            super::Outcome::Decisions(decisions)
+        };
+        let held = super::NewConsultation {
+            round: round as i16,
+            held_on,
+            attendance,
+            minutes_number,
+            note,
+        };
+        Ok((held, outcome))
+    })();
+    let (held, outcome) = match checked {
+        Ok(checked) => checked,
+        Err(error) => {
+            let mut page = page;
+            page.error = Some(error);
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    let writer = crate::checklists::pages::writer(&state, &user, &meta);
+    let mut tx = state.pool.begin().await?;
+    if !super::record_consultation(&mut tx, &writer, &council, &held, &outcome).await? {
+        drop(tx);
+        let mut page = page;
+        page.error = Some(Refusal::above(
+            "Hội nghị này hoặc công việc về nó vừa được người khác ghi nên chưa lưu; xem lại trang.",
+        ));
+        return Ok((StatusCode::CONFLICT, page).into_response());
+    }
+    tx.commit().await?;
+    Ok(flash::redirect(
+        &format!("/councils/{id}/candidates"),
+        &format!(
+            "Đã ghi hội nghị hiệp thương lần thứ {}.",
+            round_word(i64::from(held.round))
+        ),
+    ))
+}
+
+/// A nominee's personal fields, checked.
+fn nominee_fields(
+    typed: &Fields,
+    today: NaiveDate,
+) -> Result<
+    (
+        String,
+        NaiveDate,
+        &'static str,
+        [String; 7],
+        Option<NaiveDate>,
+    ),
+    Refusal,
+> {
+    let name = |f: &'static str, label: &str| {
+        form::required(label, form::Kind::Name, field(typed, f)).map_err(Refusal::at(f))
+    };
+    let full_name = name("full_name", "Họ và tên")?;
+    let birth_date = past_day(typed, "birth_date", "Ngày sinh", today)?;
+    if today.years_since(birth_date).unwrap_or(0) < 18 {
+        return Err(Refusal::at("birth_date")(
+            "Người ứng cử phải đủ 18 tuổi.".to_string(),
+        ));
+    }
+    let gender = super::GENDERS
+        .iter()
+        .find(|(code, _)| *code == field(typed, "gender"))
+        .map(|(code, _)| *code)
+        .ok_or_else(|| Refusal::at("gender")("Chọn giới tính.".to_string()))?;
+    let texts = [
+        name("ethnicity", "Dân tộc")?,
+        name("religion", "Tôn giáo")?,
+        name("hometown", "Quê quán")?,
+        name("residence", "Nơi ở hiện nay")?,
+        name("education", "Trình độ học vấn, chuyên môn")?,
+        name("occupation", "Nghề nghiệp, chức vụ")?,
+        name("workplace", "Nơi công tác")?,
+    ];
+    let party =
+        form::date(field(typed, "party_joined_on")).map_err(Refusal::at("party_joined_on"))?;
+    if let Some(day) = party {
+        form::not_after_today("Ngày vào Đảng", day, today)
+            .map_err(Refusal::at("party_joined_on"))?;
+    }
+    Ok((full_name, birth_date, gender, texts, party))
+}
+
+async fn add_nominee(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Path(id): Path<i64>,
+    Form(typed): Form<Fields>,
+) -> AppResult<Response> {
+    let council = handled(&state, &user, id).await?;
+    let today = state.clock.today();
+    let quotas = super::quotas(&state.pool, id).await?;
+    let checked = (|| {
+        let quota_id = match field(&typed, "quota") {
+            "" => None,
+            value => {
+                let quota = quotas
+                    .iter()
+                    .find(|q| q.id.to_string() == value)
+                    .ok_or_else(|| {
+                        Refusal::at("quota")("Chọn một nơi giới thiệu trong danh sách.".to_string())
+                    })?;
+                if quota.nominated >= i64::from(quota.seats) {
+                    return Err(Refusal::at("quota")(format!(
+                        "{} đã giới thiệu đủ {} người được phân bổ.",
+                        quota.nominator, quota.seats
+                    )));
+                }
+                Some(quota.id)
+            }
+        };
+        let received_on = past_day(&typed, "received_on", "Ngày nhận hồ sơ", today)?;
+        let time = NaiveTime::parse_from_str(field(&typed, "received_time").trim(), "%H:%M")
+            .map_err(|_| {
+                Refusal::at("received_time")(
+                    "Ghi giờ nhận hồ sơ dạng giờ:phút, ví dụ 16:30.".to_string(),
+                )
+            })?;
+        let received_at = vietnam()
+            .from_local_datetime(&received_on.and_time(time))
+            .single()
+            .ok_or_else(|| Refusal::at("received_time")("Giờ không hợp lệ.".to_string()))?;
+        if received_at > state.clock.now() {
+            return Err(Refusal::at("received_time")(
+                "Giờ nhận hồ sơ ở tương lai.".to_string(),
+            ));
+        }
+        if !rules::dossier_in_time(received_at, council.election_day) {
+            return Err(Refusal::at("received_time")(format!(
+                "Hồ sơ nhận sau {} (17 giờ ngày thứ 70 trước ngày bầu cử) không được nhận.",
+                rules::intake_closes(council.election_day).format("%H:%M %d/%m/%Y")
+            )));
+        }
+        let (full_name, birth_date, gender, texts, party_joined_on) =
+            nominee_fields(&typed, today)?;
+        let [
+            ethnicity,
+            religion,
+            hometown,
+            residence,
+            education,
+            occupation,
+            workplace,
+        ] = texts;
+        Ok(super::NewNominee {
+            quota_id,
+            full_name,
+            birth_date,
+            gender,
+            ethnicity,
+            religion,
+            hometown,
+            residence,
+            education,
+            occupation,
+            workplace,
+            party_joined_on,
+            current_deputy: !field(&typed, "current_deputy").is_empty(),
+            dossier_received_at: received_at,
+        })
+    })();
+    let nominee = match checked {
+        Ok(nominee) => nominee,
+        Err(error) => {
+            return refuse(
+                &state,
+                layout,
+                &user,
+                id,
+                typed,
+                error,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let mut tx = state.pool.begin().await?;
+    let new = super::add_nominee(
+        &mut tx,
+        &user.actor(&meta),
+        state.clock.now(),
+        &council,
+        &nominee,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(flash::redirect(
+        &format!("/nominees/{new}"),
+        "Đã ghi hồ sơ người ứng cử.",
+    ))
+}
+
+async fn publish(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Path(id): Path<i64>,
+    Form(typed): Form<Fields>,
+) -> AppResult<Response> {
+    let council = handled(&state, &user, id).await?;
+    let page = council_page(&state, layout, &user, id, typed, None).await?;
+    let checked = (|| {
+        if council.list_published_on.is_some() {
+            return Err(Refusal::above("Danh sách chính thức đã công bố."));
+        }
+        if page.consultations.len() < 3 {
+            return Err(Refusal::above(
+                "Danh sách chính thức lập sau hội nghị hiệp thương lần thứ ba.",
+            ));
+        }
+        let on = past_day(
+            &page.typed,
+            "published_on",
+            "Ngày công bố",
+            state.clock.today(),
+        )?;
+        let mut placement = Vec::new();
+        let mut placed = HashMap::new();
+        for n in page.qualified() {
+            let k = page
+                .constituencies
+                .iter()
+                .find(|k| k.id.to_string() == field(&page.typed, &format!("constituency_{}", n.id)))
+                .ok_or_else(|| {
+                    Refusal::at("placement")(format!("Chọn đơn vị bầu cử cho {}.", n.full_name))
+                })?;
+            *placed.entry(k.id).or_insert(0) += 1;
+            placement.push((n.id, n.version, k.id));
+        }
+        let broken: Vec<String> =
+            super::list_checks(&council.race_kind, &page.constituencies, &placed)
+                .into_iter()
+                .filter(|c| !c.kept())
+                .map(|c| {
+                    format!(
+                        "{}: {} người cho {} ghế, cần ít nhất {}",
+                        c.constituency,
+                        c.candidates,
+                        c.seats,
+                        c.seats + c.needed
+                    )
+                })
+                .collect();
+        if !broken.is_empty() {
+            return Err(Refusal::at("published_on")(format!(
+                "Chưa thể công bố: danh sách không đủ số dư theo luật ở {}.",
+                broken.join("; ")
+            )));
+        }
+        Ok((placement, on))
+    })();
+    let (placement, on) = match checked {
+        Ok(checked) => checked,
+        Err(error) => {
+            let mut page = page;
+            page.error = Some(error);
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    let writer = crate::checklists::pages::writer(&state, &user, &meta);
+    let mut tx = state.pool.begin().await?;
+    if !super::publish_list(&mut tx, &writer, &council, &placement, on).await? {
+        drop(tx);
+        let mut page = page;
+        page.error = Some(Refusal::above(
+            "Danh sách hoặc một người trong đó vừa được người khác thay đổi nên chưa công bố; xem lại trang.",
+        ));
+        return Ok((StatusCode::CONFLICT, page).into_response());
+    }
+    tx.commit().await?;
+    Ok(flash::redirect(
+        &format!("/councils/{id}/candidates"),
+        "Đã công bố danh sách chính thức.",
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// One nominee
+
+#[derive(Template, WebTemplate)]
+#[template(path = "candidates/nominee.html")]
+struct NomineePage {
+    layout: Layout,
+    council: Council,
+    nominee: Nominee,
+    handles: bool,
+    meetings: Vec<VoterMeeting>,
+    issues: Vec<VoterIssue>,
+    standing: Standing,
+    typed: Fields,
+    error: Option<Refusal>,
+}
+
+impl NomineePage {
+    fn field(&self, name: &str) -> &str {
+        self.typed.get(name).map_or("", String::as_str)
+    }
+    fn error_at(&self, field: &str) -> Option<&str> {
+        self.error.as_ref()?.message_at(field)
+    }
+    fn error_above(&self) -> Option<&str> {
+        self.error.as_ref()?.message_above()
+    }
+    fn place_kinds(&self) -> &'static [(&'static str, &'static str)] {
+        super::PLACE_KINDS
+    }
+    fn on_list(&self) -> bool {
+        self.nominee.stage == "official" && self.nominee.is_in()
+    }
+    fn left_text(&self) -> String {
+        self.nominee.left_on.map(format::date).unwrap_or_default()
+    }
+}
+
+/// The nominee, if the user handles their council, or reads it and they are on the official list.
+async fn nominee_page(
+    state: &AppState,
+    layout: Layout,
+    user: &CurrentUser,
+    id: i64,
+    typed: Fields,
+    error: Option<Refusal>,
+) -> AppResult<NomineePage> {
+    let nominee = super::nominees(&state.pool, None, Some(id))
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound)?;
+    let (council, handles) = readable(state, user, nominee.council_id).await?;
+    let published = nominee.stage == "official" && nominee.is_in();
+    if !handles && !published {
+        return Err(AppError::OutOfScope);
+    }
+    let (meetings, issues) = if handles {
+        let meetings = super::voter_meetings(&state.pool, council.id).await?;
+        let issues = super::voter_issues(&state.pool, council.id).await?;
+        (
+            meetings
+                .into_iter()
+                .filter(|m| m.nominee_id == id)
+                .collect(),
+            issues.into_iter().filter(|i| i.nominee_id == id).collect(),
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let standing = super::standing(id, &meetings, &issues);
+    Ok(NomineePage {
+        layout,
+        council,
+        nominee,
+        handles,
+        meetings,
+        issues,
+        standing,
+        typed,
+        error,
+    })
+}
+
+async fn show_nominee(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<NomineePage> {
+    nominee_page(&state, layout, &user, id, Fields::new(), None).await
+}
+
+/// The nominee's page for a change: only for those who handle the council.
+async fn for_change(
+    state: &AppState,
+    layout: Layout,
+    user: &CurrentUser,
+    id: i64,
+    typed: Fields,
+) -> AppResult<NomineePage> {
+    let page = nominee_page(state, layout, user, id, typed, None).await?;
+    if !page.handles {
+        return Err(AppError::OutOfScope);
+    }
+    Ok(page)
+}
+
+fn refused(mut page: NomineePage, error: Refusal, status: StatusCode) -> AppResult<Response> {
+    page.error = Some(error);
+    Ok((status, page).into_response())
+}
+
+async fn add_meeting(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Path(id): Path<i64>,
+    Form(typed): Form<Fields>,
+) -> AppResult<Response> {
+    let page = for_change(&state, layout, &user, id, typed).await?;
+    let typed = &page.typed;
+    let checked = (|| {
+        if page.nominee.stage != "preliminary" || !page.nominee.is_in() {
+            return Err(Refusal::above(
+                "Hội nghị cử tri lấy ý kiến người có tên trong danh sách sơ bộ, giữa hội nghị hiệp thương lần thứ hai và lần thứ ba.",
+            ));
+        }
+        let place_kind = super::PLACE_KINDS
+            .iter()
+            .find(|(code, _)| *code == field(typed, "place_kind"))
+            .map(|(code, _)| *code)
+            .ok_or_else(|| Refusal::at("place_kind")("Chọn nơi tổ chức.".to_string()))?;
+        let held_on = past_day(typed, "held_on", "Ngày hội nghị", state.clock.today())?;
+        let place = form::required("Địa điểm", form::Kind::Name, field(typed, "place"))
+            .map_err(Refusal::at("place"))?;
+        let invited = count_at(typed, "invited", "Số cử tri được mời")?;
+        let attending = count_at(typed, "attending", "Số cử tri dự")?;
+        let confident = count_at(typed, "confident", "Số cử tri tín nhiệm")?;
+        if invited == 0 || attending == 0 || attending > invited {
+            return Err(Refusal::at("attending")(
+                "Số cử tri dự phải lớn hơn 0 và không quá số được mời.".to_string(),
+            ));
+        }
+        if confident > attending {
+            return Err(Refusal::at("confident")(
+                "Số cử tri tín nhiệm không thể quá số cử tri dự.".to_string(),
+            ));
+        }
+        Ok(super::NewVoterMeeting {
+            place_kind,
+            held_on,
+            place,
+            invited,
+            attending,
+            confident,
+        })
+    })();
+    let meeting = match checked {
+        Ok(meeting) => meeting,
+        Err(error) => return refused(page, error, StatusCode::UNPROCESSABLE_ENTITY),
+    };
+    let mut tx = state.pool.begin().await?;
+    super::add_voter_meeting(
+        &mut tx,
+        &user.actor(&meta),
+        state.clock.now(),
+        &page.council,
+        id,
+        &meeting,
+    )
+    .await?;
+    tx.commit().await?;
+    let said = if rules::has_confidence(meeting.attending, meeting.confident) {
+        "Đã ghi hội nghị cử tri."
+    } else {
+        "Đã ghi hội nghị cử tri. Người này chưa được quá nửa số cử tri dự tín nhiệm."
+    };
+    Ok(flash::redirect(&format!("/nominees/{id}"), said))
+}
+
+async fn raise_issue(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Path(id): Path<i64>,
+    Form(typed): Form<Fields>,
+) -> AppResult<Response> {
+    let page = for_change(&state, layout, &user, id, typed).await?;
+    let checked = (|| {
+        let raised_on = past_day(&page.typed, "raised_on", "Ngày nêu", state.clock.today())?;
+        let raised = form::required(
+            "Vấn đề cử tri nêu",
+            form::Kind::Reason,
+            field(&page.typed, "raised"),
+        )
+        .map_err(Refusal::at("raised"))?;
+        Ok((raised_on, raised))
+    })();
+    let (raised_on, raised) = match checked {
+        Ok(checked) => checked,
+        Err(error) => return refused(page, error, StatusCode::UNPROCESSABLE_ENTITY),
+    };
+    let mut tx = state.pool.begin().await?;
+    let issue = (raised_on, raised.as_str());
+    super::raise_issue(
+        &mut tx,
+        &user.actor(&meta),
+        state.clock.now(),
+        &page.council,
+        id,
+        issue,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(flash::redirect(
+        &format!("/nominees/{id}"),
+        "Đã ghi vấn đề cử tri nêu; cần xác minh trước hội nghị hiệp thương lần thứ ba.",
+    ))
+}
+
+async fn verify_issue(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Path(id): Path<i64>,
+    Form(typed): Form<Fields>,
+) -> AppResult<Response> {
+    let nominee = sqlx::query_scalar!("SELECT nominee_id FROM voter_issues WHERE id = $1", id)
+        .fetch_optional(&state.pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let page = for_change(&state, layout, &user, nominee, typed).await?;
+    let checked = (|| {
+        let verified_on = past_day(
+            &page.typed,
+            "verified_on",
+            "Ngày xác minh",
+            state.clock.today(),
+        )?;
+        let finding = form::required(
+            "Kết quả xác minh",
+            form::Kind::Reason,
+            field(&page.typed, "finding"),
+        )
+        .map_err(Refusal::at("finding"))?;
+        Ok((verified_on, finding))
+    })();
+    let (verified_on, finding) = match checked {
+        Ok(checked) => checked,
+        Err(error) => return refused(page, error, StatusCode::UNPROCESSABLE_ENTITY),
+    };
+    let version = field(&page.typed, "version").parse().unwrap_or(-1);
+    let mut tx = state.pool.begin().await?;
+    let closing = (verified_on, finding.as_str());
+    if !super::verify_issue(
+        &mut tx,
+        &user.actor(&meta),
+        state.clock.now(),
+        &page.council,
+        id,
+        version,
+        closing,
+    )
+    .await?
+    {
+        drop(tx);
+        return refused(
+            page,
+            Refusal::above(
+                "Vấn đề này vừa được người khác cập nhật nên chưa lưu; những gì bạn nhập vẫn ở trong ô.",
+            ),
+            StatusCode::CONFLICT,
+        );
+    }
+    tx.commit().await?;
+    Ok(flash::redirect(
+        &format!("/nominees/{nominee}"),
+        "Đã ghi kết quả xác minh.",
+    ))
+}
+
+async fn take_off(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Path(id): Path<i64>,
+    Form(typed): Form<Fields>,
+) -> AppResult<Response> {
+    let page = for_change(&state, layout, &user, id, typed).await?;
+    let checked = (|| {
+        if !page.on_list() {
+            return Err(Refusal::above(
+                "Chỉ người có tên trong danh sách chính thức mới rút hoặc bị xóa tên.",
+            ));
+        }
+        let kind = match field(&page.typed, "kind") {
+            "withdrawn" => "withdrawn",
+            "removed" => "removed",
+            _ => {
+                return Err(Refusal::at("kind")(
+                    "Chọn rút khỏi danh sách hoặc bị xóa tên.".to_string(),
+                ));
+            }
+        };
+        let reason = form::required("Lý do", form::Kind::Reason, field(&page.typed, "reason"))
+            .map_err(Refusal::at("reason"))?;
+        let on = past_day(&page.typed, "left_on", "Ngày", state.clock.today())?;
+        Ok((kind, reason, on))
+    })();
+    let (kind, reason, on) = match checked {
+        Ok(checked) => checked,
+        Err(error) => return refused(page, error, StatusCode::UNPROCESSABLE_ENTITY),
+    };
+    // What the constituency's list would hold without them.
+    let constituencies = super::constituencies(&state.pool, page.council.id).await?;
+    let others = super::nominees(&state.pool, Some(page.council.id), None).await?;
+    let mut placed = HashMap::new();
+    for n in reached(&others, 3).into_iter().filter(|n| n.id != id) {
+        if let Some(k) = n.constituency_id {
+            *placed.entry(k).or_insert(0) += 1;
+        }
+    }
+    let breaks = super::list_checks(&page.council.race_kind, &constituencies, &placed)
+        .into_iter()
+        .zip(&constituencies)
+        .any(|(check, k)| Some(k.id) == page.nominee.constituency_id && !check.kept());
+    let version = field(&page.typed, "version").parse().unwrap_or(-1);
+    let mut tx = state.pool.begin().await?;
+    let left = (kind, reason.as_str(), on);
+    let actor = user.actor(&meta);
+    if !super::take_off_list(
+        &mut tx,
+        &actor,
+        state.clock.now(),
+        &page.council,
+        &page.nominee,
+        version,
+        left,
+        breaks,
+    )
+    .await?
+    {
+        drop(tx);
+        return refused(
+            page,
+            Refusal::above(
+                "Người này vừa được người khác cập nhật nên chưa lưu; những gì bạn nhập vẫn ở trong ô.",
+            ),
+            StatusCode::CONFLICT,
+        );
+    }
+    tx.commit().await?;
+    let said = if breaks {
+        "Đã ghi. Cảnh báo: danh sách của đơn vị bầu cử này không còn đủ số dư theo luật."
+    } else {
+        "Đã ghi."
+    };
+    Ok(flash::redirect(
+        &format!("/councils/{}/candidates", page.council.id),
+        said,
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The official list, printed and downloaded
+
+#[derive(Template, WebTemplate)]
+#[template(path = "candidates/official_list.html")]
+struct OfficialListPage {
+    layout: Layout,
+    council: Council,
+    lists: Vec<(Constituency, Vec<Nominee>)>,
+}
+
+async fn official_list(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<OfficialListPage> {
+    let (council, _) = readable(&state, &user, id).await?;
+    if council.list_published_on.is_none() {
+        return Err(AppError::NotFound);
+    }
+    let nominees = super::nominees(&state.pool, Some(id), None).await?;
+    let lists = super::constituencies(&state.pool, id)
+        .await?
+        .into_iter()
+        .map(|k| {
+            let on: Vec<Nominee> = nominees
+                .iter()
+                .filter(|n| n.stage == "official" && n.is_in() && n.constituency_id == Some(k.id))
+                .cloned()
+                .collect();
+            (k, on)
+        })
+        .collect();
+    Ok(OfficialListPage {
+        layout,
+        council,
+        lists,
+    })
+}
+
+/// The columns of every list: the posted list's, then where the nominee stands.
+const HEADERS: [&str; 17] = [
+    "Họ và tên",
+    "Ngày sinh",
+    "Giới tính",
+    "Quê quán",
+    "Nơi ở hiện nay",
+    "Dân tộc",
+    "Tôn giáo",
+    "Trình độ học vấn, chuyên môn",
+    "Nghề nghiệp, chức vụ",
+    "Nơi công tác",
+    "Ngày vào Đảng",
+    "Đại biểu đương nhiệm",
+    "Nơi giới thiệu",
+    "Nhận hồ sơ lúc",
+    "Bước",
+    "Lý do",
+    "Đơn vị bầu cử",
+];
+
+/// Every nominee the user may see, as XLSX or CSV: all of them for those who handle the council,
+/// the official list for others.
+async fn download(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    Path((id, file)): Path<(i64, String)>,
+) -> AppResult<Response> {
+    let (_, extension) = file.rsplit_once('.').ok_or(AppError::NotFound)?;
+    let page = council_page(&state, layout, &user, id, Fields::new(), None).await?;
+    let rows = page
+        .nominees
+        .iter()
+        .map(|n| {
+            vec![
+                Cell::text(n.full_name.clone()),
+                Cell::text(n.birth_text()),
+                Cell::text(n.gender_label()),
+                Cell::text(n.hometown.clone()),
+                Cell::text(n.residence.clone()),
+                Cell::text(n.ethnicity.clone()),
+                Cell::text(n.religion.clone()),
+                Cell::text(n.education.clone()),
+                Cell::text(n.occupation.clone()),
+                Cell::text(n.workplace.clone()),
+                Cell::text(n.party_text()),
+                Cell::text(if n.current_deputy { "có" } else { "" }),
+                Cell::text(n.nominator_text()),
+                Cell::text(n.received_text()),
+                Cell::text(n.stage_label()),
+                Cell::optional_text(n.left_reason.clone()),
+                Cell::optional_text(n.constituency_name.clone()),
+            ]
+        })
+        .collect();
+    let table = Table {
+        name: "Nguoi ung cu",
+        headers: HEADERS.to_vec(),
+        rows,
+    };
+    table.download("nguoi-ung-cu", extension)
+}
