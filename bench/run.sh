@@ -111,6 +111,9 @@ list_tasks() {
 }
 export BENCH_TASKS=$WORK/tasks.csv BENCH_CSRF=$HUYEN_CSRF BENCH_COOKIE=$HUYEN_COOKIE BENCH_ORIGIN=$ADDRESS
 entry=$(sql "SELECT code FROM calendar_entries ORDER BY offset_days DESC LIMIT 1 OFFSET 3")
+# The largest province's People's Council, whose candidates' page lists every nominee.
+province_council=$(sql "SELECT c.id FROM councils c JOIN races r ON r.id = c.race_id JOIN units u ON u.id = c.unit_id
+                         WHERE r.kind = 'province_council' AND u.gso_code = $largest_province AND u.level = 'province'")
 entry_for_list=$entry
 
 echo "== pgbench database"
@@ -148,6 +151,8 @@ for c in 1 16 64; do
   measure "Tổng hợp huyện" "$c" /dashboard "$HUYEN_COOKIE"
   measure "Việc của tôi (xã)" "$c" /my-work "$XA_COOKIE"
   measure "Danh sách công việc" "$c" "/tasks?unit=district:$district&entry=$entry" "$TINH_COOKIE"
+  measure "Người ứng cử theo hội đồng (toàn quốc)" "$c" /candidates "$ADMIN_COOKIE"
+  measure "Người ứng cử của HĐND tỉnh lớn nhất" "$c" "/councils/$province_council/candidates" "$TINH_COOKIE"
 done
 for c in 1 16 64; do
   echo "== writes, $c connections"

@@ -109,6 +109,7 @@ CREATE TABLE voter_issues (
 );
 CREATE INDEX voter_issues_nominee ON voter_issues (nominee_id);
 
--- The council's official list, published once for all its constituencies.
-ALTER TABLE councils
+-- Each constituency's official list is published on its day; its candidates are the nominees
+-- placed in it.
+ALTER TABLE constituencies
     ADD COLUMN list_published_on date;

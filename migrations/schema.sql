@@ -902,6 +902,7 @@ CREATE TABLE public.constituencies (
     version integer DEFAULT 1 NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    list_published_on date,
     CONSTRAINT constituencies_name_check CHECK ((name <> ''::text)),
     CONSTRAINT constituencies_number_check CHECK ((number > 0)),
     CONSTRAINT constituencies_seats_check CHECK ((seats > 0))
@@ -984,7 +985,6 @@ CREATE TABLE public.councils (
     seats_total_reason text,
     version integer DEFAULT 1 NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    list_published_on date,
     CONSTRAINT councils_seats_total_check CHECK ((seats_total > 0))
 );
 

@@ -7,6 +7,7 @@
 //! record; the checklist tasks about conferences and lists follow the records (`follow_task`),
 //! never ticked on their own.
 
+pub mod overview;
 pub mod pages;
 pub mod rules;
 
@@ -58,7 +59,6 @@ pub struct Council {
     pub unit_name: String,
     pub unit_ancestors: Vec<i64>,
     pub seats_total: Option<i32>,
-    pub list_published_on: Option<NaiveDate>,
 }
 
 impl Council {
@@ -79,7 +79,7 @@ pub async fn council(pool: &PgPool, id: i64) -> sqlx::Result<Option<Council>> {
     sqlx::query_as!(
         Council,
         r#"SELECT c.id, r.election_id, e.election_day, r.kind AS race_kind, c.unit_id, u.name AS unit_name,
-                  u.ancestors AS unit_ancestors, c.seats_total, c.list_published_on
+                  u.ancestors AS unit_ancestors, c.seats_total
              FROM councils c JOIN races r ON r.id = c.race_id JOIN elections e ON e.id = r.election_id
              JOIN units u ON u.id = c.unit_id
             WHERE c.id = $1"#,
@@ -345,12 +345,19 @@ pub struct Constituency {
     pub number: i32,
     pub name: String,
     pub seats: i32,
+    pub list_published_on: Option<NaiveDate>,
+}
+
+impl Constituency {
+    pub fn published_text(&self) -> String {
+        self.list_published_on.map(format::date).unwrap_or_default()
+    }
 }
 
 pub async fn constituencies(pool: &PgPool, council: i64) -> sqlx::Result<Vec<Constituency>> {
     sqlx::query_as!(
         Constituency,
-        "SELECT id, number, name, seats FROM constituencies WHERE council_id = $1 ORDER BY number",
+        "SELECT id, number, name, seats, list_published_on FROM constituencies WHERE council_id = $1 ORDER BY number",
         council
     )
     .fetch_all(pool)
@@ -613,7 +620,8 @@ async fn decide(
 enum Done {
     /// Once every council of the unit has recorded this round.
     EachCouncil(i16),
-    /// Once every council of the unit of this race kind ("na" or the councils) has published.
+    /// Once every constituency of the unit's councils of this race kind ("na" or the councils)
+    /// has its list published.
     EachList,
 }
 
@@ -640,8 +648,9 @@ async fn follow_task(
         .await?,
         Done::EachList => sqlx::query_scalar!(
             r#"SELECT count(*) AS "n!" FROM councils c JOIN races r ON r.id = c.race_id
+                 JOIN constituencies k ON k.council_id = c.id
                 WHERE c.unit_id = $1 AND r.election_id = $2 AND (r.kind = 'na') = ($3 = 'na')
-                  AND c.list_published_on IS NULL"#,
+                  AND k.list_published_on IS NULL"#,
             council.unit_id,
             council.election_id,
             council.race_kind
@@ -689,6 +698,19 @@ pub const FOLLOWING_TASKS: [&str; 5] = [
     "consultation_1",
     "consultation_2",
     "consultation_3",
+    "na_official_list_published",
+    "hdnd_official_lists_published",
+];
+
+/// The calendar entries about candidates, whose heatmap cells lead to the councils' standing.
+pub const ABOUT_CANDIDATES: [&str; 9] = [
+    "nominee_structure",
+    "consultation_1",
+    "candidate_dossiers_closed",
+    "consultation_2",
+    "voter_meetings_done",
+    "consultation_3",
+    "qualified_lists_sent",
     "na_official_list_published",
     "hdnd_official_lists_published",
 ];
@@ -858,19 +880,21 @@ pub async fn verify_issue(
     Ok(true)
 }
 
-/// Publishes the council's official list: each qualified nominee placed in a constituency. The
-/// caller has checked the surplus rule on the same placement. False when the list was published
-/// meanwhile, a nominee changed, or the task changed.
+/// Publishes one constituency's official list: the qualified nominees placed in it. The caller
+/// has checked the surplus rule on the same nominees. False when the list was published meanwhile,
+/// a nominee changed, or the task changed.
 pub async fn publish_list(
     conn: &mut PgConnection,
     writer: &Writer,
     council: &Council,
-    placement: &[(i64, i32, i64)],
+    constituency: i64,
+    candidates: &[(i64, i32)],
     on: NaiveDate,
 ) -> sqlx::Result<bool> {
     let published = sqlx::query_scalar!(
-        "UPDATE councils SET list_published_on = $2, version = version + 1, updated_at = $3
-          WHERE id = $1 AND list_published_on IS NULL RETURNING id",
+        "UPDATE constituencies SET list_published_on = $3, version = version + 1, updated_at = $4
+          WHERE id = $1 AND council_id = $2 AND list_published_on IS NULL RETURNING id",
+        constituency,
         council.id,
         on,
         writer.at
@@ -880,7 +904,7 @@ pub async fn publish_list(
     if published.is_none() {
         return Ok(false);
     }
-    for (nominee, version, constituency) in placement {
+    for (nominee, version) in candidates {
         let moved = sqlx::query!(
             "UPDATE nominees SET stage = 'official', constituency_id = $3, version = version + 1, updated_at = $4
               WHERE id = $1 AND version = $2 AND stage = 'qualified' AND left_at IS NULL AND council_id = $5",
@@ -899,8 +923,8 @@ pub async fn publish_list(
     }
     let event = Event::new("candidate_list.published")
         .unit(council.unit_id)
-        .object("council", council.id)
-        .after(serde_json::json!({ "published_on": on, "candidates": placement.len() }));
+        .object("constituency", constituency)
+        .after(serde_json::json!({ "published_on": on, "candidates": candidates.len() }));
     audit::record(conn, &actor_of(writer), writer.at, event).await?;
     let evidence = (format!("Danh sách chính thức {}", format::date(on)), on);
     follow_task(

@@ -59,7 +59,17 @@ pub fn routes() -> Routes {
             Access::SignedIn,
             download,
         )
-        .get("/nominees/{id}", Access::SignedIn, show_nominee)
+        .get(
+            "/councils/{id}/consultations/{round}",
+            Access::Roles(EDITORS),
+            conference,
+        )
+        .get(
+            "/voter-meetings/{id}",
+            Access::Roles(EDITORS),
+            voter_meeting,
+        )
+        .get("/nominees/{id}", Access::Roles(EDITORS), show_nominee)
         .post(
             "/nominees/{id}/meetings",
             Access::Roles(EDITORS),
@@ -85,7 +95,7 @@ async fn readable(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<(C
 }
 
 /// The council, if the user handles its nominees.
-async fn handled(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<Council> {
+pub(crate) async fn handled(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<Council> {
     match readable(state, user, id).await? {
         (council, true) => Ok(council),
         _ => Err(AppError::OutOfScope),
@@ -165,11 +175,28 @@ impl CouncilPage {
     fn standing_of(&self, id: &i64) -> Standing {
         self.standings.get(id).copied().unwrap_or_default()
     }
-    fn qualified(&self) -> Vec<&Nominee> {
+    /// Qualified nominees not yet on a published list.
+    fn unplaced(&self) -> Vec<&Nominee> {
         self.nominees
             .iter()
             .filter(|n| n.stage == "qualified" && n.is_in())
             .collect()
+    }
+    /// Constituencies whose list is still to publish.
+    fn unpublished(&self) -> Vec<&Constituency> {
+        self.constituencies
+            .iter()
+            .filter(|k| k.list_published_on.is_none())
+            .collect()
+    }
+    fn any_published(&self) -> bool {
+        self.constituencies
+            .iter()
+            .any(|k| k.list_published_on.is_some())
+    }
+    /// Whether a refusal belongs to the publication form of constituency `k`.
+    fn publishing(&self, k: &i64) -> bool {
+        self.field("constituency") == k.to_string()
     }
     fn seats_text(&self) -> String {
         self.council
@@ -190,28 +217,26 @@ impl CouncilPage {
             _ => "—".to_string(),
         }
     }
-    fn published_text(&self) -> String {
-        self.council
-            .list_published_on
-            .map(format::date)
-            .unwrap_or_default()
-    }
     fn genders(&self) -> &'static [(&'static str, &'static str)] {
         super::GENDERS
     }
-    fn round_name(&self, round: &i16) -> String {
-        format!(
-            "Hội nghị hiệp thương lần thứ {}",
-            round_word(i64::from(*round))
-        )
+    fn round_name(&self, round: &i16) -> &'static str {
+        round_name(i64::from(*round))
+    }
+    fn record_title(&self, round: &usize) -> &'static str {
+        match round {
+            1 => "Ghi hội nghị hiệp thương lần thứ nhất",
+            2 => "Ghi hội nghị hiệp thương lần thứ hai",
+            _ => "Ghi hội nghị hiệp thương lần thứ ba",
+        }
     }
 }
 
-fn round_word(round: i64) -> &'static str {
+fn round_name(round: i64) -> &'static str {
     match round {
-        1 => "nhất",
-        2 => "hai",
-        _ => "ba",
+        1 => "Hội nghị hiệp thương lần thứ nhất",
+        2 => "Hội nghị hiệp thương lần thứ hai",
+        _ => "Hội nghị hiệp thương lần thứ ba",
     }
 }
 
@@ -252,11 +277,18 @@ async fn council_page(
             *placed.entry(k).or_insert(0) += 1;
         }
     }
-    let checks = if council.list_published_on.is_some() {
-        super::list_checks(&council.race_kind, &constituencies, &placed)
-    } else {
-        Vec::new()
-    };
+    let published: Vec<Constituency> = constituencies
+        .iter()
+        .filter(|k| k.list_published_on.is_some())
+        .map(|k| Constituency {
+            id: k.id,
+            number: k.number,
+            name: k.name.clone(),
+            seats: k.seats,
+            list_published_on: k.list_published_on,
+        })
+        .collect();
+    let checks = super::list_checks(&council.race_kind, &published, &placed);
     if !handles {
         nominees.retain(|n| n.stage == "official" && n.is_in());
     }
@@ -460,27 +492,25 @@ async fn record_consultation(
     tx.commit().await?;
     Ok(flash::redirect(
         &format!("/councils/{id}/candidates"),
-        &format!(
-            "Đã ghi hội nghị hiệp thương lần thứ {}.",
-            round_word(i64::from(held.round))
-        ),
+        recorded_message(held.round),
     ))
 }
 
-/// A nominee's personal fields, checked.
+fn recorded_message(round: i16) -> &'static str {
+    match round {
+        1 => "Đã ghi hội nghị hiệp thương lần thứ nhất.",
+        2 => "Đã ghi hội nghị hiệp thương lần thứ hai.",
+        _ => "Đã ghi hội nghị hiệp thương lần thứ ba.",
+    }
+}
+
+/// A nominee's personal fields, checked, with the dossier's nominating body and time received.
 fn nominee_fields(
     typed: &Fields,
     today: NaiveDate,
-) -> Result<
-    (
-        String,
-        NaiveDate,
-        &'static str,
-        [String; 7],
-        Option<NaiveDate>,
-    ),
-    Refusal,
-> {
+    quota_id: Option<i64>,
+    received_at: chrono::DateTime<chrono::FixedOffset>,
+) -> Result<super::NewNominee, Refusal> {
     let name = |f: &'static str, label: &str| {
         form::required(label, form::Kind::Name, field(typed, f)).map_err(Refusal::at(f))
     };
@@ -496,22 +526,107 @@ fn nominee_fields(
         .find(|(code, _)| *code == field(typed, "gender"))
         .map(|(code, _)| *code)
         .ok_or_else(|| Refusal::at("gender")("Chọn giới tính.".to_string()))?;
-    let texts = [
-        name("ethnicity", "Dân tộc")?,
-        name("religion", "Tôn giáo")?,
-        name("hometown", "Quê quán")?,
-        name("residence", "Nơi ở hiện nay")?,
-        name("education", "Trình độ học vấn, chuyên môn")?,
-        name("occupation", "Nghề nghiệp, chức vụ")?,
-        name("workplace", "Nơi công tác")?,
-    ];
+    let ethnicity = name("ethnicity", "Dân tộc")?;
+    let religion = name("religion", "Tôn giáo")?;
+    let hometown = name("hometown", "Quê quán")?;
+    let residence = name("residence", "Nơi ở hiện nay")?;
+    let education = name("education", "Trình độ học vấn, chuyên môn")?;
+    let occupation = name("occupation", "Nghề nghiệp, chức vụ")?;
+    let workplace = name("workplace", "Nơi công tác")?;
     let party =
         form::date(field(typed, "party_joined_on")).map_err(Refusal::at("party_joined_on"))?;
     if let Some(day) = party {
         form::not_after_today("Ngày vào Đảng", day, today)
             .map_err(Refusal::at("party_joined_on"))?;
     }
-    Ok((full_name, birth_date, gender, texts, party))
+    Ok(super::NewNominee {
+        quota_id,
+        full_name,
+        birth_date,
+        gender,
+        ethnicity,
+        religion,
+        hometown,
+        residence,
+        education,
+        occupation,
+        workplace,
+        party_joined_on: party,
+        current_deputy: !field(typed, "current_deputy").is_empty(),
+        dossier_received_at: received_at,
+    })
+}
+
+/// The dossier form's fields and the columns of an import file that fill them.
+pub(crate) const NOMINEE_COLUMNS: [(&str, &str); 15] = [
+    ("Họ và tên", "full_name"),
+    ("Ngày sinh", "birth_date"),
+    ("Giới tính", "gender"),
+    ("Dân tộc", "ethnicity"),
+    ("Tôn giáo", "religion"),
+    ("Quê quán", "hometown"),
+    ("Nơi ở hiện nay", "residence"),
+    ("Trình độ học vấn, chuyên môn", "education"),
+    ("Nghề nghiệp, chức vụ", "occupation"),
+    ("Nơi công tác", "workplace"),
+    ("Ngày vào Đảng", "party_joined_on"),
+    ("Đại biểu đương nhiệm", "current_deputy"),
+    ("Nơi giới thiệu", "quota"),
+    ("Ngày nhận hồ sơ", "received_on"),
+    ("Giờ nhận hồ sơ", "received_time"),
+];
+
+/// The one rule for a dossier, typed on the council's page or read from a file: the nominating
+/// body within its allocation (none: self-nominated), received before 17:00 on E−70 and not in
+/// the future, and the law's personal fields.
+pub(crate) fn check_nominee(
+    state: &AppState,
+    council: &Council,
+    quotas: &[Quota],
+    typed: &Fields,
+) -> Result<super::NewNominee, Refusal> {
+    let today = state.clock.today();
+    let quota_id = match field(typed, "quota") {
+        "" => None,
+        value => {
+            let quota = quotas
+                .iter()
+                .find(|q| q.id.to_string() == value)
+                .ok_or_else(|| {
+                    Refusal::at("quota")("Chọn một nơi giới thiệu trong danh sách.".to_string())
+                })?;
+            if quota.nominated >= i64::from(quota.seats) {
+                return Err(Refusal::at("quota")(format!(
+                    "{} đã giới thiệu đủ {} người được phân bổ.",
+                    quota.nominator, quota.seats
+                )));
+            }
+            Some(quota.id)
+        }
+    };
+    let received_on = past_day(typed, "received_on", "Ngày nhận hồ sơ", today)?;
+    let time =
+        NaiveTime::parse_from_str(field(typed, "received_time").trim(), "%H:%M").map_err(|_| {
+            Refusal::at("received_time")(
+                "Ghi giờ nhận hồ sơ dạng giờ:phút, ví dụ 16:30.".to_string(),
+            )
+        })?;
+    let received_at = vietnam()
+        .from_local_datetime(&received_on.and_time(time))
+        .single()
+        .ok_or_else(|| Refusal::at("received_time")("Giờ không hợp lệ.".to_string()))?;
+    if received_at > state.clock.now() {
+        return Err(Refusal::at("received_time")(
+            "Giờ nhận hồ sơ ở tương lai.".to_string(),
+        ));
+    }
+    if !rules::dossier_in_time(received_at, council.election_day) {
+        return Err(Refusal::at("received_time")(format!(
+            "Hồ sơ nhận sau {} (17 giờ ngày thứ 70 trước ngày bầu cử) không được nhận.",
+            rules::intake_closes(council.election_day).format("%H:%M %d/%m/%Y")
+        )));
+    }
+    nominee_fields(typed, today, quota_id, received_at)
 }
 
 async fn add_nominee(
@@ -523,77 +638,8 @@ async fn add_nominee(
     Form(typed): Form<Fields>,
 ) -> AppResult<Response> {
     let council = handled(&state, &user, id).await?;
-    let today = state.clock.today();
     let quotas = super::quotas(&state.pool, id).await?;
-    let checked = (|| {
-        let quota_id = match field(&typed, "quota") {
-            "" => None,
-            value => {
-                let quota = quotas
-                    .iter()
-                    .find(|q| q.id.to_string() == value)
-                    .ok_or_else(|| {
-                        Refusal::at("quota")("Chọn một nơi giới thiệu trong danh sách.".to_string())
-                    })?;
-                if quota.nominated >= i64::from(quota.seats) {
-                    return Err(Refusal::at("quota")(format!(
-                        "{} đã giới thiệu đủ {} người được phân bổ.",
-                        quota.nominator, quota.seats
-                    )));
-                }
-                Some(quota.id)
-            }
-        };
-        let received_on = past_day(&typed, "received_on", "Ngày nhận hồ sơ", today)?;
-        let time = NaiveTime::parse_from_str(field(&typed, "received_time").trim(), "%H:%M")
-            .map_err(|_| {
-                Refusal::at("received_time")(
-                    "Ghi giờ nhận hồ sơ dạng giờ:phút, ví dụ 16:30.".to_string(),
-                )
-            })?;
-        let received_at = vietnam()
-            .from_local_datetime(&received_on.and_time(time))
-            .single()
-            .ok_or_else(|| Refusal::at("received_time")("Giờ không hợp lệ.".to_string()))?;
-        if received_at > state.clock.now() {
-            return Err(Refusal::at("received_time")(
-                "Giờ nhận hồ sơ ở tương lai.".to_string(),
-            ));
-        }
-        if !rules::dossier_in_time(received_at, council.election_day) {
-            return Err(Refusal::at("received_time")(format!(
-                "Hồ sơ nhận sau {} (17 giờ ngày thứ 70 trước ngày bầu cử) không được nhận.",
-                rules::intake_closes(council.election_day).format("%H:%M %d/%m/%Y")
-            )));
-        }
-        let (full_name, birth_date, gender, texts, party_joined_on) =
-            nominee_fields(&typed, today)?;
-        let [
-            ethnicity,
-            religion,
-            hometown,
-            residence,
-            education,
-            occupation,
-            workplace,
-        ] = texts;
-        Ok(super::NewNominee {
-            quota_id,
-            full_name,
-            birth_date,
-            gender,
-            ethnicity,
-            religion,
-            hometown,
-            residence,
-            education,
-            occupation,
-            workplace,
-            party_joined_on,
-            current_deputy: !field(&typed, "current_deputy").is_empty(),
-            dossier_received_at: received_at,
-        })
-    })();
+    let checked = check_nominee(&state, &council, &quotas, &typed);
     let nominee = match checked {
         Ok(nominee) => nominee,
         Err(error) => {
@@ -636,12 +682,19 @@ async fn publish(
     let council = handled(&state, &user, id).await?;
     let page = council_page(&state, layout, &user, id, typed, None).await?;
     let checked = (|| {
-        if council.list_published_on.is_some() {
-            return Err(Refusal::above("Danh sách chính thức đã công bố."));
-        }
         if page.consultations.len() < 3 {
             return Err(Refusal::above(
                 "Danh sách chính thức lập sau hội nghị hiệp thương lần thứ ba.",
+            ));
+        }
+        let k = page
+            .constituencies
+            .iter()
+            .find(|k| k.id.to_string() == field(&page.typed, "constituency"))
+            .ok_or_else(|| Refusal::above("Chọn đơn vị bầu cử."))?;
+        if k.list_published_on.is_some() {
+            return Err(Refusal::above(
+                "Danh sách chính thức của đơn vị bầu cử này đã công bố.",
             ));
         }
         let on = past_day(
@@ -650,42 +703,26 @@ async fn publish(
             "Ngày công bố",
             state.clock.today(),
         )?;
-        let mut placement = Vec::new();
-        let mut placed = HashMap::new();
-        for n in page.qualified() {
-            let k = page
-                .constituencies
-                .iter()
-                .find(|k| k.id.to_string() == field(&page.typed, &format!("constituency_{}", n.id)))
-                .ok_or_else(|| {
-                    Refusal::at("placement")(format!("Chọn đơn vị bầu cử cho {}.", n.full_name))
-                })?;
-            *placed.entry(k.id).or_insert(0) += 1;
-            placement.push((n.id, n.version, k.id));
-        }
-        let broken: Vec<String> =
-            super::list_checks(&council.race_kind, &page.constituencies, &placed)
-                .into_iter()
-                .filter(|c| !c.kept())
-                .map(|c| {
-                    format!(
-                        "{}: {} người cho {} ghế, cần ít nhất {}",
-                        c.constituency,
-                        c.candidates,
-                        c.seats,
-                        c.seats + c.needed
-                    )
-                })
-                .collect();
-        if !broken.is_empty() {
+        let candidates: Vec<(i64, i32)> = page
+            .unplaced()
+            .into_iter()
+            .filter(|n| !field(&page.typed, &format!("pick_{}", n.id)).is_empty())
+            .map(|n| (n.id, n.version))
+            .collect();
+        let placed = HashMap::from([(k.id, candidates.len() as i64)]);
+        let check = super::list_checks(&council.race_kind, std::slice::from_ref(k), &placed);
+        if let Some(c) = check.iter().find(|c| !c.kept()) {
             return Err(Refusal::at("published_on")(format!(
-                "Chưa thể công bố: danh sách không đủ số dư theo luật ở {}.",
-                broken.join("; ")
+                "Chưa thể công bố: danh sách không đủ số dư theo luật — {}: {} người cho {} ghế, cần ít nhất {}.",
+                c.constituency,
+                c.candidates,
+                c.seats,
+                c.seats + c.needed
             )));
         }
-        Ok((placement, on))
+        Ok((k.id, candidates, on))
     })();
-    let (placement, on) = match checked {
+    let (constituency, candidates, on) = match checked {
         Ok(checked) => checked,
         Err(error) => {
             let mut page = page;
@@ -695,7 +732,7 @@ async fn publish(
     };
     let writer = crate::checklists::pages::writer(&state, &user, &meta);
     let mut tx = state.pool.begin().await?;
-    if !super::publish_list(&mut tx, &writer, &council, &placement, on).await? {
+    if !super::publish_list(&mut tx, &writer, &council, constituency, &candidates, on).await? {
         drop(tx);
         let mut page = page;
         page.error = Some(Refusal::above(
@@ -1095,13 +1132,11 @@ async fn official_list(
     Path(id): Path<i64>,
 ) -> AppResult<OfficialListPage> {
     let (council, _) = readable(&state, &user, id).await?;
-    if council.list_published_on.is_none() {
-        return Err(AppError::NotFound);
-    }
     let nominees = super::nominees(&state.pool, Some(id), None).await?;
     let lists = super::constituencies(&state.pool, id)
         .await?
         .into_iter()
+        .filter(|k| k.list_published_on.is_some())
         .map(|k| {
             let on: Vec<Nominee> = nominees
                 .iter()
@@ -1180,4 +1215,120 @@ async fn download(
         rows,
     };
     table.download("nguoi-ung-cu", extension)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Printed records of the process: each conference's list, and a voter meeting's minutes
+
+#[derive(Template, WebTemplate)]
+#[template(path = "candidates/conference.html")]
+struct ConferencePage {
+    layout: Layout,
+    council: Council,
+    round: i64,
+    held: Option<Consultation>,
+    quotas: Vec<Quota>,
+    /// Round 2: the preliminary list; round 3: the qualified list.
+    kept: Vec<Nominee>,
+    /// Those the conference left out, with why.
+    left: Vec<Nominee>,
+}
+
+impl ConferencePage {
+    fn title(&self) -> &'static str {
+        round_name(self.round)
+    }
+    fn list_title(&self) -> &'static str {
+        match self.round {
+            1 => "Cơ cấu, thành phần, số lượng người được giới thiệu ứng cử",
+            2 => "Danh sách sơ bộ những người ứng cử",
+            _ => "Danh sách những người đủ tiêu chuẩn ứng cử",
+        }
+    }
+}
+
+/// A conference's record and the list it drew up, to print (those who handle the council).
+async fn conference(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    Path((id, round)): Path<(i64, i64)>,
+) -> AppResult<ConferencePage> {
+    if !(1..=3).contains(&round) {
+        return Err(AppError::NotFound);
+    }
+    let council = handled(&state, &user, id).await?;
+    let held = super::consultations(&state.pool, id)
+        .await?
+        .into_iter()
+        .find(|c| i64::from(c.round) == round);
+    let nominees = super::nominees(&state.pool, Some(id), None).await?;
+    let (left_at, reached_rank) = match round {
+        2 => ("consultation_2", 1),
+        _ => ("consultation_3", 2),
+    };
+    let decided = held.is_some() && round > 1;
+    // On the conference's list: whoever reached its stage, even if they stopped later.
+    let kept = nominees
+        .iter()
+        .filter(|n| decided && rank(&n.stage) >= reached_rank)
+        .cloned()
+        .collect();
+    let left = nominees
+        .iter()
+        .filter(|n| decided && n.left_at.as_deref() == Some(left_at))
+        .cloned()
+        .collect();
+    Ok(ConferencePage {
+        quotas: super::quotas(&state.pool, id).await?,
+        layout,
+        council,
+        round,
+        held,
+        kept,
+        left,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "candidates/voter_meeting.html")]
+struct VoterMeetingPage {
+    layout: Layout,
+    council: Council,
+    nominee: Nominee,
+    meeting: VoterMeeting,
+    issues: Vec<VoterIssue>,
+}
+
+/// The minutes of a voter meeting, to print (those who handle the council).
+async fn voter_meeting(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<VoterMeetingPage> {
+    let nominee_id = sqlx::query_scalar!("SELECT nominee_id FROM voter_meetings WHERE id = $1", id)
+        .fetch_optional(&state.pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let page = for_change(&state, layout, &user, nominee_id, Fields::new()).await?;
+    let NomineePage {
+        layout,
+        council,
+        nominee,
+        meetings,
+        issues,
+        ..
+    } = page;
+    let meeting = meetings
+        .into_iter()
+        .find(|m| m.id == id)
+        .ok_or(AppError::NotFound)?;
+    Ok(VoterMeetingPage {
+        layout,
+        council,
+        nominee,
+        meeting,
+        issues,
+    })
 }

@@ -91,6 +91,15 @@ pub struct Column {
 }
 
 impl Column {
+    /// Where a heatmap cell of this column leads: the candidates' standing for the entries about
+    /// candidates, the tasks otherwise.
+    pub fn list_path(&self) -> &'static str {
+        if crate::candidates::ABOUT_CANDIDATES.contains(&self.code.as_str()) {
+            "/candidates"
+        } else {
+            "/tasks"
+        }
+    }
     pub fn deadline_text(&self) -> String {
         format::date(self.deadline)
     }

@@ -15,6 +15,14 @@ const NOT_SHOWN: &[&str] = &[
     "Nhà văn hóa khu phố 1",
     "Nguyễn Văn An",
     "Trưởng khu phố",
+    "Nguyễn Thị Ánh",
+    "Đầm Hà, Quảng Ninh",
+    "UBND huyện Đầm Hà",
+    "Chuyên viên",
+    "Đại học",
+    "Ủy ban MTTQ huyện",
+    // How a file may say a nominee nominated themselves; read, never shown.
+    "tự ứng cử",
     // The brief's heading block on a Vietnamese page; an English page shows its own wording
     // (`Heading::issuer_en`, `Heading::date_line_en`).
     "Ban chỉ đạo bầu cử {}",

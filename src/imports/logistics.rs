@@ -461,8 +461,8 @@ fn filled(
                     )
                 })?,
             "accessible" => match read::fold(&typed).as_str() {
-                "có" | "co" | "x" | "1" => "1".to_string(),
-                "không" | "khong" | "0" => String::new(),
+                "có" | "co" | "yes" | "x" | "1" => "1".to_string(),
+                "không" | "khong" | "no" | "0" => String::new(),
                 _ => return Err((column, "ghi \"có\" hoặc \"không\"".to_string())),
             },
             _ => typed,

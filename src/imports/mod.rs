@@ -7,6 +7,7 @@ pub mod budget;
 pub mod directives;
 pub mod figures;
 pub mod logistics;
+pub mod nominees;
 pub mod read;
 
 use std::collections::HashMap;

@@ -100,6 +100,10 @@ pub async fn national_2021(pool: &PgPool, options: Options) -> anyhow::Result<Co
     progress.step(&format!(
         "councils and {constituencies} constituencies with seats"
     ));
+    let nominees = insert_candidates(&mut tx, election_id, options).await?;
+    progress.step(&format!(
+        "{nominees} candidates on the constituencies' lists"
+    ));
     let areas = insert_polling_areas(&mut tx, election_id, &units, &mut random).await?;
     progress.step(&format!("{areas} polling areas"));
     insert_bodies(&mut tx, election_id, options).await?;
@@ -129,7 +133,7 @@ pub async fn national_2021(pool: &PgPool, options: Options) -> anyhow::Result<Co
     // would run in the first minutes of use, and each table it analyses moves the data version on.
     sqlx::raw_sql(
         "VACUUM (ANALYZE) units, councils, constituencies, constituency_units, polling_areas, bodies, body_members,
-                          users, tasks, task_events, task_rollup, unit_activity, audit_log, audit_seal",
+                          users, nominees, consultations, tasks, task_events, task_rollup, unit_activity, audit_log, audit_seal",
     )
     .execute(pool)
     .await?;
@@ -493,6 +497,74 @@ async fn insert_constituencies(
 
 /// About one area per 870 voters, each within the lawful 300–4,000, adding up to the commune's
 /// voters exactly.
+/// Generated candidates, so that the candidate pages can be measured at scale: for each
+/// constituency its seats and the law's surplus (about 1.7 per NA seat and 1.6 per People's
+/// Council seat), through all three conferences. Before the lists' publication (E−20, 03/05/2021)
+/// they are qualified; from it, official in their constituency.
+async fn insert_candidates(
+    tx: &mut PgConnection,
+    election_id: i64,
+    options: Options,
+) -> anyhow::Result<u64> {
+    let published = NaiveDate::from_ymd_opt(2021, 5, 3).expect("a valid day");
+    let stage = if options.as_of >= published {
+        "official"
+    } else {
+        "qualified"
+    };
+    let inserted = sqlx::query(
+        "INSERT INTO nominees (council_id, full_name, birth_date, gender, ethnicity, religion, hometown, residence,
+                               education, occupation, workplace, party_joined_on, dossier_received_at, stage,
+                               constituency_id, created_at, updated_at)
+         SELECT k.council_id,
+                (ARRAY['Nguyễn','Trần','Lê','Phạm','Hoàng','Vũ','Đặng','Bùi'])[1 + (k.id + i) % 8] || ' ' ||
+                CASE WHEN (k.id + i) % 5 < 2 THEN 'Thị' ELSE 'Văn' END || ' ' ||
+                (ARRAY['An','Bình','Cúc','Dũng','Hoa','Khánh','Long','Mai','Nam','Phúc','Quang','Sơn','Tâm',
+                       'Uyên','Vinh'])[1 + (k.id * 7 + i) % 15],
+                date '1965-01-01' + ((k.id * 37 + i * 101) % 9000)::int,
+                CASE WHEN (k.id + i) % 5 < 2 THEN 'female' ELSE 'male' END,
+                CASE WHEN (k.id + i) % 6 = 0 THEN 'Tày' ELSE 'Kinh' END,
+                'Không', u.name, u.name, 'Đại học', 'Cán bộ', 'UBND ' || u.name,
+                CASE WHEN i % 4 <> 0 THEN date '2005-03-02' END,
+                timestamptz '2021-03-10 09:00+07', $2,
+                CASE WHEN $2 = 'official' THEN k.id END, now(), now()
+           FROM constituencies k
+           JOIN councils c ON c.id = k.council_id
+           JOIN races r ON r.id = c.race_id
+           JOIN units u ON u.id = c.unit_id,
+                generate_series(1, k.seats + CASE WHEN r.kind = 'na' THEN 2 WHEN k.seats <= 2 THEN 1
+                                                  WHEN k.seats = 3 THEN 2 ELSE 3 END) i
+          WHERE r.election_id = $1",
+    )
+    .bind(election_id)
+    .bind(stage)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    sqlx::query(
+        "INSERT INTO consultations (council_id, round, held_on, attendance, minutes_number, recorded_at)
+         SELECT c.id, n, d, 40, n || '/BB-HT', now()
+           FROM councils c JOIN races r ON r.id = c.race_id,
+                (VALUES (1, date '2021-02-17'), (2, date '2021-03-19'), (3, date '2021-04-18')) AS h(n, d)
+          WHERE r.election_id = $1 AND d <= $2",
+    )
+    .bind(election_id)
+    .bind(options.as_of)
+    .execute(&mut *tx)
+    .await?;
+    if stage == "official" {
+        sqlx::query(
+            "UPDATE constituencies k SET list_published_on = $2 FROM councils c JOIN races r ON r.id = c.race_id
+              WHERE c.id = k.council_id AND r.election_id = $1",
+        )
+        .bind(election_id)
+        .bind(published)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(inserted)
+}
+
 async fn insert_polling_areas(
     tx: &mut PgConnection,
     election_id: i64,

@@ -98,6 +98,8 @@ pub fn routes() -> Routes {
         .merge(crate::elections::pages::routes())
         .merge(crate::elections::settings::routes())
         .merge(crate::candidates::pages::routes())
+        .merge(crate::candidates::overview::routes())
+        .merge(crate::imports::nominees::routes())
         .merge(crate::units::pages::routes())
         .merge(crate::units::figure_pages::routes())
         .merge(crate::bodies::pages::routes())

@@ -107,6 +107,23 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("GET", "/councils/{id}", Anyone),
     ("POST", "/councils/{id}", Editors),
     ("POST", "/councils/{id}/constituencies", Editors),
+    ("GET", "/councils/{id}/candidates", Anyone),
+    ("POST", "/councils/{id}/consultations", Editors),
+    ("POST", "/councils/{id}/nominees", Editors),
+    ("POST", "/councils/{id}/publish", Editors),
+    ("GET", "/councils/{id}/official-list", Anyone),
+    ("GET", "/councils/{id}/candidates/{file}", Anyone),
+    ("GET", "/nominees/{id}", Editors),
+    ("POST", "/nominees/{id}/meetings", Editors),
+    ("POST", "/nominees/{id}/issues", Editors),
+    ("POST", "/nominees/{id}/take-off", Editors),
+    ("POST", "/voter-issues/{id}", Editors),
+    ("GET", "/candidates", Anyone),
+    ("GET", "/councils/{id}/consultations/{round}", Editors),
+    ("GET", "/voter-meetings/{id}", Editors),
+    ("GET", "/councils/{id}/nominees-import", Editors),
+    ("POST", "/councils/{id}/nominees-import", Editors),
+    ("GET", "/import/nominees-template.xlsx", Editors),
     ("GET", "/dashboard", Anyone),
     ("GET", "/dashboard/{file}", Anyone),
     ("GET", "/healthz", Public),
@@ -249,6 +266,21 @@ async fn commune_council(app: &TestApp) -> i64 {
     .unwrap()
 }
 
+/// A nominee of that council, new for each request.
+async fn fresh_nominee(app: &TestApp) -> i64 {
+    let council = commune_council(app).await;
+    sqlx::query_scalar(
+        "INSERT INTO nominees (council_id, full_name, birth_date, gender, ethnicity, religion, hometown, residence,
+                               education, occupation, workplace, dossier_received_at, created_at, updated_at)
+         VALUES ($1, 'Người Thử', '1980-01-01', 'female', 'Kinh', 'Không', 'Quảng Ninh', 'Đầm Hà', 'Đại học',
+                 'Giáo viên', 'Trường tiểu học', '2021-03-10T09:00:00+07:00', now(), now()) RETURNING id",
+    )
+    .bind(council)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap()
+}
+
 /// A constituency of that council, new for each request.
 async fn fresh_constituency(app: &TestApp) -> i64 {
     let council = commune_council(app).await;
@@ -373,6 +405,27 @@ async fn concrete(app: &TestApp, path: &str, spare_user: i64) -> String {
         .fetch_one(&app.db.pool)
         .await
         .unwrap()
+    } else if path.starts_with("/nominees/") {
+        fresh_nominee(app).await
+    } else if path.starts_with("/voter-meetings/") {
+        let nominee = fresh_nominee(app).await;
+        sqlx::query_scalar(
+            "INSERT INTO voter_meetings (nominee_id, place_kind, held_on, place, invited, attending, confident, recorded_at)
+             VALUES ($1, 'residence', '2021-04-01', 'Nhà văn hóa', 100, 90, 80, now()) RETURNING id",
+        )
+        .bind(nominee)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+    } else if path.starts_with("/voter-issues/") {
+        let nominee = fresh_nominee(app).await;
+        sqlx::query_scalar(
+            "INSERT INTO voter_issues (nominee_id, raised_on, raised) VALUES ($1, '2021-04-01', 'Câu hỏi') RETURNING id",
+        )
+        .bind(nominee)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
     } else if path.starts_with("/councils/") {
         commune_council(app).await
     } else if path.starts_with("/constituencies/") {
@@ -389,6 +442,7 @@ async fn concrete(app: &TestApp, path: &str, spare_user: i64) -> String {
         || path.starts_with("/budget/")
         || path.starts_with("/logistics/")
         || path.starts_with("/logistics-import/")
+        || path.contains("/candidates/")
     {
         "bang.xlsx"
     } else {
@@ -396,6 +450,7 @@ async fn concrete(app: &TestApp, path: &str, spare_user: i64) -> String {
     };
     path.replace("{level}/{gso_code}", "commune/6895")
         .replace("{id}", &id.to_string())
+        .replace("{round}", "1")
         .replace("{file}", file)
 }
 

@@ -996,3 +996,160 @@ async fn the_province_records_the_review_meeting_and_finance_answers_its_directi
         assert!(annex.contains(locality.as_str()), "{locality}: {annex}");
     }
 }
+
+/// The province's Fatherland Front secretariat records the third consultation for the National
+/// Assembly and publishes the official list of one constituency; the printed list is what was
+/// recorded, in the order of the posted lists.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_province_records_the_third_consultation_and_prints_the_official_na_list() {
+    let day = chrono::NaiveDate::from_ymd_opt(2021, 4, 27).unwrap();
+    let app = TestApp::spawn(crate::helpers::Start::Seeded, day).await;
+    let tinh = app.as_user("tinh").await;
+    let council: i64 = sqlx::query_scalar(
+        "SELECT c.id FROM councils c JOIN races r ON r.id = c.race_id WHERE r.kind = 'na'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let constituency: i64 = sqlx::query_scalar(
+        "INSERT INTO constituencies (council_id, race_id, number, name, seats)
+         SELECT id, race_id, 1, 'Đơn vị bầu cử số 1', 3 FROM councils WHERE id = $1 RETURNING id",
+    )
+    .bind(council)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    // Before the journey, through the same pages: the first two conferences, five dossiers and
+    // the voter meetings.
+    let consultations = format!("/councils/{council}/consultations");
+    let first = tinh
+        .submit(
+            &consultations,
+            &[
+                ("round", "1"),
+                ("held_on", "17/02/2021"),
+                ("attendance", "60"),
+                ("minutes_number", "01/BB-MTTQ"),
+                ("quotas", "Các cơ quan trung ương: 2\nTỉnh Quảng Ninh: 6"),
+            ],
+        )
+        .await;
+    assert_eq!(first.status(), 303);
+    let names = [
+        ("Vũ Thị Yến", "female"),
+        ("Nguyễn Văn Cường", "male"),
+        ("Đỗ Thị Lan", "female"),
+        ("Trần Văn Ân", "male"),
+        ("Lê Minh Khoa", "male"),
+    ];
+    for (name, gender) in names {
+        let added = tinh
+            .submit(
+                &format!("/councils/{council}/nominees"),
+                &[
+                    ("received_on", "10/03/2021"),
+                    ("received_time", "10:00"),
+                    ("full_name", name),
+                    ("birth_date", "01/06/1975"),
+                    ("gender", gender),
+                    ("ethnicity", "Kinh"),
+                    ("religion", "Không"),
+                    ("hometown", "Hạ Long, Quảng Ninh"),
+                    ("residence", "Hạ Long, Quảng Ninh"),
+                    ("education", "Thạc sĩ"),
+                    ("occupation", "Cán bộ"),
+                    ("workplace", "Tỉnh ủy Quảng Ninh"),
+                ],
+            )
+            .await;
+        assert_eq!(added.status(), 303, "{name}");
+    }
+    let second = tinh
+        .submit(
+            &consultations,
+            &[
+                ("round", "2"),
+                ("held_on", "19/03/2021"),
+                ("attendance", "58"),
+                ("minutes_number", "02/BB-MTTQ"),
+            ],
+        )
+        .await;
+    assert_eq!(second.status(), 303);
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM nominees ORDER BY id")
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+    for id in &ids {
+        let met = tinh
+            .submit(
+                &format!("/nominees/{id}/meetings"),
+                &[
+                    ("place_kind", "residence"),
+                    ("held_on", "02/04/2021"),
+                    ("place", "Nhà văn hóa"),
+                    ("invited", "150"),
+                    ("attending", "140"),
+                    ("confident", "138"),
+                ],
+            )
+            .await;
+        assert_eq!(met.status(), 303);
+    }
+
+    let driver = driver();
+    let client = browser(&driver, 1280, 900).await;
+    log_in(&client, &app, "tinh").await;
+    client
+        .goto(&format!("{}/councils/{council}/candidates", app.address))
+        .await
+        .unwrap();
+    set(&client, "held_on", "18/04/2021").await;
+    set(&client, "attendance", "57").await;
+    set(&client, "minutes_number", "03/BB-MTTQ").await;
+    click(&client, "#consultation button[type=submit]").await;
+    wait_for_text(&client, "Đã ghi hội nghị hiệp thương lần thứ ba.").await;
+    for id in &ids {
+        click(&client, &format!("#publish-1 input[name=pick_{id}]")).await;
+    }
+    set(&client, "published_on", "27/04/2021").await;
+    click(&client, "#publish-1 button[type=submit]").await;
+    wait_for_text(&client, "Đã công bố danh sách chính thức.").await;
+    screenshot(&client, "candidates-na-published").await;
+    client
+        .goto(&format!("{}/councils/{council}/official-list", app.address))
+        .await
+        .unwrap();
+    let rows = client
+        .find_all(Locator::Css(
+            "article.official-list tbody tr td:nth-child(2)",
+        ))
+        .await
+        .unwrap();
+    let mut printed = Vec::new();
+    for row in rows {
+        printed.push(row.text().await.unwrap());
+    }
+    screenshot(&client, "candidates-na-official-list").await;
+    client.close().await.unwrap();
+    // What was recorded, in the posted order (by given name, Vietnamese collation).
+    let recorded: Vec<String> = sqlx::query_scalar(
+        r#"SELECT full_name FROM nominees WHERE constituency_id = $1 AND stage = 'official'
+            ORDER BY regexp_replace(full_name, '^.*\s', '') COLLATE "vi-VN-x-icu", full_name COLLATE "vi-VN-x-icu""#,
+    )
+    .bind(constituency)
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(printed, recorded);
+    assert_eq!(
+        printed,
+        [
+            "Trần Văn Ân",
+            "Nguyễn Văn Cường",
+            "Lê Minh Khoa",
+            "Đỗ Thị Lan",
+            "Vũ Thị Yến"
+        ]
+    );
+}

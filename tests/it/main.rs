@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod browser;
 mod budget;
+mod candidates;
 mod complaints;
 mod constituencies;
 mod dashboards;
