@@ -100,7 +100,7 @@ pub async fn national_2021(pool: &PgPool, options: Options) -> anyhow::Result<Co
     progress.step(&format!(
         "councils and {constituencies} constituencies with seats"
     ));
-    let nominees = insert_candidates(&mut tx, election_id, options).await?;
+    let nominees = insert_candidates(&mut tx, election_id).await?;
     progress.step(&format!(
         "{nominees} candidates on the constituencies' lists"
     ));
@@ -113,7 +113,8 @@ pub async fn national_2021(pool: &PgPool, options: Options) -> anyhow::Result<Co
     insert_officers(&mut tx, options).await?;
     progress.step("an officer for every unit");
     insert_tasks(&mut tx, election_id, options).await?;
-    progress.step("checklists, with progress as of the chosen day");
+    follow_candidate_tasks(&mut tx, election_id).await?;
+    progress.step("checklists, with progress as of the chosen day; candidates where they went");
     let events = insert_history(&mut tx, election_id).await?;
     // Chained here, while nothing else can write (the database was empty): the server's sealer
     // would otherwise chain the whole log in its first seconds, and the seals and last activity
@@ -499,22 +500,12 @@ async fn insert_constituencies(
 /// voters exactly.
 /// Generated candidates, so that the candidate pages can be measured at scale: for each
 /// constituency its seats and the law's surplus (about 1.7 per NA seat and 1.6 per People's
-/// Council seat), through all three conferences. Before the lists' publication (E−20, 03/05/2021)
-/// they are qualified; from it, official in their constituency.
-async fn insert_candidates(
-    tx: &mut PgConnection,
-    election_id: i64,
-    options: Options,
-) -> anyhow::Result<u64> {
-    let published = NaiveDate::from_ymd_opt(2021, 5, 3).expect("a valid day");
-    let stage = if options.as_of >= published {
-        "official"
-    } else {
-        "qualified"
-    };
+/// Council seat), each nominee placed where they will stand. How far they went is decided after
+/// the tasks, by `follow_candidate_tasks`, so that the records and the tasks agree.
+async fn insert_candidates(tx: &mut PgConnection, election_id: i64) -> anyhow::Result<u64> {
     let inserted = sqlx::query(
         "INSERT INTO nominees (council_id, full_name, birth_date, gender, ethnicity, religion, hometown, residence,
-                               education, occupation, workplace, party_joined_on, dossier_received_at, stage,
+                               education, occupation, workplace, party_joined_on, dossier_received_at,
                                constituency_id, created_at, updated_at)
          SELECT k.council_id,
                 (ARRAY['Nguyễn','Trần','Lê','Phạm','Hoàng','Vũ','Đặng','Bùi'])[1 + (k.id + i) % 8] || ' ' ||
@@ -526,8 +517,7 @@ async fn insert_candidates(
                 CASE WHEN (k.id + i) % 6 = 0 THEN 'Tày' ELSE 'Kinh' END,
                 'Không', u.name, u.name, 'Đại học', 'Cán bộ', 'UBND ' || u.name,
                 CASE WHEN i % 4 <> 0 THEN date '2005-03-02' END,
-                timestamptz '2021-03-10 09:00+07', $2,
-                CASE WHEN $2 = 'official' THEN k.id END, now(), now()
+                timestamptz '2021-03-10 09:00+07', k.id, now(), now()
            FROM constituencies k
            JOIN councils c ON c.id = k.council_id
            JOIN races r ON r.id = c.race_id
@@ -537,32 +527,57 @@ async fn insert_candidates(
           WHERE r.election_id = $1",
     )
     .bind(election_id)
-    .bind(stage)
     .execute(&mut *tx)
     .await?
     .rows_affected();
+    Ok(inserted)
+}
+
+/// The candidates' records where the tasks say they happened: a council's conference where its
+/// unit's task about it is done (with that task's document and date), its nominees moved on
+/// through the conferences it held, and its constituencies' lists published where the unit's list
+/// task is done.
+async fn follow_candidate_tasks(tx: &mut PgConnection, election_id: i64) -> anyhow::Result<()> {
     sqlx::query(
         "INSERT INTO consultations (council_id, round, held_on, attendance, minutes_number, recorded_at)
-         SELECT c.id, n, d, 40, n || '/BB-HT', now()
-           FROM councils c JOIN races r ON r.id = c.race_id,
-                (VALUES (1, date '2021-02-17'), (2, date '2021-03-19'), (3, date '2021-04-18')) AS h(n, d)
-          WHERE r.election_id = $1 AND d <= $2",
+         SELECT c.id, h.round, t.evidence_date, 40, coalesce(nullif(t.evidence_number, ''), h.round || '/BB-HT'), now()
+           FROM councils c
+           JOIN races r ON r.id = c.race_id
+           JOIN (VALUES (1, 'consultation_1'), (2, 'consultation_2'), (3, 'consultation_3')) AS h(round, code) ON true
+           JOIN calendar_entries e ON e.election_id = r.election_id AND e.code = h.code
+           JOIN tasks t ON t.calendar_entry_id = e.id AND t.unit_id = c.unit_id AND t.status = 'done'
+          WHERE r.election_id = $1",
     )
     .bind(election_id)
-    .bind(options.as_of)
     .execute(&mut *tx)
     .await?;
-    if stage == "official" {
-        sqlx::query(
-            "UPDATE constituencies k SET list_published_on = $2 FROM councils c JOIN races r ON r.id = c.race_id
-              WHERE c.id = k.council_id AND r.election_id = $1",
-        )
-        .bind(election_id)
-        .bind(published)
-        .execute(&mut *tx)
-        .await?;
-    }
-    Ok(inserted)
+    sqlx::query(
+        "UPDATE nominees n SET stage = CASE held.rounds WHEN 2 THEN 'preliminary' ELSE 'qualified' END
+           FROM (SELECT council_id, max(round) AS rounds FROM consultations GROUP BY council_id) held
+          WHERE held.council_id = n.council_id AND held.rounds >= 2",
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "UPDATE constituencies k SET list_published_on = t.evidence_date
+           FROM councils c
+           JOIN races r ON r.id = c.race_id
+           JOIN calendar_entries e ON e.election_id = r.election_id
+                AND e.code = CASE WHEN r.kind = 'na' THEN 'na_official_list_published' ELSE 'hdnd_official_lists_published' END
+           JOIN tasks t ON t.calendar_entry_id = e.id AND t.unit_id = c.unit_id AND t.status = 'done'
+          WHERE k.council_id = c.id AND r.election_id = $1
+            AND EXISTS (SELECT 1 FROM consultations h WHERE h.council_id = c.id AND h.round = 3)",
+    )
+    .bind(election_id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "UPDATE nominees n SET stage = 'official' FROM constituencies k
+          WHERE k.id = n.constituency_id AND k.list_published_on IS NOT NULL",
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 async fn insert_polling_areas(

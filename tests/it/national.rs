@@ -75,6 +75,31 @@ async fn the_national_data_set_is_whole_and_lawful() {
         done + late,
         "an audit record for every task recorded done"
     );
+    // Candidates at scale: about 1.7 per NA seat and 1.6 per People's Council seat, and a
+    // conference recorded exactly where its unit's task is done.
+    let ratios: Vec<(String, f64)> = sqlx::query_as(
+        "WITH seats AS (SELECT CASE WHEN r.kind = 'na' THEN 'na' ELSE 'council' END AS race, sum(k.seats) AS n
+                          FROM constituencies k JOIN races r ON r.id = k.race_id GROUP BY 1),
+              nominated AS (SELECT CASE WHEN r.kind = 'na' THEN 'na' ELSE 'council' END AS race, count(*) AS n
+                              FROM nominees m JOIN councils c ON c.id = m.council_id JOIN races r ON r.id = c.race_id
+                             GROUP BY 1)
+         SELECT seats.race, nominated.n::float8 / seats.n::float8 FROM seats JOIN nominated USING (race)",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    let ratio = |race: &str| ratios.iter().find(|(r, _)| r == race).unwrap().1;
+    assert!((1.6..=1.8).contains(&ratio("na")), "{ratios:?}");
+    assert!((1.5..=1.7).contains(&ratio("council")), "{ratios:?}");
+    let astray: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM consultations h JOIN councils c ON c.id = h.council_id
+          WHERE NOT EXISTS (SELECT 1 FROM tasks t JOIN calendar_entries e ON e.id = t.calendar_entry_id
+                             WHERE t.unit_id = c.unit_id AND e.code = 'consultation_' || h.round AND t.status = 'done')",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(astray, 0, "no conference without its task done");
     assert!(matches!(
         baucu::audit::verify(&db.pool).await.unwrap(),
         baucu::audit::Verdict::Intact { .. }
