@@ -31,8 +31,26 @@ CREATE TABLE consultations (
     note text,
     recorded_by bigint REFERENCES users (id),
     recorded_at timestamptz NOT NULL,
-    UNIQUE (council_id, round)
+    -- The third conference's list is sent on to the election council or committee (by E−30).
+    sent_on date,
+    sent_number text,
+    UNIQUE (council_id, round),
+    CHECK (sent_on IS NULL OR round = 3),
+    CHECK ((sent_on IS NULL) = (sent_number IS NULL))
 );
+
+-- A conference's minutes and other papers, checked by content like every upload.
+CREATE TABLE consultation_documents (
+    id bigserial PRIMARY KEY,
+    consultation_id bigint NOT NULL REFERENCES consultations (id),
+    file_name text NOT NULL CHECK (file_name <> ''),
+    content_type text NOT NULL,
+    size_bytes integer NOT NULL CHECK (size_bytes > 0),
+    content bytea NOT NULL,
+    uploaded_by bigint REFERENCES users (id),
+    uploaded_at timestamptz NOT NULL
+);
+CREATE INDEX consultation_documents_consultation ON consultation_documents (consultation_id);
 
 -- The first consultation's allocation: how many people, of what structure and composition, each
 -- agency, organisation or unit may nominate for the council.

@@ -935,6 +935,43 @@ CREATE TABLE public.constituency_units (
 
 
 --
+-- Name: consultation_documents; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.consultation_documents (
+    id bigint NOT NULL,
+    consultation_id bigint NOT NULL,
+    file_name text NOT NULL,
+    content_type text NOT NULL,
+    size_bytes integer NOT NULL,
+    content bytea NOT NULL,
+    uploaded_by bigint,
+    uploaded_at timestamp with time zone NOT NULL,
+    CONSTRAINT consultation_documents_file_name_check CHECK ((file_name <> ''::text)),
+    CONSTRAINT consultation_documents_size_bytes_check CHECK ((size_bytes > 0))
+);
+
+
+--
+-- Name: consultation_documents_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.consultation_documents_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: consultation_documents_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.consultation_documents_id_seq OWNED BY public.consultation_documents.id;
+
+
+--
 -- Name: consultations; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -948,7 +985,11 @@ CREATE TABLE public.consultations (
     note text,
     recorded_by bigint,
     recorded_at timestamp with time zone NOT NULL,
+    sent_on date,
+    sent_number text,
     CONSTRAINT consultations_attendance_check CHECK ((attendance > 0)),
+    CONSTRAINT consultations_check CHECK (((sent_on IS NULL) OR (round = 3))),
+    CONSTRAINT consultations_check1 CHECK (((sent_on IS NULL) = (sent_number IS NULL))),
     CONSTRAINT consultations_minutes_number_check CHECK ((minutes_number <> ''::text)),
     CONSTRAINT consultations_round_check CHECK ((round = ANY (ARRAY[1, 2, 3])))
 );
@@ -2006,6 +2047,13 @@ ALTER TABLE ONLY public.complaints ALTER COLUMN id SET DEFAULT nextval('public.c
 
 
 --
+-- Name: consultation_documents id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.consultation_documents ALTER COLUMN id SET DEFAULT nextval('public.consultation_documents_id_seq'::regclass);
+
+
+--
 -- Name: consultations id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -2287,6 +2335,14 @@ ALTER TABLE ONLY public.constituency_units
 
 ALTER TABLE ONLY public.constituency_units
     ADD CONSTRAINT constituency_units_race_id_unit_id_key UNIQUE (race_id, unit_id);
+
+
+--
+-- Name: consultation_documents consultation_documents_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.consultation_documents
+    ADD CONSTRAINT consultation_documents_pkey PRIMARY KEY (id);
 
 
 --
@@ -2827,6 +2883,13 @@ CREATE INDEX constituency_units_unit ON public.constituency_units USING btree (u
 
 
 --
+-- Name: consultation_documents_consultation; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX consultation_documents_consultation ON public.consultation_documents USING btree (consultation_id);
+
+
+--
 -- Name: councils_unit; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -3358,6 +3421,22 @@ ALTER TABLE ONLY public.constituency_units
 
 ALTER TABLE ONLY public.constituency_units
     ADD CONSTRAINT constituency_units_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES public.units(id);
+
+
+--
+-- Name: consultation_documents consultation_documents_consultation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.consultation_documents
+    ADD CONSTRAINT consultation_documents_consultation_id_fkey FOREIGN KEY (consultation_id) REFERENCES public.consultations(id);
+
+
+--
+-- Name: consultation_documents consultation_documents_uploaded_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.consultation_documents
+    ADD CONSTRAINT consultation_documents_uploaded_by_fkey FOREIGN KEY (uploaded_by) REFERENCES public.users(id);
 
 
 --

@@ -91,23 +91,29 @@ pub async fn council(pool: &PgPool, id: i64) -> sqlx::Result<Option<Council>> {
 
 /// A consultation conference as recorded.
 pub struct Consultation {
+    pub id: i64,
     pub round: i16,
     pub held_on: NaiveDate,
     pub attendance: i32,
     pub minutes_number: String,
     pub note: Option<String>,
+    pub sent_on: Option<NaiveDate>,
+    pub sent_number: Option<String>,
 }
 
 impl Consultation {
     pub fn held_text(&self) -> String {
         format::date(self.held_on)
     }
+    pub fn sent_text(&self) -> String {
+        self.sent_on.map(format::date).unwrap_or_default()
+    }
 }
 
 pub async fn consultations(pool: &PgPool, council: i64) -> sqlx::Result<Vec<Consultation>> {
     sqlx::query_as!(
         Consultation,
-        "SELECT round, held_on, attendance, minutes_number, note FROM consultations
+        "SELECT id, round, held_on, attendance, minutes_number, note, sent_on, sent_number FROM consultations
           WHERE council_id = $1 ORDER BY round",
         council
     )
@@ -578,9 +584,100 @@ pub async fn record_consultation(
         council,
         code,
         evidence,
-        Done::EachCouncil(held.round),
+        Done::Held(held.round),
     )
     .await
+}
+
+/// Records that the third conference's list was sent on to the election council or committee,
+/// and lets the unit's task about it follow. False when it was recorded meanwhile or the task
+/// changed.
+pub async fn record_sent(
+    conn: &mut PgConnection,
+    writer: &Writer,
+    council: &Council,
+    (number, on): (&str, NaiveDate),
+) -> sqlx::Result<bool> {
+    let sent = sqlx::query_scalar!(
+        "UPDATE consultations SET sent_on = $2, sent_number = $3
+          WHERE council_id = $1 AND round = 3 AND sent_on IS NULL RETURNING id",
+        council.id,
+        on,
+        number
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(consultation) = sent else {
+        return Ok(false);
+    };
+    let event = Event::new("qualified_list.sent")
+        .unit(council.unit_id)
+        .object("consultation", consultation)
+        .after(serde_json::json!({ "sent_on": on, "number": number }));
+    audit::record(conn, &actor_of(writer), writer.at, event).await?;
+    let evidence = (number.to_string(), on);
+    follow_task(
+        conn,
+        writer,
+        council,
+        "qualified_lists_sent",
+        evidence,
+        Done::Sent,
+    )
+    .await
+}
+
+/// A conference's paper (its minutes, by default), already checked by content.
+pub struct NewDocument<'a> {
+    pub file_name: &'a str,
+    pub content_type: &'a str,
+    pub bytes: &'a [u8],
+}
+
+pub async fn add_document(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    now: DateTime<FixedOffset>,
+    council: &Council,
+    consultation: i64,
+    document: &NewDocument<'_>,
+) -> sqlx::Result<i64> {
+    let id = sqlx::query_scalar!(
+        "INSERT INTO consultation_documents (consultation_id, file_name, content_type, size_bytes, content, uploaded_by, uploaded_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        consultation,
+        document.file_name,
+        document.content_type,
+        i32::try_from(document.bytes.len()).unwrap_or(i32::MAX),
+        document.bytes,
+        actor.user_id,
+        now
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let event = Event::new("consultation.document_added")
+        .unit(council.unit_id)
+        .object("consultation_document", id)
+        .after(serde_json::json!({
+            "consultation": consultation, "file_name": document.file_name, "size": document.bytes.len(),
+        }));
+    audit::record(conn, actor, now, event).await?;
+    Ok(id)
+}
+
+/// The papers of a council's conferences: id, conference round, file name.
+pub async fn documents(pool: &PgPool, council: i64) -> sqlx::Result<Vec<(i64, i16, String)>> {
+    let rows = sqlx::query!(
+        "SELECT d.id, k.round, d.file_name FROM consultation_documents d JOIN consultations k ON k.id = d.consultation_id
+          WHERE k.council_id = $1 ORDER BY k.round, d.id",
+        council
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.id, r.round, r.file_name))
+        .collect())
 }
 
 /// Moves each nominee at stage `from` on (kept) or out (with its reason).
@@ -619,10 +716,12 @@ async fn decide(
 /// When the unit's task about a conference or a list is done.
 enum Done {
     /// Once every council of the unit has recorded this round.
-    EachCouncil(i16),
+    Held(i16),
+    /// Once every council of the unit has sent its third conference's list on.
+    Sent,
     /// Once every constituency of the unit's councils of this race kind ("na" or the councils)
     /// has its list published.
-    EachList,
+    Published,
 }
 
 /// The unit's task `code` is recorded done with the record's number and date as its evidence,
@@ -636,7 +735,7 @@ async fn follow_task(
     done: Done,
 ) -> sqlx::Result<bool> {
     let missing = match done {
-        Done::EachCouncil(round) => sqlx::query_scalar!(
+        Done::Held(round) => sqlx::query_scalar!(
             r#"SELECT count(*) AS "n!" FROM councils c JOIN races r ON r.id = c.race_id
                 WHERE c.unit_id = $1 AND r.election_id = $2
                   AND NOT EXISTS (SELECT 1 FROM consultations k WHERE k.council_id = c.id AND k.round = $3)"#,
@@ -646,7 +745,17 @@ async fn follow_task(
         )
         .fetch_one(&mut *conn)
         .await?,
-        Done::EachList => sqlx::query_scalar!(
+        Done::Sent => sqlx::query_scalar!(
+            r#"SELECT count(*) AS "n!" FROM councils c JOIN races r ON r.id = c.race_id
+                WHERE c.unit_id = $1 AND r.election_id = $2
+                  AND NOT EXISTS (SELECT 1 FROM consultations k
+                                   WHERE k.council_id = c.id AND k.round = 3 AND k.sent_on IS NOT NULL)"#,
+            council.unit_id,
+            council.election_id
+        )
+        .fetch_one(&mut *conn)
+        .await?,
+        Done::Published => sqlx::query_scalar!(
             r#"SELECT count(*) AS "n!" FROM councils c JOIN races r ON r.id = c.race_id
                  JOIN constituencies k ON k.council_id = c.id
                 WHERE c.unit_id = $1 AND r.election_id = $2 AND (r.kind = 'na') = ($3 = 'na')
@@ -694,10 +803,11 @@ async fn follow_task(
 
 /// The calendar entries whose tasks follow this module's records: a task form offers them no
 /// status of their own.
-pub const FOLLOWING_TASKS: [&str; 5] = [
+pub const FOLLOWING_TASKS: [&str; 6] = [
     "consultation_1",
     "consultation_2",
     "consultation_3",
+    "qualified_lists_sent",
     "na_official_list_published",
     "hdnd_official_lists_published",
 ];
@@ -933,7 +1043,7 @@ pub async fn publish_list(
         council,
         council.list_task(),
         evidence,
-        Done::EachList,
+        Done::Published,
     )
     .await
 }

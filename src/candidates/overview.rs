@@ -101,21 +101,25 @@ pub async fn rows(pool: &PgPool, election_id: i64, root: i64) -> sqlx::Result<Ve
            SELECT c.id AS council_id, u.name AS unit_name, r.kind AS race_kind, c.seats_total AS seats,
                   coalesce((SELECT max(k.round)::int FROM consultations k WHERE k.council_id = c.id), 0) AS "rounds!",
                   c.published AS "published!",
-                  count(n.id) AS "nominees!",
-                  count(n.id) FILTER (WHERE n.stage IN ('qualified', 'official')) AS "qualified!",
-                  count(n.id) FILTER (WHERE n.stage = 'official' AND n.left_at IS NULL) AS "official!",
-                  count(n.id) FILTER (WHERE n.left_at IS NULL AND (NOT c.published OR n.stage = 'official')) AS "current!",
-                  count(n.id) FILTER (WHERE n.left_at IS NULL AND (NOT c.published OR n.stage = 'official')
-                                        AND n.gender = 'female') AS "women!",
-                  count(n.id) FILTER (WHERE n.left_at IS NULL AND (NOT c.published OR n.stage = 'official')
-                                        AND n.ethnicity <> $3) AS "minorities!",
+                  n.nominees AS "nominees!", n.qualified AS "qualified!", n.official AS "official!",
+                  n.current AS "current!", n.women AS "women!", n.minorities AS "minorities!",
                   (SELECT t.min_percent FROM composition_targets t WHERE t.race_id = r.id AND t.measure = 'women') AS women_target,
                   (SELECT t.min_percent FROM composition_targets t WHERE t.race_id = r.id AND t.measure = 'ethnic_minority') AS minority_target
              FROM c
              JOIN races r ON r.id = c.race_id
              JOIN units u ON u.id = c.unit_id
-             LEFT JOIN nominees n ON n.council_id = c.id
-            GROUP BY c.id, c.race_id, c.unit_id, c.seats_total, c.published, u.id, r.id
+             -- Each council's nominees by its index: never a pass over the country's.
+             CROSS JOIN LATERAL (
+                  SELECT count(*) AS nominees,
+                         count(*) FILTER (WHERE m.stage IN ('qualified', 'official')) AS qualified,
+                         count(*) FILTER (WHERE m.stage = 'official' AND m.left_at IS NULL) AS official,
+                         count(*) FILTER (WHERE m.left_at IS NULL AND (NOT c.published OR m.stage = 'official')) AS current,
+                         count(*) FILTER (WHERE m.left_at IS NULL AND (NOT c.published OR m.stage = 'official')
+                                            AND m.gender = 'female') AS women,
+                         count(*) FILTER (WHERE m.left_at IS NULL AND (NOT c.published OR m.stage = 'official')
+                                            AND m.ethnicity <> $3) AS minorities
+                    FROM nominees m WHERE m.council_id = c.id
+             ) n
             ORDER BY u.id <> $2, u.gso_code, r.id"#,
         election_id,
         root,

@@ -49,6 +49,17 @@ pub fn routes() -> Routes {
             add_nominee,
         )
         .post("/councils/{id}/publish", Access::Roles(EDITORS), publish)
+        .post("/councils/{id}/sent", Access::Roles(EDITORS), record_sent)
+        .post(
+            "/councils/{id}/consultations/{round}/documents",
+            Access::Roles(EDITORS),
+            add_document,
+        )
+        .get(
+            "/consultation-documents/{id}",
+            Access::Roles(EDITORS),
+            document,
+        )
         .get(
             "/councils/{id}/official-list",
             Access::SignedIn,
@@ -130,6 +141,8 @@ struct CouncilPage {
     council: Council,
     handles: bool,
     consultations: Vec<Consultation>,
+    /// The conferences' papers: id, round, file name (for those who handle the council).
+    documents: Vec<(i64, i16, String)>,
     quotas: Vec<Quota>,
     /// All nominees for those who handle them; the official list for others.
     nominees: Vec<Nominee>,
@@ -217,6 +230,13 @@ impl CouncilPage {
             _ => "—".to_string(),
         }
     }
+    /// The papers of conference `round`.
+    fn papers(&self, round: &i16) -> Vec<&(i64, i16, String)> {
+        self.documents
+            .iter()
+            .filter(|(_, r, _)| r == round)
+            .collect()
+    }
     fn genders(&self) -> &'static [(&'static str, &'static str)] {
         super::GENDERS
     }
@@ -293,7 +313,13 @@ async fn council_page(
         nominees.retain(|n| n.stage == "official" && n.is_in());
     }
     let closes = rules::intake_closes(council.election_day);
+    let documents = if handles {
+        super::documents(pool, id).await?
+    } else {
+        Vec::new()
+    };
     Ok(CouncilPage {
+        documents,
         intake_closes: closes.format("%H:%M %d/%m/%Y").to_string(),
         intake_open: state.clock.now() < closes,
         consultations: super::consultations(pool, id).await?,
@@ -745,6 +771,134 @@ async fn publish(
         &format!("/councils/{id}/candidates"),
         "Đã công bố danh sách chính thức.",
     ))
+}
+
+/// The third conference's list sent on to the election council or committee, with its document.
+async fn record_sent(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Path(id): Path<i64>,
+    Form(typed): Form<Fields>,
+) -> AppResult<Response> {
+    let council = handled(&state, &user, id).await?;
+    let page = council_page(&state, layout, &user, id, typed, None).await?;
+    let checked = (|| {
+        let third = page
+            .consultations
+            .iter()
+            .find(|c| c.round == 3)
+            .ok_or_else(|| Refusal::above("Gửi danh sách sau hội nghị hiệp thương lần thứ ba."))?;
+        let on = past_day(&page.typed, "sent_on", "Ngày gửi", state.clock.today())?;
+        if on < third.held_on {
+            return Err(Refusal::at("sent_on")(format!(
+                "Ngày gửi không thể trước hội nghị hiệp thương lần thứ ba ({}).",
+                third.held_text()
+            )));
+        }
+        let number = form::required(
+            "Số văn bản",
+            form::Kind::Code,
+            field(&page.typed, "sent_number"),
+        )
+        .map_err(Refusal::at("sent_number"))?;
+        Ok((number, on))
+    })();
+    let (number, on) = match checked {
+        Ok(checked) => checked,
+        Err(error) => {
+            let mut page = page;
+            page.error = Some(error);
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    let writer = crate::checklists::pages::writer(&state, &user, &meta);
+    let mut tx = state.pool.begin().await?;
+    if !super::record_sent(&mut tx, &writer, &council, (&number, on)).await? {
+        drop(tx);
+        let mut page = page;
+        page.error = Some(Refusal::above(
+            "Việc gửi danh sách vừa được người khác ghi nên chưa lưu; xem lại trang.",
+        ));
+        return Ok((StatusCode::CONFLICT, page).into_response());
+    }
+    tx.commit().await?;
+    Ok(flash::redirect(
+        &format!("/councils/{id}/candidates"),
+        "Đã ghi việc gửi danh sách.",
+    ))
+}
+
+/// A conference's minutes or other paper: PDF, JPEG or PNG by its content, at most 10 MB.
+async fn add_document(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Path((id, round)): Path<(i64, i16)>,
+    mut multipart: axum::extract::Multipart,
+) -> AppResult<Response> {
+    use crate::checklists::attachments::{MAX_BYTES, safe_name, sniff};
+    use crate::web::upload;
+    let council = handled(&state, &user, id).await?;
+    let consultation = super::consultations(&state.pool, id)
+        .await?
+        .into_iter()
+        .find(|c| c.round == round)
+        .ok_or(AppError::NotFound)?;
+    let back = format!("/councils/{id}/candidates");
+    let file = match upload::file(&mut multipart, "file", MAX_BYTES).await {
+        Ok(file) => file,
+        Err(upload::Refused::TooLarge) => {
+            return Ok(crate::web::error::error_page(StatusCode::PAYLOAD_TOO_LARGE));
+        }
+        Err(upload::Refused::Broken) => return Err(AppError::BadRequest("broken upload".into())),
+    };
+    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        return Ok(flash::redirect(&back, "Chưa chọn tệp."));
+    };
+    let Some((content_type, extension)) = sniff(&bytes) else {
+        return Ok(flash::redirect(
+            &back,
+            "Chỉ nhận tệp PDF, JPEG hoặc PNG (kiểm tra theo nội dung tệp, không theo tên).",
+        ));
+    };
+    let file_name = safe_name(&name, extension);
+    let document = super::NewDocument {
+        file_name: &file_name,
+        content_type,
+        bytes: &bytes,
+    };
+    let mut tx = state.pool.begin().await?;
+    super::add_document(
+        &mut tx,
+        &user.actor(&meta),
+        state.clock.now(),
+        &council,
+        consultation.id,
+        &document,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(flash::redirect(&back, "Đã lưu tài liệu."))
+}
+
+/// A conference's paper, for those who handle the council.
+async fn document(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let row = sqlx::query!(
+        "SELECT d.file_name, d.content_type, d.content, k.council_id
+           FROM consultation_documents d JOIN consultations k ON k.id = d.consultation_id WHERE d.id = $1",
+        id
+    )
+    .fetch_optional(&state.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    handled(&state, &user, row.council_id).await?;
+    crate::checklists::attachments::as_download(&row.file_name, &row.content_type, row.content)
 }
 
 // ---------------------------------------------------------------------------------------------

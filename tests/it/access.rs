@@ -120,6 +120,13 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("POST", "/voter-issues/{id}", Editors),
     ("GET", "/candidates", Anyone),
     ("GET", "/councils/{id}/consultations/{round}", Editors),
+    (
+        "POST",
+        "/councils/{id}/consultations/{round}/documents",
+        Editors,
+    ),
+    ("POST", "/councils/{id}/sent", Editors),
+    ("GET", "/consultation-documents/{id}", Editors),
     ("GET", "/voter-meetings/{id}", Editors),
     ("GET", "/councils/{id}/nominees-import", Editors),
     ("POST", "/councils/{id}/nominees-import", Editors),
@@ -266,6 +273,20 @@ async fn commune_council(app: &TestApp) -> i64 {
     .unwrap()
 }
 
+/// The first consultation conference of that council, recorded once.
+async fn first_consultation(app: &TestApp) -> i64 {
+    let council = commune_council(app).await;
+    sqlx::query_scalar(
+        "INSERT INTO consultations (council_id, round, held_on, attendance, minutes_number, recorded_at)
+         VALUES ($1, 1, '2021-02-17', 30, '01/BB', now())
+         ON CONFLICT (council_id, round) DO UPDATE SET attendance = excluded.attendance RETURNING id",
+    )
+    .bind(council)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap()
+}
+
 /// A nominee of that council, new for each request.
 async fn fresh_nominee(app: &TestApp) -> i64 {
     let council = commune_council(app).await;
@@ -407,6 +428,19 @@ async fn concrete(app: &TestApp, path: &str, spare_user: i64) -> String {
         .unwrap()
     } else if path.starts_with("/nominees/") {
         fresh_nominee(app).await
+    } else if path.starts_with("/consultation-documents/") {
+        let consultation = first_consultation(app).await;
+        sqlx::query_scalar(
+            "INSERT INTO consultation_documents (consultation_id, file_name, content_type, size_bytes, content, uploaded_at)
+             VALUES ($1, 'bien-ban.pdf', 'application/pdf', 8, '%PDF-1.7'::bytea, now()) RETURNING id",
+        )
+        .bind(consultation)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+    } else if path.contains("/consultations/{round}/documents") {
+        first_consultation(app).await;
+        commune_council(app).await
     } else if path.starts_with("/voter-meetings/") {
         let nominee = fresh_nominee(app).await;
         sqlx::query_scalar(

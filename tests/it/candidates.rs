@@ -333,6 +333,58 @@ async fn a_district_council_goes_from_the_first_conference_to_its_official_lists
         8
     );
     assert_eq!(task_of(&app, "consultation_3").await.0, "done");
+    // The qualified list is sent on; its task follows, and a date before the conference is refused.
+    let sent = format!("/councils/{council}/sent");
+    refused_beside(
+        huyen
+            .submit(
+                &sent,
+                &[("sent_on", "17/04/2021"), ("sent_number", "05/BC-MTTQ")],
+            )
+            .await,
+        "Ngày gửi không thể trước hội nghị hiệp thương lần thứ ba (18/04/2021).",
+    )
+    .await;
+    assert_eq!(
+        location(
+            &huyen
+                .submit(
+                    &sent,
+                    &[("sent_on", "20/04/2021"), ("sent_number", "05/BC-MTTQ")]
+                )
+                .await
+        ),
+        page
+    );
+    assert_eq!(
+        task_of(&app, "qualified_lists_sent").await,
+        ("done".to_string(), Some("05/BC-MTTQ".to_string()))
+    );
+    // The first conference's minutes: checked by content, read by those who handle the council.
+    let minutes = format!("/councils/{council}/consultations/1/documents");
+    let (_, _) =
+        crate::helpers::upload(&huyen, &minutes, "virus.exe", b"MZ\x90\x00".to_vec()).await;
+    assert_eq!(
+        scalar(&app, "SELECT count(*) FROM consultation_documents").await,
+        0
+    );
+    let (status, _) = crate::helpers::upload(
+        &huyen,
+        &minutes,
+        "bien-ban.pdf",
+        b"%PDF-1.7 minutes".to_vec(),
+    )
+    .await;
+    assert!(status == 200 || status == 303, "{status}");
+    let document = scalar(&app, "SELECT id FROM consultation_documents").await;
+    let downloaded = huyen
+        .get(&format!("/consultation-documents/{document}"))
+        .await;
+    assert_eq!(downloaded.status(), 200);
+    assert_eq!(
+        downloaded.bytes().await.unwrap().as_ref(),
+        b"%PDF-1.7 minutes"
+    );
 
     // The official list: four and four breaks the rule in the three-seat constituency.
     let qualified: Vec<(i64, String)> = sqlx::query_as(
@@ -517,9 +569,23 @@ async fn a_district_council_goes_from_the_first_conference_to_its_official_lists
             >= 403
     );
     assert!(commune.submit(&add, &late).await.status().as_u16() >= 403);
-    // Another district reads nothing of it.
+    // Another district reads nothing of it; the steering member does not read the minutes.
     let other = app.as_user("huyen.khac").await;
     assert_eq!(other.get(&page).await.status(), 404);
+    assert_eq!(
+        other
+            .get(&format!("/consultation-documents/{document}"))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        steering
+            .get(&format!("/consultation-documents/{document}"))
+            .await
+            .status(),
+        403
+    );
 }
 
 #[tokio::test]
