@@ -346,6 +346,7 @@ pub fn standing(nominee: i64, meetings: &[VoterMeeting], issues: &[VoterIssue]) 
 }
 
 /// A constituency of the council with its seats, for the lists.
+#[derive(Clone)]
 pub struct Constituency {
     pub id: i64,
     pub number: i32,

@@ -58,13 +58,7 @@ impl Row {
             .map_or_else(|| "—".to_string(), |s| s.to_string())
     }
     pub fn ratio_text(&self) -> String {
-        match self.seats {
-            Some(seats) if seats > 0 && self.official > 0 => {
-                let tenths = (self.official * 20 + i64::from(seats)) / (2 * i64::from(seats));
-                format!("{},{}", tenths / 10, tenths % 10)
-            }
-            _ => "—".to_string(),
-        }
+        rules::per_seat_text(self.official, self.seats)
     }
     pub fn women_text(&self) -> String {
         rules::share_text(self.women, self.current)

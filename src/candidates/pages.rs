@@ -221,14 +221,7 @@ impl CouncilPage {
         reached(&self.nominees, 3).len()
     }
     fn ratio_text(&self) -> String {
-        match self.council.seats_total {
-            Some(seats) if seats > 0 => {
-                let tenths =
-                    (self.official_count() as i64 * 20 + i64::from(seats)) / (2 * i64::from(seats));
-                format!("{},{}", tenths / 10, tenths % 10)
-            }
-            _ => "—".to_string(),
-        }
+        rules::per_seat_text(self.official_count() as i64, self.council.seats_total)
     }
     /// The papers of conference `round`.
     fn papers(&self, round: &i16) -> Vec<&(i64, i16, String)> {
@@ -300,13 +293,7 @@ async fn council_page(
     let published: Vec<Constituency> = constituencies
         .iter()
         .filter(|k| k.list_published_on.is_some())
-        .map(|k| Constituency {
-            id: k.id,
-            number: k.number,
-            name: k.name.clone(),
-            seats: k.seats,
-            list_published_on: k.list_published_on,
-        })
+        .cloned()
         .collect();
     let checks = super::list_checks(&council.race_kind, &published, &placed);
     if !handles {

@@ -70,6 +70,18 @@ pub fn share_text(part: i64, whole: i64) -> String {
     }
 }
 
+/// Candidates per seat, "1,7", or "—" when either is missing.
+pub fn per_seat_text(candidates: i64, seats: Option<i32>) -> String {
+    match seats {
+        Some(seats) if seats > 0 && candidates > 0 => {
+            let seats = i64::from(seats);
+            let tenths = (candidates * 20 + seats) / (2 * seats);
+            format!("{},{}", tenths / 10, tenths % 10)
+        }
+        _ => "—".to_string(),
+    }
+}
+
 /// Whether `part` of `whole` reaches a target of `min_percent` — computed on the counts, not on
 /// the rounded share, so 34.96 % does not pass for 35 %.
 pub fn meets_target(part: i64, whole: i64, min_percent: i32) -> bool {
@@ -148,6 +160,15 @@ mod tests {
         assert_eq!(share_text(3496, 10_000), "35,0 %");
         assert!(!meets_target(3496, 10_000, 35));
         assert!(!meets_target(0, 0, 0));
+    }
+
+    #[test]
+    fn candidates_per_seat_round_half_up() {
+        assert_eq!(per_seat_text(868, Some(500)), "1,7");
+        assert_eq!(per_seat_text(5, Some(3)), "1,7");
+        assert_eq!(per_seat_text(3, Some(2)), "1,5");
+        assert_eq!(per_seat_text(0, Some(3)), "—");
+        assert_eq!(per_seat_text(4, None), "—");
     }
 
     #[test]
