@@ -79,7 +79,10 @@ pub async fn council(pool: &PgPool, id: i64) -> sqlx::Result<Option<Council>> {
     sqlx::query_as!(
         Council,
         r#"SELECT c.id, r.election_id, e.election_day, r.kind AS race_kind, c.unit_id, u.name AS unit_name,
-                  u.ancestors AS unit_ancestors, c.seats_total
+                  u.ancestors AS unit_ancestors,
+                  -- The total set for the council, else what its constituencies elect.
+                  coalesce(c.seats_total, (SELECT sum(k.seats)::int FROM constituencies k WHERE k.council_id = c.id))
+                      AS seats_total
              FROM councils c JOIN races r ON r.id = c.race_id JOIN elections e ON e.id = r.election_id
              JOIN units u ON u.id = c.unit_id
             WHERE c.id = $1"#,

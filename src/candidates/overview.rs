@@ -92,7 +92,9 @@ pub async fn rows(pool: &PgPool, election_id: i64, root: i64) -> sqlx::Result<Ve
                  FROM councils c JOIN races r ON r.id = c.race_id JOIN units u ON u.id = c.unit_id
                 WHERE r.election_id = $1 AND (u.id = $2 OR u.parent_id = $2)
            )
-           SELECT c.id AS council_id, u.name AS unit_name, r.kind AS race_kind, c.seats_total AS seats,
+           SELECT c.id AS council_id, u.name AS unit_name, r.kind AS race_kind,
+                  coalesce(c.seats_total, (SELECT sum(k.seats)::int FROM constituencies k WHERE k.council_id = c.id))
+                      AS seats,
                   coalesce((SELECT max(k.round)::int FROM consultations k WHERE k.council_id = c.id), 0) AS "rounds!",
                   c.published AS "published!",
                   n.nominees AS "nominees!", n.qualified AS "qualified!", n.official AS "official!",
