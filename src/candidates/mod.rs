@@ -568,12 +568,28 @@ pub async fn record_consultation(
             ("preliminary", "qualified")
         }
     };
+    // Who moved on and who was left out, by id (the reasons stay with the nominees' rows).
+    let (kept, left): (Vec<i64>, Vec<i64>) = match outcome {
+        Outcome::Decisions(decisions) => {
+            let kept = decisions
+                .iter()
+                .filter(|(_, r)| r.is_none())
+                .map(|(id, _)| *id);
+            let left = decisions
+                .iter()
+                .filter(|(_, r)| r.is_some())
+                .map(|(id, _)| *id);
+            (kept.collect(), left.collect())
+        }
+        Outcome::Quotas(_) => (Vec::new(), Vec::new()),
+    };
     let event = Event::new("consultation.recorded")
         .unit(council.unit_id)
         .object("council", council.id)
         .after(serde_json::json!({
             "round": held.round, "held_on": held.held_on, "attendance": held.attendance,
             "minutes_number": held.minutes_number, "from": before, "to": after,
+            "kept": kept, "left": left,
         }));
     audit::record(conn, &actor_of(writer), writer.at, event).await?;
     let code = match held.round {
@@ -1038,7 +1054,10 @@ pub async fn publish_list(
     let event = Event::new("candidate_list.published")
         .unit(council.unit_id)
         .object("constituency", constituency)
-        .after(serde_json::json!({ "published_on": on, "candidates": candidates.len() }));
+        .after(serde_json::json!({
+            "published_on": on,
+            "nominees": candidates.iter().map(|(id, _)| id).collect::<Vec<_>>(),
+        }));
     audit::record(conn, &actor_of(writer), writer.at, event).await?;
     let evidence = (format!("Danh sách chính thức {}", format::date(on)), on);
     follow_task(

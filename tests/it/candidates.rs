@@ -248,6 +248,13 @@ async fn a_district_council_goes_from_the_first_conference_to_its_official_lists
         .await,
         9
     );
+    // The conference's audit record says who was left out, by id only.
+    let left = text(
+        &app,
+        "SELECT (after->'left')::text FROM audit_log WHERE action = 'consultation.recorded' AND after->>'round' = '2'",
+    )
+    .await;
+    assert_eq!(left, format!("[{phuc}]"));
 
     // Voter meetings: everyone gets the confidence of more than half, except Đặng Văn Nam, whom
     // exactly half trust; Bình has a question raised, then verified.
