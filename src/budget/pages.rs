@@ -15,7 +15,8 @@ use crate::auth::guard::RequestMeta;
 use crate::auth::routes::ANSWERERS;
 use crate::auth::{Access, CurrentUser, Routes};
 use crate::format;
-use crate::units::UnitRef;
+use crate::units::UnitDetail;
+use crate::units::pages::Reach;
 use crate::web::form::{self, Refusal};
 use crate::web::{AppError, AppResult, flash, layout::Layout};
 
@@ -32,15 +33,6 @@ struct UnitQuery {
     unit: String,
 }
 
-/// The unit a budget page is about.
-struct Shown {
-    id: i64,
-    name: String,
-    level: String,
-    gso_code: i32,
-    ancestors: Vec<i64>,
-}
-
 /// The unit shown: the one named (`level:code`, if the user reads it), else the user's own (an
 /// agency officer's is its agency's), else the election's.
 async fn root(
@@ -48,30 +40,10 @@ async fn root(
     layout: &Layout,
     user: &CurrentUser,
     named: &str,
-) -> AppResult<(i64, Shown)> {
+) -> AppResult<(i64, UnitDetail)> {
     let election = layout.election.as_ref().ok_or(AppError::NotFound)?;
-    let id = match named.trim() {
-        "" => user.scope.unit_id().unwrap_or(election.unit_id),
-        text => {
-            let reference: UnitRef = text.parse().map_err(|_| AppError::NotFound)?;
-            reference
-                .resolve(&state.pool)
-                .await?
-                .ok_or(AppError::NotFound)?
-                .id
-        }
-    };
-    let unit = sqlx::query_as!(
-        Shown,
-        "SELECT id, name, level, gso_code, ancestors FROM units WHERE id = $1 AND valid_to IS NULL",
-        id
-    )
-    .fetch_optional(&state.pool)
-    .await?
-    .ok_or(AppError::NotFound)?;
-    if !user.scope.can_read(&unit.ancestors) || !unit.ancestors.contains(&election.unit_id) {
-        return Err(AppError::OutOfScope);
-    }
+    let unit =
+        crate::units::pages::from_query(&state.pool, layout, user, named, Reach::Read).await?;
     Ok((election.id, unit))
 }
 

@@ -270,13 +270,19 @@ impl VoterMeeting {
     }
 }
 
-pub async fn voter_meetings(pool: &PgPool, council: i64) -> sqlx::Result<Vec<VoterMeeting>> {
+/// Of a council's nominees, or of one of them.
+pub async fn voter_meetings(
+    pool: &PgPool,
+    council: i64,
+    nominee: Option<i64>,
+) -> sqlx::Result<Vec<VoterMeeting>> {
     sqlx::query_as!(
         VoterMeeting,
         "SELECT m.id, m.nominee_id, m.place_kind, m.held_on, m.place, m.invited, m.attending, m.confident
            FROM voter_meetings m JOIN nominees n ON n.id = m.nominee_id
-          WHERE n.council_id = $1 ORDER BY m.held_on, m.id",
-        council
+          WHERE n.council_id = $1 AND ($2::bigint IS NULL OR n.id = $2) ORDER BY m.held_on, m.id",
+        council,
+        nominee
     )
     .fetch_all(pool)
     .await
@@ -304,13 +310,19 @@ impl VoterIssue {
     }
 }
 
-pub async fn voter_issues(pool: &PgPool, council: i64) -> sqlx::Result<Vec<VoterIssue>> {
+/// Of a council's nominees, or of one of them.
+pub async fn voter_issues(
+    pool: &PgPool,
+    council: i64,
+    nominee: Option<i64>,
+) -> sqlx::Result<Vec<VoterIssue>> {
     sqlx::query_as!(
         VoterIssue,
         "SELECT i.id, i.nominee_id, i.raised_on, i.raised, i.verified_on, i.finding, i.version
            FROM voter_issues i JOIN nominees n ON n.id = i.nominee_id
-          WHERE n.council_id = $1 ORDER BY i.raised_on, i.id",
-        council
+          WHERE n.council_id = $1 AND ($2::bigint IS NULL OR n.id = $2) ORDER BY i.raised_on, i.id",
+        council,
+        nominee
     )
     .fetch_all(pool)
     .await

@@ -13,7 +13,7 @@ use sqlx::PgPool;
 use super::rules;
 use crate::AppState;
 use crate::auth::{Access, CurrentUser, Routes};
-use crate::units::UnitRef;
+use crate::units::pages::Reach;
 use crate::web::{AppError, AppResult, layout::Layout};
 
 pub fn routes() -> Routes {
@@ -146,30 +146,13 @@ async fn show(
     Query(query): Query<UnitQuery>,
 ) -> AppResult<OverviewPage> {
     let election = layout.election.as_ref().ok_or(AppError::NotFound)?;
-    let (id, name, ancestors) = match query.unit.trim() {
-        "" => {
-            let id = user.scope.unit_id().unwrap_or(election.unit_id);
-            let unit = sqlx::query!("SELECT name, ancestors FROM units WHERE id = $1", id)
-                .fetch_one(&state.pool)
-                .await?;
-            (id, unit.name, unit.ancestors)
-        }
-        text => {
-            let reference: UnitRef = text.parse().map_err(|_| AppError::NotFound)?;
-            let unit = reference
-                .resolve(&state.pool)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            (unit.id, unit.name, unit.ancestors)
-        }
-    };
-    if !user.scope.can_read(&ancestors) {
-        return Err(AppError::OutOfScope);
-    }
-    let rows = rows(&state.pool, election.id, id).await?;
+    let unit =
+        crate::units::pages::from_query(&state.pool, &layout, &user, &query.unit, Reach::Read)
+            .await?;
+    let rows = rows(&state.pool, election.id, unit.id).await?;
     Ok(OverviewPage {
         layout,
-        unit_name: name,
+        unit_name: unit.name,
         rows,
     })
 }

@@ -277,8 +277,8 @@ async fn council_page(
             )
         })
         .collect();
-    let meetings = super::voter_meetings(pool, id).await?;
-    let issues = super::voter_issues(pool, id).await?;
+    let meetings = super::voter_meetings(pool, id, None).await?;
+    let issues = super::voter_issues(pool, id, None).await?;
     let standings = nominees
         .iter()
         .map(|n| (n.id, super::standing(n.id, &meetings, &issues)))
@@ -825,8 +825,6 @@ async fn add_document(
     Path((id, round)): Path<(i64, i16)>,
     mut multipart: axum::extract::Multipart,
 ) -> AppResult<Response> {
-    use crate::checklists::attachments::{MAX_BYTES, safe_name, sniff};
-    use crate::web::upload;
     let council = handled(&state, &user, id).await?;
     let consultation = super::consultations(&state.pool, id)
         .await?
@@ -834,27 +832,14 @@ async fn add_document(
         .find(|c| c.round == round)
         .ok_or(AppError::NotFound)?;
     let back = format!("/councils/{id}/candidates");
-    let file = match upload::file(&mut multipart, "file", MAX_BYTES).await {
-        Ok(file) => file,
-        Err(upload::Refused::TooLarge) => {
-            return Ok(crate::web::error::error_page(StatusCode::PAYLOAD_TOO_LARGE));
-        }
-        Err(upload::Refused::Broken) => return Err(AppError::BadRequest("broken upload".into())),
+    let received = match crate::checklists::attachments::receive(&mut multipart, &back).await? {
+        Ok(received) => received,
+        Err(answer) => return Ok(answer),
     };
-    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        return Ok(flash::redirect(&back, "Chưa chọn tệp."));
-    };
-    let Some((content_type, extension)) = sniff(&bytes) else {
-        return Ok(flash::redirect(
-            &back,
-            "Chỉ nhận tệp PDF, JPEG hoặc PNG (kiểm tra theo nội dung tệp, không theo tên).",
-        ));
-    };
-    let file_name = safe_name(&name, extension);
     let document = super::NewDocument {
-        file_name: &file_name,
-        content_type,
-        bytes: &bytes,
+        file_name: &received.file_name,
+        content_type: received.content_type,
+        bytes: &received.bytes,
     };
     let mut tx = state.pool.begin().await?;
     super::add_document(
@@ -945,14 +930,10 @@ async fn nominee_page(
         return Err(AppError::OutOfScope);
     }
     let (meetings, issues) = if handles {
-        let meetings = super::voter_meetings(&state.pool, council.id).await?;
-        let issues = super::voter_issues(&state.pool, council.id).await?;
+        let meetings = super::voter_meetings(&state.pool, council.id, Some(id)).await?;
         (
-            meetings
-                .into_iter()
-                .filter(|m| m.nominee_id == id)
-                .collect(),
-            issues.into_iter().filter(|i| i.nominee_id == id).collect(),
+            meetings,
+            super::voter_issues(&state.pool, council.id, Some(id)).await?,
         )
     } else {
         (Vec::new(), Vec::new())

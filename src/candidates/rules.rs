@@ -88,12 +88,6 @@ pub fn meets_target(part: i64, whole: i64, min_percent: i32) -> bool {
     whole > 0 && part * 100 >= i64::from(min_percent) * whole
 }
 
-/// The given name, the last word of a full name, by which Vietnamese lists are ordered (vần chữ
-/// cái A, B, C), the family and middle names breaking ties.
-pub fn given_name(full_name: &str) -> &str {
-    full_name.split_whitespace().last().unwrap_or("")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,12 +163,5 @@ mod tests {
         assert_eq!(per_seat_text(3, Some(2)), "1,5");
         assert_eq!(per_seat_text(0, Some(3)), "—");
         assert_eq!(per_seat_text(4, None), "—");
-    }
-
-    #[test]
-    fn lists_order_by_the_given_name() {
-        assert_eq!(given_name("Nguyễn Thị Ánh"), "Ánh");
-        assert_eq!(given_name("  Lê   Văn Bình "), "Bình");
-        assert_eq!(given_name(""), "");
     }
 }

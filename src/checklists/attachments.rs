@@ -21,6 +21,46 @@ pub fn routes() -> Routes {
         .post("/attachments/{id}/delete", Access::Roles(EDITORS), delete)
 }
 
+/// A document received as a form's `file`, its type checked from its content.
+pub struct Received {
+    /// A safe name with the extension of the real type.
+    pub file_name: String,
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+/// The form's `file`, at most [`MAX_BYTES`], if it is a PDF, JPEG or PNG by its content; otherwise
+/// the answer to send: 413 past the limit, or back to `back` saying why. The one way every page
+/// that keeps documents (task evidence, meeting and conference papers) receives them.
+pub async fn receive(
+    multipart: &mut Multipart,
+    back: &str,
+) -> AppResult<Result<Received, Response>> {
+    let file = match upload::file(multipart, "file", MAX_BYTES).await {
+        Ok(file) => file,
+        Err(upload::Refused::TooLarge) => {
+            return Ok(Err(crate::web::error::error_page(
+                StatusCode::PAYLOAD_TOO_LARGE,
+            )));
+        }
+        Err(upload::Refused::Broken) => return Err(AppError::BadRequest("broken upload".into())),
+    };
+    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        return Ok(Err(flash::redirect(back, "Chưa chọn tệp.")));
+    };
+    let Some((content_type, extension)) = sniff(&bytes) else {
+        return Ok(Err(flash::redirect(
+            back,
+            "Chỉ nhận tệp PDF, JPEG hoặc PNG (kiểm tra theo nội dung tệp, không theo tên).",
+        )));
+    };
+    Ok(Ok(Received {
+        file_name: safe_name(&name, extension),
+        content_type,
+        bytes: bytes.to_vec(),
+    }))
+}
+
 /// The type a file's first bytes show, with the extension that goes with it.
 pub fn sniff(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
     if bytes.starts_with(b"%PDF-") {
@@ -76,23 +116,14 @@ async fn upload(
 ) -> AppResult<Response> {
     let unit = editable_task(&state, &user, task).await?;
     let back = format!("/tasks/{task}");
-    let file = match upload::file(&mut multipart, "file", MAX_BYTES).await {
-        Ok(file) => file,
-        Err(upload::Refused::TooLarge) => {
-            return Ok(crate::web::error::error_page(StatusCode::PAYLOAD_TOO_LARGE));
-        }
-        Err(upload::Refused::Broken) => return Err(AppError::BadRequest("broken upload".into())),
+    let Received {
+        file_name,
+        content_type,
+        bytes,
+    } = match receive(&mut multipart, &back).await? {
+        Ok(received) => received,
+        Err(answer) => return Ok(answer),
     };
-    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        return Ok(flash::redirect(&back, "Chưa chọn tệp."));
-    };
-    let Some((content_type, extension)) = sniff(&bytes) else {
-        return Ok(flash::redirect(
-            &back,
-            "Chỉ nhận tệp PDF, JPEG hoặc PNG (kiểm tra theo nội dung tệp, không theo tên).",
-        ));
-    };
-    let file_name = safe_name(&name, extension);
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
     let id = sqlx::query_scalar!(
@@ -102,7 +133,7 @@ async fn upload(
         file_name,
         content_type,
         i32::try_from(bytes.len()).unwrap_or(i32::MAX),
-        bytes.as_ref(),
+        &bytes,
         user.id,
         now
     )

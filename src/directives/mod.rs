@@ -46,10 +46,7 @@ pub struct Meeting {
 
 impl Meeting {
     pub fn when(&self) -> String {
-        self.held_at
-            .with_timezone(&vietnam())
-            .format("%H:%M %d/%m/%Y")
-            .to_string()
+        format::date_time(self.held_at)
     }
     pub fn kind_label(&self) -> &'static str {
         kind_label(&self.kind)

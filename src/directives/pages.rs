@@ -520,40 +520,25 @@ async fn add_document(
     Query(kind): Query<DocumentKind>,
     mut multipart: axum::extract::Multipart,
 ) -> AppResult<Response> {
-    use crate::checklists::attachments::{MAX_BYTES, safe_name, sniff};
-    use crate::web::upload;
     let meeting = readable_meeting(&state, &layout, &user, id).await?;
     if !user.scope.can_edit(&meeting.unit_ancestors) {
         return Err(AppError::OutOfScope);
     }
     let back = format!("/meetings/{id}");
-    let file = match upload::file(&mut multipart, "file", MAX_BYTES).await {
-        Ok(file) => file,
-        Err(upload::Refused::TooLarge) => {
-            return Ok(crate::web::error::error_page(StatusCode::PAYLOAD_TOO_LARGE));
-        }
-        Err(upload::Refused::Broken) => return Err(AppError::BadRequest("broken upload".into())),
-    };
-    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        return Ok(flash::redirect(&back, "Chưa chọn tệp."));
-    };
-    let Some((content_type, extension)) = sniff(&bytes) else {
-        return Ok(flash::redirect(
-            &back,
-            "Chỉ nhận tệp PDF, JPEG hoặc PNG (kiểm tra theo nội dung tệp, không theo tên).",
-        ));
+    let received = match crate::checklists::attachments::receive(&mut multipart, &back).await? {
+        Ok(received) => received,
+        Err(answer) => return Ok(answer),
     };
     let kind = match kind.kind.as_str() {
         "agenda" => "agenda",
         "minutes" => "minutes",
         _ => "other",
     };
-    let file_name = safe_name(&name, extension);
     let document = super::NewDocument {
         kind,
-        file_name: &file_name,
-        content_type,
-        bytes: &bytes,
+        file_name: &received.file_name,
+        content_type: received.content_type,
+        bytes: &received.bytes,
     };
     let mut tx = state.pool.begin().await?;
     super::add_document(
@@ -565,7 +550,10 @@ async fn add_document(
     )
     .await?;
     tx.commit().await?;
-    Ok(flash::redirect(&back, &format!("Đã đính kèm {file_name}.")))
+    Ok(flash::redirect(
+        &back,
+        &format!("Đã đính kèm {}.", received.file_name),
+    ))
 }
 
 #[derive(Deserialize, Default)]

@@ -21,7 +21,7 @@ use crate::auth::guard::RequestMeta;
 use crate::auth::routes::EDITORS;
 use crate::auth::{Access, CurrentUser, Routes};
 use crate::budget::{self, Figures, Line, Owner};
-use crate::units::UnitRef;
+use crate::units::pages::Reach;
 use crate::web::export::{Cell, Table};
 use crate::web::{AppError, AppResult, layout::Layout};
 
@@ -80,28 +80,10 @@ async fn page(
     named: &str,
 ) -> AppResult<(BudgetImportPage, i64, i64)> {
     let election = layout.election.as_ref().ok_or(AppError::NotFound)?;
-    let (election, election_unit) = (election.id, election.unit_id);
-    let id = match named.trim() {
-        "" => user.scope.unit_id().unwrap_or(election_unit),
-        text => {
-            let reference: UnitRef = text.parse().map_err(|_| AppError::NotFound)?;
-            reference
-                .resolve(&state.pool)
-                .await?
-                .ok_or(AppError::NotFound)?
-                .id
-        }
-    };
-    let unit = sqlx::query!(
-        "SELECT name, level, gso_code, ancestors FROM units WHERE id = $1 AND valid_to IS NULL",
-        id
-    )
-    .fetch_optional(&state.pool)
-    .await?
-    .ok_or(AppError::NotFound)?;
-    if !user.scope.can_edit(&unit.ancestors) {
-        return Err(AppError::OutOfScope);
-    }
+    let election = election.id;
+    let unit =
+        crate::units::pages::from_query(&state.pool, &layout, user, named, Reach::Edit).await?;
+    let id = unit.id;
     let page = BudgetImportPage {
         layout,
         unit_ref: format!("{}:{}", unit.level, unit.gso_code),
@@ -242,13 +224,8 @@ pub fn check(
     today: NaiveDate,
 ) -> Result<Vec<(i64, Figures)>, Vec<RowError>> {
     let columns = read::columns(sheet, &HEADERS);
-    let mut errors = Vec::new();
-    if !columns.contains_key("Đơn vị") {
-        errors.push(RowError {
-            row: sheet.header_row,
-            column: "Đơn vị".to_string(),
-            reason: "thiếu cột này trong dòng tiêu đề".to_string(),
-        });
+    let mut errors = super::header_problems(sheet, &columns, &["Đơn vị"]);
+    if !errors.is_empty() {
         return Err(errors);
     }
     let mut plan = Vec::new();
@@ -326,13 +303,6 @@ pub fn check(
                 ..Figures::default()
             },
         ));
-    }
-    if sheet.rows.is_empty() {
-        errors.push(RowError {
-            row: sheet.header_row,
-            column: String::new(),
-            reason: "tệp không có dòng dữ liệu nào".to_string(),
-        });
     }
     if errors.is_empty() {
         Ok(plan)

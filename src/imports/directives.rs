@@ -181,23 +181,11 @@ async fn upload(
 /// Checks every row; the directives, or every error found.
 fn check(sheet: &Sheet, choices: &[Choice]) -> Result<Vec<CheckedDirective>, Vec<RowError>> {
     let columns = read::columns(sheet, &HEADERS);
-    let mut errors = Vec::new();
-    for required in ["Nội dung chỉ đạo", "Chủ trì", "Hạn hoàn thành"] {
-        if !columns.contains_key(required) {
-            errors.push(RowError {
-                row: sheet.header_row,
-                column: required.to_string(),
-                reason: "thiếu cột này trong dòng tiêu đề".to_string(),
-            });
-        }
-    }
-    if sheet.rows.is_empty() {
-        errors.push(RowError {
-            row: sheet.header_row,
-            column: String::new(),
-            reason: "tệp không có dòng dữ liệu nào".to_string(),
-        });
-    }
+    let mut errors = super::header_problems(
+        sheet,
+        &columns,
+        &["Nội dung chỉ đạo", "Chủ trì", "Hạn hoàn thành"],
+    );
     if !errors.is_empty() {
         return Err(errors);
     }

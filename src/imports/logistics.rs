@@ -23,7 +23,7 @@ use crate::auth::{Access, CurrentUser, Routes};
 use crate::format;
 use crate::polling::logistics::{self, Area, PLACE_TYPES};
 use crate::polling::logistics_pages::{check as check_fields, stored_fields};
-use crate::units::UnitRef;
+use crate::units::pages::Reach;
 use crate::web::export::{Cell, Table};
 use crate::web::{AppError, AppResult, layout::Layout};
 
@@ -124,28 +124,10 @@ async fn page(
     named: &str,
 ) -> AppResult<(LogisticsImportPage, i64, i64)> {
     let election = layout.election.as_ref().ok_or(AppError::NotFound)?;
-    let (election, election_unit) = (election.id, election.unit_id);
-    let id = match named.trim() {
-        "" => user.scope.unit_id().unwrap_or(election_unit),
-        text => {
-            let reference: UnitRef = text.parse().map_err(|_| AppError::NotFound)?;
-            reference
-                .resolve(&state.pool)
-                .await?
-                .ok_or(AppError::NotFound)?
-                .id
-        }
-    };
-    let unit = sqlx::query!(
-        "SELECT name, level, gso_code, ancestors FROM units WHERE id = $1 AND valid_to IS NULL",
-        id
-    )
-    .fetch_optional(&state.pool)
-    .await?
-    .ok_or(AppError::NotFound)?;
-    if !user.scope.can_edit(&unit.ancestors) {
-        return Err(AppError::OutOfScope);
-    }
+    let election = election.id;
+    let unit =
+        crate::units::pages::from_query(&state.pool, &layout, user, named, Reach::Edit).await?;
+    let id = unit.id;
     let page = LogisticsImportPage {
         layout,
         unit_ref: format!("{}:{}", unit.level, unit.gso_code),
@@ -201,13 +183,17 @@ async fn download(
 ) -> AppResult<Response> {
     let (_, extension) = file.rsplit_once('.').ok_or(AppError::NotFound)?;
     let (_, election, root) = page(&state, layout, &user, &query.unit).await?;
-    let mut rows = Vec::new();
-    for named in areas_under(&state, election, root).await? {
-        let Some(area) = logistics::area(&state.pool, named.id).await? else {
-            continue;
-        };
-        rows.push(row_of(&named, &area));
-    }
+    let named = areas_under(&state, election, root).await?;
+    let ids: Vec<i64> = named.iter().map(|n| n.id).collect();
+    let stored: HashMap<i64, Area> = logistics::areas(&state.pool, &ids)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let rows = named
+        .iter()
+        .filter_map(|n| Some(row_of(n, stored.get(&n.id)?)))
+        .collect();
     let table = Table {
         name: "Hau can",
         headers: headers(),
@@ -273,11 +259,18 @@ async fn upload(
         }
     };
     page.encoding_note = sheet.encoding_note.clone();
-    let mut areas = HashMap::new();
-    for named in areas_under(&state, election, root).await? {
-        areas.insert((named.commune_code.to_string(), named.number), named.id);
-    }
-    let plan = match plan(&state, &sheet, &areas).await? {
+    let named = areas_under(&state, election, root).await?;
+    let ids: Vec<i64> = named.iter().map(|n| n.id).collect();
+    let keys: HashMap<(String, i32), i64> = named
+        .into_iter()
+        .map(|n| ((n.commune_code.to_string(), n.number), n.id))
+        .collect();
+    let mut stored: HashMap<i64, Area> = logistics::areas(&state.pool, &ids)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let plan = match plan(&sheet, &keys, &mut stored, state.clock.today()) {
         Ok(plan) => plan,
         Err(errors) => {
             page.errors = errors;
@@ -338,35 +331,20 @@ impl Change {
     }
 }
 
-/// Reads every row against the stored area; every error found, or the changes.
-async fn plan(
-    state: &AppState,
+/// Reads every row against its stored area (taken from `stored`); every error found, or the
+/// changes.
+fn plan(
     sheet: &Sheet,
-    areas: &HashMap<(String, i32), i64>,
-) -> AppResult<Result<Vec<Change>, Vec<RowError>>> {
+    keys: &HashMap<(String, i32), i64>,
+    stored: &mut HashMap<i64, Area>,
+    today: chrono::NaiveDate,
+) -> Result<Vec<Change>, Vec<RowError>> {
     let headers = headers();
     let columns = read::columns(sheet, &headers);
-    let mut errors = Vec::new();
-    for required in ["Mã xã", "Số khu vực"] {
-        if !columns.contains_key(required) {
-            errors.push(RowError {
-                row: sheet.header_row,
-                column: required.to_string(),
-                reason: "thiếu cột này trong dòng tiêu đề".to_string(),
-            });
-        }
-    }
-    if sheet.rows.is_empty() {
-        errors.push(RowError {
-            row: sheet.header_row,
-            column: String::new(),
-            reason: "tệp không có dòng dữ liệu nào".to_string(),
-        });
-    }
+    let mut errors = super::header_problems(sheet, &columns, &["Mã xã", "Số khu vực"]);
     if !errors.is_empty() {
-        return Ok(Err(errors));
+        return Err(errors);
     }
-    let today = state.clock.today();
     let mut changes = Vec::new();
     let mut first_row: HashMap<i64, usize> = HashMap::new();
     for (row, cells) in &sheet.rows {
@@ -386,7 +364,7 @@ async fn plan(
             })
         };
         let number = get("Số khu vực").parse::<i32>().ok();
-        let Some(id) = number.and_then(|n| areas.get(&(get("Mã xã"), n))).copied() else {
+        let Some(id) = number.and_then(|n| keys.get(&(get("Mã xã"), n))).copied() else {
             error(
                 "Số khu vực",
                 format!(
@@ -401,7 +379,7 @@ async fn plan(
             error("Số khu vực", format!("khu vực này đã có ở dòng {first}"));
             continue;
         }
-        let Some(area) = logistics::area(&state.pool, id).await? else {
+        let Some(area) = stored.remove(&id) else {
             continue;
         };
         let fields = match filled(&area, &get) {
@@ -426,11 +404,11 @@ async fn plan(
             }
         }
     }
-    Ok(if errors.is_empty() {
+    if errors.is_empty() {
         Ok(changes)
     } else {
         Err(errors)
-    })
+    }
 }
 
 /// The area's form fields as stored, with every cell the file fills: an empty cell keeps what is

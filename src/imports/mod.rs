@@ -65,6 +65,32 @@ pub struct RowError {
     pub reason: String,
 }
 
+/// What makes a file unreadable row by row: a required column missing from its header row, or no
+/// data row at all. Empty when the rows may be checked.
+pub fn header_problems(
+    sheet: &Sheet,
+    columns: &HashMap<&str, usize>,
+    required: &[&str],
+) -> Vec<RowError> {
+    let mut errors: Vec<RowError> = required
+        .iter()
+        .filter(|column| !columns.contains_key(*column))
+        .map(|column| RowError {
+            row: sheet.header_row,
+            column: column.to_string(),
+            reason: "thiếu cột này trong dòng tiêu đề".to_string(),
+        })
+        .collect();
+    if sheet.rows.is_empty() {
+        errors.push(RowError {
+            row: sheet.header_row,
+            column: String::new(),
+            reason: "tệp không có dòng dữ liệu nào".to_string(),
+        });
+    }
+    errors
+}
+
 /// What an import did.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Outcome {

@@ -176,26 +176,13 @@ fn check(
 ) -> Result<Plan, Vec<RowError>> {
     let headers: Vec<&str> = NOMINEE_COLUMNS.iter().map(|(column, _)| *column).collect();
     let columns = read::columns(sheet, &headers);
-    let mut errors = Vec::new();
-    for (column, _) in NOMINEE_COLUMNS
+    // Every column but the optional party date and current deputy.
+    let required: Vec<&str> = NOMINEE_COLUMNS
         .iter()
-        .filter(|(_, f)| *f != "party_joined_on" && *f != "current_deputy")
-    {
-        if !columns.contains_key(column) {
-            errors.push(RowError {
-                row: sheet.header_row,
-                column: column.to_string(),
-                reason: "thiếu cột này trong dòng tiêu đề".to_string(),
-            });
-        }
-    }
-    if sheet.rows.is_empty() {
-        errors.push(RowError {
-            row: sheet.header_row,
-            column: String::new(),
-            reason: "tệp không có dòng dữ liệu nào".to_string(),
-        });
-    }
+        .filter(|(_, field)| !matches!(*field, "party_joined_on" | "current_deputy"))
+        .map(|(column, _)| *column)
+        .collect();
+    let mut errors = super::header_problems(sheet, &columns, &required);
     if !errors.is_empty() {
         return Err(errors);
     }

@@ -101,7 +101,13 @@ impl Area {
 }
 
 pub async fn area(pool: &PgPool, id: i64) -> sqlx::Result<Option<Area>> {
-    let Some(row) = sqlx::query!(
+    Ok(areas(pool, &[id]).await?.pop())
+}
+
+/// The polling areas with these ids, in two statements whatever their number (a district's
+/// areas are read at once, not one by one).
+pub async fn areas(pool: &PgPool, ids: &[i64]) -> sqlx::Result<Vec<Area>> {
+    let rows = sqlx::query!(
         r#"SELECT a.id, a.election_id, a.name, a.number, a.voters, c.name AS commune_name,
                   c.ancestors AS commune_ancestors, e.ballot_reserve_percent,
                   coalesce(l.version, 0) AS "version!", l.place, l.place_type, coalesce(l.accessible, false) AS "accessible!",
@@ -112,50 +118,63 @@ pub async fn area(pool: &PgPool, id: i64) -> sqlx::Result<Option<Area>> {
              JOIN units c ON c.id = a.commune_id
              JOIN elections e ON e.id = a.election_id
              LEFT JOIN polling_logistics l ON l.polling_area_id = a.id
-            WHERE a.id = $1"#,
-        id
-    )
-    .fetch_optional(pool)
-    .await?
-    else {
-        return Ok(None);
-    };
-    let ballots = sqlx::query_as!(
-        Ballots,
-        r#"SELECT r.id AS race_id, r.kind AS race_kind, b.received AS "received?", b.received_on AS "received_on?"
-             FROM races r LEFT JOIN polling_ballots b ON b.race_id = r.id AND b.polling_area_id = $2
-            WHERE r.election_id = $1 ORDER BY r.id"#,
-        row.election_id,
-        id
+            WHERE a.id = ANY($1)
+            ORDER BY c.gso_code, a.number"#,
+        ids
     )
     .fetch_all(pool)
     .await?;
-    Ok(Some(Area {
-        id: row.id,
-        election_id: row.election_id,
-        name: row.name,
-        number: row.number,
-        voters: row.voters,
-        commune_name: row.commune_name,
-        commune_ancestors: row.commune_ancestors,
-        reserve_percent: row.ballot_reserve_percent,
-        version: row.version,
-        logistics: Logistics {
-            place: row.place,
-            place_type: row.place_type,
-            accessible: row.accessible,
-            voter_list_posted_on: row.voter_list_posted_on,
-            candidate_lists_posted_on: row.candidate_lists_posted_on,
-            ballot_boxes_main: row.ballot_boxes_main,
-            ballot_boxes_aux: row.ballot_boxes_aux,
-            boxes_ready_on: row.boxes_ready_on,
-            seals_ready_on: row.seals_ready_on,
-            decoration_ready_on: row.decoration_ready_on,
-            loudspeaker_ready_on: row.loudspeaker_ready_on,
-            rehearsal_on: row.rehearsal_on,
-        },
-        ballots,
-    }))
+    let ballots = sqlx::query!(
+        r#"SELECT a.id AS area_id, r.id AS race_id, r.kind AS race_kind, b.received AS "received?",
+                  b.received_on AS "received_on?"
+             FROM polling_areas a
+             JOIN races r ON r.election_id = a.election_id
+             LEFT JOIN polling_ballots b ON b.race_id = r.id AND b.polling_area_id = a.id
+            WHERE a.id = ANY($1)
+            ORDER BY r.id"#,
+        ids
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut by_area: std::collections::HashMap<i64, Vec<Ballots>> =
+        std::collections::HashMap::new();
+    for b in ballots {
+        by_area.entry(b.area_id).or_default().push(Ballots {
+            race_id: b.race_id,
+            race_kind: b.race_kind,
+            received: b.received,
+            received_on: b.received_on,
+        });
+    }
+    Ok(rows
+        .into_iter()
+        .map(|row| Area {
+            ballots: by_area.remove(&row.id).unwrap_or_default(),
+            id: row.id,
+            election_id: row.election_id,
+            name: row.name,
+            number: row.number,
+            voters: row.voters,
+            commune_name: row.commune_name,
+            commune_ancestors: row.commune_ancestors,
+            reserve_percent: row.ballot_reserve_percent,
+            version: row.version,
+            logistics: Logistics {
+                place: row.place,
+                place_type: row.place_type,
+                accessible: row.accessible,
+                voter_list_posted_on: row.voter_list_posted_on,
+                candidate_lists_posted_on: row.candidate_lists_posted_on,
+                ballot_boxes_main: row.ballot_boxes_main,
+                ballot_boxes_aux: row.ballot_boxes_aux,
+                boxes_ready_on: row.boxes_ready_on,
+                seals_ready_on: row.seals_ready_on,
+                decoration_ready_on: row.decoration_ready_on,
+                loudspeaker_ready_on: row.loudspeaker_ready_on,
+                rehearsal_on: row.rehearsal_on,
+            },
+        })
+        .collect())
 }
 
 /// Writes an area's logistics and ballots if it is still at `version` (0: nothing recorded yet);

@@ -19,7 +19,7 @@ use crate::auth::guard::RequestMeta;
 use crate::auth::routes::EDITORS;
 use crate::auth::{Access, CurrentUser, Routes};
 use crate::format;
-use crate::units::UnitRef;
+use crate::units::pages::Reach;
 use crate::web::form::{self, Refusal};
 use crate::web::{AppError, AppResult, flash, layout::Layout};
 
@@ -345,30 +345,11 @@ async fn overview(
     Query(query): Query<UnitQuery>,
 ) -> AppResult<ReadinessPage> {
     let election = layout.election.as_ref().ok_or(AppError::NotFound)?;
-    let (id, name, ancestors, unit_ref) = match query.unit.trim() {
-        "" => {
-            let id = user.scope.unit_id().unwrap_or(election.unit_id);
-            let unit = sqlx::query!(
-                "SELECT name, ancestors, level, gso_code FROM units WHERE id = $1",
-                id
-            )
-            .fetch_one(&state.pool)
+    let unit =
+        crate::units::pages::from_query(&state.pool, &layout, &user, &query.unit, Reach::Read)
             .await?;
-            let unit_ref = format!("{}:{}", unit.level, unit.gso_code);
-            (id, unit.name, unit.ancestors, unit_ref)
-        }
-        text => {
-            let reference: UnitRef = text.parse().map_err(|_| AppError::NotFound)?;
-            let unit = reference
-                .resolve(&state.pool)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            (unit.id, unit.name, unit.ancestors, reference.to_string())
-        }
-    };
-    if !user.scope.can_read(&ancestors) {
-        return Err(AppError::OutOfScope);
-    }
+    let (id, name, ancestors) = (unit.id, unit.name, unit.ancestors);
+    let unit_ref = format!("{}:{}", unit.level, unit.gso_code);
     let rows = logistics::readiness(&state.pool, election.id, id).await?;
     let total = rows.iter().fold(
         Readiness {

@@ -353,6 +353,34 @@ pub enum Reach {
 
 /// The unit a path names (`/units/<level>/<gso code>/…`), if the user reaches it as asked. An
 /// unknown unit and one out of reach answer alike (404), so a path reveals nothing.
+/// The unit a page's `?unit=level:code` names, or the user's own when it names none (the
+/// election's for an administrator): current, within the election shown, and within the user's
+/// `reach`. The one rule for the lists and imports that work on "a unit and those below it".
+pub async fn from_query(
+    pool: &PgPool,
+    layout: &Layout,
+    user: &CurrentUser,
+    named: &str,
+    reach: Reach,
+) -> AppResult<UnitDetail> {
+    let election = layout.election.as_ref().ok_or(AppError::NotFound)?;
+    let own = user.scope.unit_id().unwrap_or(election.unit_id);
+    let unit = match named.trim() {
+        "" => super::by_id(pool, own).await?,
+        text => {
+            let reference: super::UnitRef = text.parse().map_err(|_| AppError::NotFound)?;
+            reference.resolve(pool).await?
+        }
+    };
+    let unit = unit
+        .filter(|u| u.valid_to.is_none())
+        .ok_or(AppError::NotFound)?;
+    if !unit.ancestors.contains(&election.unit_id) {
+        return Err(AppError::OutOfScope);
+    }
+    reached(user, unit, reach)
+}
+
 pub async fn from_path(
     pool: &PgPool,
     user: &CurrentUser,
@@ -365,13 +393,19 @@ pub async fn from_path(
     let unit = find(pool, level, gso_code)
         .await?
         .ok_or(AppError::NotFound)?;
+    reached(user, unit, reach)
+}
+
+/// The unit, if the user has `reach` over it.
+fn reached(user: &CurrentUser, unit: UnitDetail, reach: Reach) -> AppResult<UnitDetail> {
     let allowed = match reach {
         Reach::Read => user.scope.can_read(&unit.ancestors),
         Reach::Edit => user.scope.can_edit(&unit.ancestors),
         Reach::Whole => user.scope.covers(&unit.ancestors),
     };
-    if !allowed {
-        return Err(AppError::OutOfScope);
+    if allowed {
+        Ok(unit)
+    } else {
+        Err(AppError::OutOfScope)
     }
-    Ok(unit)
 }
