@@ -760,7 +760,8 @@ CREATE TABLE public.calendar_entries (
     CONSTRAINT calendar_entries_levels_check CHECK ((cardinality(levels) > 0)),
     CONSTRAINT calendar_entries_title_en_check CHECK ((title_en <> ''::text)),
     CONSTRAINT calendar_entries_title_vi_check CHECK ((title_vi <> ''::text))
-);
+)
+WITH (autovacuum_analyze_threshold='5');
 
 
 --
@@ -1286,7 +1287,8 @@ CREATE TABLE public.elections (
     CONSTRAINT elections_ballot_reserve_percent_check CHECK (((ballot_reserve_percent >= 0) AND (ballot_reserve_percent <= 50))),
     CONSTRAINT elections_moved_reason_check CHECK ((moved_reason <> ''::text)),
     CONSTRAINT elections_name_check CHECK ((name <> ''::text))
-);
+)
+WITH (autovacuum_analyze_threshold='1');
 
 
 --
@@ -1638,7 +1640,8 @@ CREATE TABLE public.races (
     CONSTRAINT races_check CHECK (((kind = 'na'::text) = (council_level IS NULL))),
     CONSTRAINT races_kind_check CHECK ((kind = ANY (ARRAY['na'::text, 'province_council'::text, 'district_council'::text, 'commune_council'::text]))),
     CONSTRAINT races_max_seats_per_constituency_check CHECK ((max_seats_per_constituency > 0))
-);
+)
+WITH (autovacuum_analyze_threshold='1');
 
 
 --

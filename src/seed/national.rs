@@ -133,7 +133,7 @@ pub async fn national_2021(pool: &PgPool, options: Options) -> anyhow::Result<Co
     // Vacuumed as well as analysed: left to autovacuum, the first pass over two million fresh rows
     // would run in the first minutes of use, and each table it analyses moves the data version on.
     sqlx::raw_sql(
-        "VACUUM (ANALYZE) units, councils, constituencies, constituency_units, polling_areas, bodies, body_members,
+        "VACUUM (ANALYZE) elections, races, calendar_entries, units, councils, constituencies, constituency_units, polling_areas, bodies, body_members,
                           users, nominees, consultations, tasks, task_events, task_rollup, unit_activity, audit_log, audit_seal",
     )
     .execute(pool)
