@@ -10,9 +10,9 @@ use serde::Deserialize;
 use super::root_of;
 use crate::AppState;
 use crate::auth::{Access, CurrentUser, Routes};
-use crate::checklists::TaskLine;
+use crate::checklists::{TaskLine, lists};
 use crate::elections::Election;
-use crate::units::UnitDetail;
+use crate::units::{self, pages::Reach};
 use crate::web::export::{self, Cell, Table};
 use crate::web::{AppError, AppResult, layout::Layout};
 
@@ -45,29 +45,45 @@ struct TaskListQuery {
 #[template(path = "dashboards/tasks.html")]
 struct TaskListPage {
     layout: Layout,
-    root: UnitDetail,
+    root_name: String,
     tasks: Vec<TaskLine>,
     today: NaiveDate,
     /// The list's filter, for its download links.
     export_query: String,
 }
 
-/// The tasks of a unit and everything below it, of one entry and in one state when asked.
+/// The tasks of a unit and everything below it, of one entry and in one state when asked; with
+/// the unit's name. The unit is the one `?unit=level:code` names, or the user's own.
 async fn listed(
     state: &AppState,
     user: &CurrentUser,
     election: Option<&Election>,
     query: &TaskListQuery,
-) -> AppResult<(UnitDetail, Vec<TaskLine>)> {
+) -> AppResult<(String, Vec<TaskLine>)> {
     let election = election.ok_or(AppError::NotFound)?;
-    let root = root_of(state, user, election, &query.unit).await?;
-    let today = state.clock.today();
+    let (level, gso_code) = match query.unit.split_once(':') {
+        // A code that is not a number names no unit.
+        Some((level, code)) => (
+            level.to_string(),
+            code.parse().map_err(|_| AppError::NotFound)?,
+        ),
+        None => {
+            let own = root_of(state, user, election, "").await?;
+            (own.level, own.gso_code)
+        }
+    };
     let entry = Some(query.entry.as_str()).filter(|code| !code.is_empty());
-    let mut tasks = crate::checklists::lists::below(&state.pool, election, root.id, entry).await?;
+    let below = lists::below(&state.pool, election, &level, gso_code, entry)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // The scope first: nothing read is used unless the user reaches the whole unit.
+    units::pages::check_reach(user, &below.root_ancestors, Reach::Whole)?;
+    let mut tasks = below.tasks;
     if !query.state.is_empty() {
+        let today = state.clock.today();
         tasks.retain(|task| task.state(&today).code() == query.state);
     }
-    Ok((root, tasks))
+    Ok((below.root_name, tasks))
 }
 
 /// The tasks behind a dashboard cell.
@@ -77,7 +93,7 @@ async fn task_list(
     user: CurrentUser,
     Query(query): Query<TaskListQuery>,
 ) -> AppResult<Response> {
-    let (root, tasks) = listed(&state, &user, layout.election.as_ref(), &query).await?;
+    let (root_name, tasks) = listed(&state, &user, layout.election.as_ref(), &query).await?;
     let export_query = form_urlencoded::Serializer::new(String::new())
         .append_pair("unit", &query.unit)
         .append_pair("entry", &query.entry)
@@ -85,7 +101,7 @@ async fn task_list(
         .finish();
     Ok(TaskListPage {
         layout,
-        root,
+        root_name,
         tasks,
         today: state.clock.today(),
         export_query,

@@ -398,13 +398,20 @@ pub async fn from_path(
 
 /// The unit, if the user has `reach` over it.
 fn reached(user: &CurrentUser, unit: UnitDetail, reach: Reach) -> AppResult<UnitDetail> {
+    check_reach(user, &unit.ancestors, reach)?;
+    Ok(unit)
+}
+
+/// Refuses, as out of scope, a unit (given by its ancestors, its own id last) that the user does
+/// not have `reach` over.
+pub fn check_reach(user: &CurrentUser, ancestors: &[i64], reach: Reach) -> AppResult<()> {
     let allowed = match reach {
-        Reach::Read => user.scope.can_read(&unit.ancestors),
-        Reach::Edit => user.scope.can_edit(&unit.ancestors),
-        Reach::Whole => user.scope.covers(&unit.ancestors),
+        Reach::Read => user.scope.can_read(ancestors),
+        Reach::Edit => user.scope.can_edit(ancestors),
+        Reach::Whole => user.scope.covers(ancestors),
     };
     if allowed {
-        Ok(unit)
+        Ok(())
     } else {
         Err(AppError::OutOfScope)
     }

@@ -371,3 +371,94 @@ async fn the_briefs_shortened_lists_say_what_they_left_out() {
     assert!(report.contains("Tóm tắt tình hình chuẩn bị bầu cử — Huyện Đầm Hà"));
     assert!(report.contains("Ban chỉ đạo bầu cử huyện Đầm Hà"));
 }
+
+/// How many tasks of the election's calendar (of one entry, when named) the unit
+/// `level`/`gso_code` and the units below it have, counted plainly.
+async fn tasks_below(app: &TestApp, level: &str, gso_code: i32, entry: Option<&str>) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM tasks t
+           JOIN calendar_entries c ON c.id = t.calendar_entry_id
+           JOIN units u ON u.id = t.unit_id
+           JOIN units root ON u.ancestors @> ARRAY[root.id]
+          WHERE root.level = $1 AND root.gso_code = $2 AND root.valid_to IS NULL
+            AND c.retired_at IS NULL AND ($3::text IS NULL OR c.code = $3)",
+    )
+    .bind(level)
+    .bind(gso_code)
+    .bind(entry)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap()
+}
+
+/// The number of tasks a task list's heading gives, "Công việc — name (N)".
+fn listed_count(page: &str) -> i64 {
+    let heading = &page[page.find("<h1>").unwrap()..page.find("</h1>").unwrap()];
+    let count = &heading[heading.rfind('(').unwrap() + 1..heading.rfind(')').unwrap()];
+    count.parse().unwrap()
+}
+
+#[tokio::test]
+async fn the_task_list_finds_its_unit_and_every_task_below_it_and_nothing_out_of_reach() {
+    let app = TestApp::signed_in("tinh").await;
+    let entry = "election_committee_established";
+    // One entry, and every entry: as many rows as a plain count, each a link to its task.
+    for (path, wanted) in [
+        (
+            format!("/tasks?unit=district:200&entry={entry}"),
+            tasks_below(&app, "district", 200, Some(entry)).await,
+        ),
+        (
+            "/tasks?unit=district:200".to_string(),
+            tasks_below(&app, "district", 200, None).await,
+        ),
+    ] {
+        let (status, page) = app.page(&path).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(wanted > 1, "the district has tasks below it");
+        assert_eq!(listed_count(&page), wanted, "{path}");
+        assert_eq!(
+            page.matches("<tr><td><time>").count() as i64,
+            wanted,
+            "{path}"
+        );
+        assert!(page.contains("Công việc — Huyện Đầm Hà ("), "{path}");
+    }
+    // A state keeps only the tasks in it.
+    let (_, done) = app
+        .page(&format!(
+            "/tasks?unit=district:200&entry={entry}&state=done-on-time"
+        ))
+        .await;
+    assert!(listed_count(&done) > 0);
+    assert_eq!(
+        done.matches("data-state=\"done-on-time\"").count() as i64,
+        listed_count(&done)
+    );
+    // A unit with no task of the entry is still named, with an empty list.
+    let (status, empty) = app
+        .page("/tasks?unit=district:200&entry=no_such_entry")
+        .await;
+    assert_eq!(status, 200);
+    assert!(empty.contains("Công việc — Huyện Đầm Hà (0)"));
+    // No unit named: the user's own.
+    let district = app.as_user("huyen").await;
+    let (status, own) = district.page("/tasks").await;
+    assert_eq!(status, 200);
+    assert!(own.contains("Công việc — Huyện Đầm Hà ("));
+    assert_eq!(
+        listed_count(&own),
+        tasks_below(&app, "district", 200, None).await
+    );
+    // Another district, a unit that does not exist and a code that is not one all answer 404,
+    // alike, and so do their downloads.
+    for path in [
+        "/tasks?unit=district:201",
+        "/tasks?unit=district:99999",
+        "/tasks?unit=district:abc",
+        "/task-list/cong-viec.csv?unit=district:201",
+    ] {
+        assert_eq!(district.page(path).await.0, 404, "{path}");
+    }
+    assert_eq!(app.page("/tasks?unit=district:99999").await.0, 404);
+}
