@@ -15,7 +15,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::read::{self, Sheet};
-use super::{MAX_FILE_BYTES, RowError, Upload};
+use super::{Report, RowError, Upload};
 use crate::AppState;
 use crate::auth::guard::RequestMeta;
 use crate::auth::routes::EDITORS;
@@ -55,21 +55,11 @@ struct BudgetImportPage {
     layout: Layout,
     unit_ref: String,
     unit_name: String,
-    errors: Vec<RowError>,
-    problem: Option<String>,
     /// Lines that changed, and rows read, after an import.
-    outcome: Option<(usize, usize)>,
-    encoding_note: Option<String>,
+    report: Report<(usize, usize)>,
 }
 
-impl BudgetImportPage {
-    fn max_megabytes(&self) -> usize {
-        MAX_FILE_BYTES / (1024 * 1024)
-    }
-    fn max_rows(&self) -> String {
-        crate::format::number(read::MAX_ROWS as i64)
-    }
-}
+impl BudgetImportPage {}
 
 /// The unit whose units the file may name: the one asked for (if the user edits it), else theirs
 /// (the election's for an administrator).
@@ -88,10 +78,7 @@ async fn page(
         layout,
         unit_ref: format!("{}:{}", unit.level, unit.gso_code),
         unit_name: unit.name,
-        errors: Vec::new(),
-        problem: None,
-        outcome: None,
-        encoding_note: None,
+        report: Report::default(),
     };
     Ok((page, election, id))
 }
@@ -137,16 +124,16 @@ async fn upload(
         Upload::Read(sheet) => sheet,
         Upload::TooLarge => return Ok(super::too_large()),
         Upload::Problem(problem) => {
-            page.problem = Some(problem);
+            page.report.problem = Some(problem);
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    page.encoding_note = sheet.encoding_note.clone();
+    page.report.encoding_note = sheet.encoding_note.clone();
     let units = units_under(&state, root).await?;
     let plan = match check(&sheet, &units, state.clock.today()) {
         Ok(plan) => plan,
         Err(errors) => {
-            page.errors = errors;
+            page.report.errors = errors;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
@@ -175,7 +162,7 @@ async fn upload(
         .await?
         {
             drop(tx);
-            page.problem = Some(
+            page.report.problem = Some(
                 "Có dự toán vừa được người khác cập nhật trong lúc nhập; chưa ghi gì. Tải lên lại."
                     .to_string(),
             );
@@ -184,7 +171,7 @@ async fn upload(
         changed += 1;
     }
     tx.commit().await?;
-    page.outcome = Some((changed, plan.len()));
+    page.report.outcome = Some((changed, plan.len()));
     Ok(page.into_response())
 }
 

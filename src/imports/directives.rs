@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::read::{self, Sheet};
-use super::{MAX_FILE_BYTES, RowError, Upload};
+use super::{Report, RowError, Upload};
 use crate::AppState;
 use crate::auth::guard::RequestMeta;
 use crate::auth::routes::AUDITORS;
@@ -24,7 +24,6 @@ use crate::directives::pages::{
     CheckedDirective, Choice, DirectiveForm, EVERY_DISTRICT, check_directive, choices,
     readable_meeting, record_directive,
 };
-use crate::format;
 use crate::web::export::{Cell, Table};
 use crate::web::{AppError, AppResult, layout::Layout};
 
@@ -63,20 +62,11 @@ struct DirectivesImportPage {
     layout: Layout,
     meeting: Meeting,
     choices: Vec<Choice>,
-    errors: Vec<RowError>,
-    problem: Option<String>,
     /// Directives added, and rows read, after an import.
-    outcome: Option<(usize, usize)>,
-    encoding_note: Option<String>,
+    report: Report<(usize, usize)>,
 }
 
 impl DirectivesImportPage {
-    fn max_megabytes(&self) -> usize {
-        MAX_FILE_BYTES / (1024 * 1024)
-    }
-    fn max_rows(&self) -> String {
-        format::number(read::MAX_ROWS as i64)
-    }
     fn every_district(&self) -> &'static str {
         EVERY_DISTRICT_NAMES[0]
     }
@@ -98,10 +88,7 @@ async fn page(
         layout,
         meeting,
         choices,
-        errors: Vec::new(),
-        problem: None,
-        outcome: None,
-        encoding_note: None,
+        report: Report::default(),
     })
 }
 
@@ -143,15 +130,15 @@ async fn upload(
         Upload::Read(sheet) => sheet,
         Upload::TooLarge => return Ok(super::too_large()),
         Upload::Problem(problem) => {
-            page.problem = Some(problem);
+            page.report.problem = Some(problem);
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    page.encoding_note = sheet.encoding_note.clone();
+    page.report.encoding_note = sheet.encoding_note.clone();
     let plan = match check(&sheet, &page.choices) {
         Ok(plan) => plan,
         Err(errors) => {
-            page.errors = errors;
+            page.report.errors = errors;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
@@ -174,7 +161,7 @@ async fn upload(
         added += 1;
     }
     tx.commit().await?;
-    page.outcome = Some((added, read));
+    page.report.outcome = Some((added, read));
     Ok(page.into_response())
 }
 

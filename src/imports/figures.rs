@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 
 use super::read::{self, Sheet};
-use super::{MAX_FILE_BYTES, RowError, Upload};
+use super::{Report, RowError, Upload};
 use crate::AppState;
 use crate::auth::guard::RequestMeta;
 use crate::auth::routes::FIGURE_KEEPERS;
@@ -48,11 +48,8 @@ pub fn routes() -> Routes {
 struct FiguresImportPage {
     layout: Layout,
     unit: UnitDetail,
-    errors: Vec<RowError>,
-    problem: Option<String>,
     /// Units whose figures changed, and rows read, after an import.
-    outcome: Option<(usize, usize)>,
-    encoding_note: Option<String>,
+    report: Report<(usize, usize)>,
 }
 
 impl FiguresImportPage {
@@ -60,19 +57,8 @@ impl FiguresImportPage {
         FiguresImportPage {
             layout,
             unit,
-            errors: Vec::new(),
-            problem: None,
-            outcome: None,
-            encoding_note: None,
+            report: Report::default(),
         }
-    }
-
-    fn max_megabytes(&self) -> usize {
-        MAX_FILE_BYTES / (1024 * 1024)
-    }
-
-    fn max_rows(&self) -> String {
-        crate::format::number(read::MAX_ROWS as i64)
     }
 
     fn refused(self) -> Response {
@@ -123,16 +109,16 @@ async fn upload(
         Upload::Read(sheet) => sheet,
         Upload::TooLarge => return Ok(super::too_large()),
         Upload::Problem(problem) => {
-            page.problem = Some(problem);
+            page.report.problem = Some(problem);
             return Ok(page.refused());
         }
     };
-    page.encoding_note = sheet.encoding_note.clone();
+    page.report.encoding_note = sheet.encoding_note.clone();
     let units = units_under(&state, &page.unit).await?;
     let plan = match check(&sheet, &units, state.clock.today()) {
         Ok(plan) => plan,
         Err(errors) => {
-            page.errors = errors;
+            page.report.errors = errors;
             return Ok(page.refused());
         }
     };
@@ -147,7 +133,7 @@ async fn upload(
         }
     }
     tx.commit().await?;
-    page.outcome = Some((changed, plan.len()));
+    page.report.outcome = Some((changed, plan.len()));
     Ok(page.into_response())
 }
 

@@ -15,12 +15,11 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::read::{self, Sheet};
-use super::{MAX_FILE_BYTES, RowError, Upload};
+use super::{Report, RowError, Upload};
 use crate::AppState;
 use crate::auth::guard::RequestMeta;
 use crate::auth::routes::EDITORS;
 use crate::auth::{Access, CurrentUser, Routes};
-use crate::format;
 use crate::polling::logistics::{self, Area, PLACE_TYPES};
 use crate::polling::logistics_pages::{check as check_fields, stored_fields};
 use crate::units::pages::Reach;
@@ -99,21 +98,11 @@ struct LogisticsImportPage {
     layout: Layout,
     unit_ref: String,
     unit_name: String,
-    errors: Vec<RowError>,
-    problem: Option<String>,
     /// Areas that changed, and rows read, after an import.
-    outcome: Option<(usize, usize)>,
-    encoding_note: Option<String>,
+    report: Report<(usize, usize)>,
 }
 
-impl LogisticsImportPage {
-    fn max_megabytes(&self) -> usize {
-        MAX_FILE_BYTES / (1024 * 1024)
-    }
-    fn max_rows(&self) -> String {
-        format::number(read::MAX_ROWS as i64)
-    }
-}
+impl LogisticsImportPage {}
 
 /// The unit whose polling areas the file may name (the one asked for, else the user's own), if
 /// the user edits it; with the page.
@@ -132,10 +121,7 @@ async fn page(
         layout,
         unit_ref: format!("{}:{}", unit.level, unit.gso_code),
         unit_name: unit.name,
-        errors: Vec::new(),
-        problem: None,
-        outcome: None,
-        encoding_note: None,
+        report: Report::default(),
     };
     Ok((page, election, id))
 }
@@ -254,11 +240,11 @@ async fn upload(
         Upload::Read(sheet) => sheet,
         Upload::TooLarge => return Ok(super::too_large()),
         Upload::Problem(problem) => {
-            page.problem = Some(problem);
+            page.report.problem = Some(problem);
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    page.encoding_note = sheet.encoding_note.clone();
+    page.report.encoding_note = sheet.encoding_note.clone();
     let named = areas_under(&state, election, root).await?;
     let ids: Vec<i64> = named.iter().map(|n| n.id).collect();
     let keys: HashMap<(String, i32), i64> = named
@@ -273,7 +259,7 @@ async fn upload(
     let plan = match plan(&sheet, &keys, &mut stored, state.clock.today()) {
         Ok(plan) => plan,
         Err(errors) => {
-            page.errors = errors;
+            page.report.errors = errors;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
@@ -299,7 +285,7 @@ async fn upload(
         .await?
         {
             drop(tx);
-            page.problem = Some(
+            page.report.problem = Some(
                 "Có khu vực vừa được người khác cập nhật trong lúc nhập; chưa ghi gì. Tải lên lại."
                     .to_string(),
             );
@@ -308,7 +294,7 @@ async fn upload(
         changed += 1;
     }
     tx.commit().await?;
-    page.outcome = Some((changed, plan.len()));
+    page.report.outcome = Some((changed, plan.len()));
     Ok(page.into_response())
 }
 

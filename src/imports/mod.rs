@@ -111,18 +111,39 @@ impl Outcome {
 struct ImportPage {
     layout: Layout,
     unit: UnitDetail,
-    errors: Vec<RowError>,
-    problem: Option<String>,
-    outcome: Option<Outcome>,
-    encoding_note: Option<String>,
+    /// The last file's problems, or what it did.
+    report: Report<Outcome>,
 }
 
-impl ImportPage {
-    /// The bounds a file is read within, as the form states them.
-    fn max_megabytes(&self) -> usize {
+impl ImportPage {}
+
+/// What an import page says of the file just sent: that it could not be read (`problem`), its
+/// bad rows (`errors`, none written), or what it did (`outcome`); with the bounds a file is read
+/// within, as the form states them. Every import page shows it through `imports/problems.html`.
+pub struct Report<O> {
+    pub errors: Vec<RowError>,
+    pub problem: Option<String>,
+    pub outcome: Option<O>,
+    /// How a CSV file's characters were read, when it was not UTF-8.
+    pub encoding_note: Option<String>,
+}
+
+impl<O> Default for Report<O> {
+    fn default() -> Self {
+        Report {
+            errors: Vec::new(),
+            problem: None,
+            outcome: None,
+            encoding_note: None,
+        }
+    }
+}
+
+impl<O> Report<O> {
+    pub fn max_megabytes(&self) -> usize {
         MAX_FILE_BYTES / (1024 * 1024)
     }
-    fn max_rows(&self) -> String {
+    pub fn max_rows(&self) -> String {
         crate::format::number(read::MAX_ROWS as i64)
     }
 }
@@ -178,10 +199,7 @@ async fn form(
     Ok(ImportPage {
         layout,
         unit,
-        errors: Vec::new(),
-        problem: None,
-        outcome: None,
-        encoding_note: None,
+        report: Report::default(),
     })
 }
 
@@ -220,10 +238,12 @@ async fn upload(
     let page = |layout, problem: Option<String>, errors, outcome, note| ImportPage {
         layout,
         unit: unit.clone(),
-        errors,
-        problem,
-        outcome,
-        encoding_note: note,
+        report: Report {
+            errors,
+            problem,
+            outcome,
+            encoding_note: note,
+        },
     };
     let sheet = match uploaded_sheet(&mut multipart, read::AREA_KEY).await? {
         Upload::Read(sheet) => sheet,

@@ -13,14 +13,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::read::{self, Sheet};
-use super::{MAX_FILE_BYTES, RowError, Upload};
+use super::{Report, RowError, Upload};
 use crate::AppState;
 use crate::auth::guard::RequestMeta;
 use crate::auth::routes::EDITORS;
 use crate::auth::{Access, CurrentUser, Routes};
 use crate::candidates::pages::{NOMINEE_COLUMNS, check_nominee, handled};
 use crate::candidates::{Council, NewNominee, Quota};
-use crate::format;
 use crate::web::export::{Cell, Table};
 use crate::web::{AppResult, layout::Layout};
 
@@ -48,21 +47,11 @@ pub fn routes() -> Routes {
 struct NomineesImportPage {
     layout: Layout,
     council: Council,
-    errors: Vec<RowError>,
-    problem: Option<String>,
     /// Nominees added, and rows read, after an import.
-    outcome: Option<(usize, usize)>,
-    encoding_note: Option<String>,
+    report: Report<(usize, usize)>,
 }
 
-impl NomineesImportPage {
-    fn max_megabytes(&self) -> usize {
-        MAX_FILE_BYTES / (1024 * 1024)
-    }
-    fn max_rows(&self) -> String {
-        format::number(read::MAX_ROWS as i64)
-    }
-}
+impl NomineesImportPage {}
 
 async fn page(
     state: &AppState,
@@ -74,10 +63,7 @@ async fn page(
     Ok(NomineesImportPage {
         layout,
         council,
-        errors: Vec::new(),
-        problem: None,
-        outcome: None,
-        encoding_note: None,
+        report: Report::default(),
     })
 }
 
@@ -130,11 +116,11 @@ async fn upload(
         Upload::Read(sheet) => sheet,
         Upload::TooLarge => return Ok(super::too_large()),
         Upload::Problem(problem) => {
-            page.problem = Some(problem);
+            page.report.problem = Some(problem);
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    page.encoding_note = sheet.encoding_note.clone();
+    page.report.encoding_note = sheet.encoding_note.clone();
     let quotas = crate::candidates::quotas(&state.pool, id).await?;
     let known: HashSet<(String, chrono::NaiveDate)> =
         crate::candidates::nominees(&state.pool, Some(id), None)
@@ -145,7 +131,7 @@ async fn upload(
     let plan = match check(&state, &page.council, &sheet, quotas, &known) {
         Ok(plan) => plan,
         Err(errors) => {
-            page.errors = errors;
+            page.report.errors = errors;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
@@ -156,7 +142,7 @@ async fn upload(
         crate::candidates::add_nominee(&mut tx, &actor, now, &page.council, nominee).await?;
     }
     tx.commit().await?;
-    page.outcome = Some((plan.new.len(), plan.read));
+    page.report.outcome = Some((plan.new.len(), plan.read));
     Ok(page.into_response())
 }
 

@@ -18,7 +18,7 @@ use crate::auth::guard::RequestMeta;
 use crate::auth::routes::ACCOUNT_KEEPERS;
 use crate::auth::{Access, CurrentUser, Role, Routes, password};
 use crate::imports::read::{self, Sheet};
-use crate::imports::{RowError, Upload};
+use crate::imports::{Report, RowError, Upload};
 use crate::web::export::{Cell, Table};
 use crate::web::{AppResult, layout::Layout};
 
@@ -48,10 +48,8 @@ pub fn routes() -> Routes {
 #[template(path = "users/import.html")]
 struct ImportPage {
     layout: Layout,
-    errors: Vec<RowError>,
-    problem: Option<String>,
-    /// Shown by the import pages' shared problems block; accounts never need one.
-    encoding_note: Option<String>,
+    /// An account import answers with its slips, so its report has no outcome.
+    report: Report<()>,
 }
 
 /// A new account and its one-time password, for its slip.
@@ -75,9 +73,7 @@ struct SlipsPage {
 async fn form(layout: Layout) -> ImportPage {
     ImportPage {
         layout,
-        errors: Vec::new(),
-        problem: None,
-        encoding_note: None,
+        report: Report::default(),
     }
 }
 
@@ -107,9 +103,11 @@ async fn upload(
     let refuse = |layout, errors, problem| {
         let page = ImportPage {
             layout,
-            errors,
-            problem,
-            encoding_note: None,
+            report: Report {
+                errors,
+                problem,
+                ..Report::default()
+            },
         };
         Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
     };
