@@ -103,7 +103,8 @@ fn child_level(level: &str) -> &'static str {
     }
 }
 
-/// The election's entries that name the unit's level or the level below it.
+/// The election's entries that name the unit's level or the level below it, but for those whose
+/// tasks follow another record (a consultation, a published list): those are recorded there.
 async fn entries(
     state: &AppState,
     layout: &Layout,
@@ -114,10 +115,12 @@ async fn entries(
         EntryChoice,
         "SELECT code, title_vi, title_en FROM calendar_entries
           WHERE election_id = $1 AND retired_at IS NULL AND levels && ARRAY[$2, $3]
+            AND code <> ALL($4)
           ORDER BY offset_days DESC, code",
         election_id,
         unit.level,
-        child_level(&unit.level)
+        child_level(&unit.level),
+        &crate::candidates::FOLLOWING_TASKS.map(String::from)
     )
     .fetch_all(&state.pool)
     .await
@@ -216,6 +219,10 @@ async fn save(
     let ticked: Vec<&Row> = rows.iter().filter(|r| r.ticked).collect();
     let checked = match ticked.iter().find(|r| r.is_done()) {
         _ if ticked.is_empty() => Err(Refusal::above("Chưa chọn đơn vị nào.")),
+        // The rule of the task form and the bulk page: such a task follows its record.
+        _ if let Some(why) = crate::candidates::done_only_by_record(&entry) => {
+            Err(Refusal::above(why))
+        }
         Some(done) => Err(Refusal::above(format!(
             "{} đã ghi xong công việc này; mở công việc để sửa.",
             done.task.unit_name

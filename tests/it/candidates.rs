@@ -124,6 +124,68 @@ async fn a_district_council_goes_from_the_first_conference_to_its_official_lists
         "Việc này tự hoàn thành khi ghi hội nghị hiệp thương",
     )
     .await;
+    // Nor a commune's on the district's bulk page, nor as work done before the application was in
+    // use, which does not offer the entry at all.
+    let commune_task = scalar(
+        &app,
+        "SELECT t.id FROM tasks t JOIN calendar_entries c ON c.id = t.calendar_entry_id
+           JOIN units u ON u.id = t.unit_id
+          WHERE c.code = 'consultation_1' AND u.level = 'commune' AND u.gso_code = 6895",
+    )
+    .await;
+    let field = |name: &str| format!("{name}_{commune_task}");
+    let bulk = huyen
+        .submit(
+            "/units/district/200/bulk",
+            &[
+                ("entry", "consultation_1"),
+                (field("apply").as_str(), "1"),
+                (field("version").as_str(), "1"),
+                (field("status").as_str(), "done"),
+                (field("number").as_str(), "01/BB"),
+                (field("date").as_str(), "17/02/2021"),
+                (field("signer").as_str(), "Chủ tịch"),
+            ],
+        )
+        .await;
+    assert_eq!(bulk.status(), 422);
+    let bulk = bulk.text().await.unwrap();
+    assert!(
+        bulk.contains("Việc này tự hoàn thành khi ghi hội nghị hiệp thương"),
+        "{bulk}"
+    );
+    let (_, baseline) = huyen.page("/units/district/200/before-go-live").await;
+    assert!(
+        baseline.contains("value=\"nominee_structure\""),
+        "entries are offered"
+    );
+    assert!(!baseline.contains("value=\"consultation_1\""), "{baseline}");
+    let unit_field = format!("unit_{task}");
+    let before = huyen
+        .submit(
+            "/units/district/200/before-go-live",
+            &[
+                ("entry", "consultation_1"),
+                (unit_field.as_str(), "1"),
+                ("number", "01/BB"),
+                ("date", "2021-02-17"),
+                ("signer", "Chủ tịch"),
+            ],
+        )
+        .await;
+    assert_eq!(before.status(), 422);
+    assert!(
+        before
+            .text()
+            .await
+            .unwrap()
+            .contains("Việc này tự hoàn thành khi ghi hội nghị hiệp thương")
+    );
+    assert_eq!(
+        task_of(&app, "consultation_1").await.0,
+        "not_started",
+        "nothing ticked it"
+    );
 
     // First conference: the quotas, refused while a line cannot be read.
     let consultation = format!("/councils/{council}/consultations");
