@@ -540,17 +540,22 @@ pub async fn record_consultation(
     }
     let (before, after) = match (held.round, outcome) {
         (_, Outcome::Quotas(quotas)) => {
-            for (nominator, seats, structure) in quotas {
-                sqlx::query!(
-                    "INSERT INTO nomination_quotas (council_id, nominator, seats, structure) VALUES ($1, $2, $3, $4)",
-                    council.id,
-                    nominator,
-                    seats,
-                    structure.as_deref()
-                )
-                .execute(&mut *conn)
-                .await?;
-            }
+            let nominators: Vec<&str> = quotas.iter().map(|(name, _, _)| name.as_str()).collect();
+            let seats: Vec<i32> = quotas.iter().map(|(_, seats, _)| *seats).collect();
+            let structures: Vec<Option<String>> = quotas
+                .iter()
+                .map(|(_, _, structure)| structure.clone())
+                .collect();
+            sqlx::query!(
+                "INSERT INTO nomination_quotas (council_id, nominator, seats, structure)
+                 SELECT $1, * FROM UNNEST($2::text[], $3::int[], $4::text[])",
+                council.id,
+                &nominators as &[&str],
+                &seats,
+                &structures as &[Option<String>]
+            )
+            .execute(&mut *conn)
+            .await?;
             ("", "")
         }
         (2, Outcome::Decisions(decisions)) => {
@@ -722,26 +727,28 @@ async fn decide(
     left_at: &str,
     on: NaiveDate,
 ) -> sqlx::Result<()> {
-    for (id, reason) in decisions {
-        let (stage, left, why, left_on) = match reason {
-            None => (to, None, None, None),
-            Some(why) => (from, Some(left_at), Some(why.as_str()), Some(on)),
-        };
-        sqlx::query!(
-            "UPDATE nominees SET stage = $2, left_at = $3, left_reason = $4, left_on = $5,
-                    version = version + 1, updated_at = $6
-              WHERE id = $1 AND stage = $7 AND left_at IS NULL",
-            id,
-            stage,
-            left,
-            why,
-            left_on,
-            writer.at,
-            from
-        )
-        .execute(&mut *conn)
-        .await?;
-    }
+    let ids: Vec<i64> = decisions.iter().map(|(id, _)| *id).collect();
+    let reasons: Vec<Option<String>> = decisions.iter().map(|(_, why)| why.clone()).collect();
+    // Kept: on to `to`. Left out (a reason given): stays at `from`, marked as left there.
+    sqlx::query!(
+        "UPDATE nominees n
+            SET stage = CASE WHEN d.reason IS NULL THEN $3 ELSE $4 END,
+                left_at = CASE WHEN d.reason IS NULL THEN NULL ELSE $5 END,
+                left_reason = d.reason,
+                left_on = CASE WHEN d.reason IS NULL THEN NULL ELSE $6::date END,
+                version = n.version + 1, updated_at = $7
+           FROM UNNEST($1::bigint[], $2::text[]) AS d(id, reason)
+          WHERE n.id = d.id AND n.stage = $4 AND n.left_at IS NULL",
+        &ids,
+        &reasons as &[Option<String>],
+        to,
+        from,
+        left_at,
+        on,
+        writer.at
+    )
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -1046,22 +1053,25 @@ pub async fn publish_list(
     if published.is_none() {
         return Ok(false);
     }
-    for (nominee, version) in candidates {
-        let moved = sqlx::query!(
-            "UPDATE nominees SET stage = 'official', constituency_id = $3, version = version + 1, updated_at = $4
-              WHERE id = $1 AND version = $2 AND stage = 'qualified' AND left_at IS NULL AND council_id = $5",
-            nominee,
-            version,
-            constituency,
-            writer.at,
-            council.id
-        )
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-        if moved != 1 {
-            return Ok(false);
-        }
+    let ids: Vec<i64> = candidates.iter().map(|(id, _)| *id).collect();
+    let versions: Vec<i32> = candidates.iter().map(|(_, version)| *version).collect();
+    let moved = sqlx::query!(
+        "UPDATE nominees n SET stage = 'official', constituency_id = $3, version = n.version + 1, updated_at = $4
+           FROM UNNEST($1::bigint[], $2::int[]) AS c(id, version)
+          WHERE n.id = c.id AND n.version = c.version AND n.stage = 'qualified' AND n.left_at IS NULL
+            AND n.council_id = $5",
+        &ids,
+        &versions,
+        constituency,
+        writer.at,
+        council.id
+    )
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    // Every nominee placed, as read, or none: one changed meanwhile and the caller drops the write.
+    if moved != candidates.len() as u64 {
+        return Ok(false);
     }
     let event = Event::new("candidate_list.published")
         .unit(council.unit_id)

@@ -310,6 +310,17 @@ async fn a_district_council_goes_from_the_first_conference_to_its_official_lists
         .await,
         9
     );
+    // Phúc stays where the conference found him, marked as left there, with why and when.
+    assert_eq!(
+        text(
+            &app,
+            &format!(
+                "SELECT concat_ws('|', stage, left_at, left_reason, left_on) FROM nominees WHERE id = {phuc}"
+            ),
+        )
+        .await,
+        "nominated|consultation_2|Chưa đáp ứng tiêu chuẩn về thời gian công tác|2021-03-19"
+    );
     // The conference's audit record says who was left out, by id only.
     let left = text(
         &app,
