@@ -64,6 +64,15 @@ pub enum TaskState {
 }
 
 impl TaskState {
+    pub const ALL: [TaskState; 6] = [
+        TaskState::NotDueYet,
+        TaskState::DueSoon,
+        TaskState::Overdue,
+        TaskState::DoneOnTime,
+        TaskState::DoneLate,
+        TaskState::NotApplicable,
+    ];
+
     pub fn label_vi(self) -> &'static str {
         match self {
             TaskState::NotDueYet => "Chưa đến hạn",

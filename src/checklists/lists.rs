@@ -11,11 +11,10 @@
 //! 722 of every entry in 3.6 ms, and the largest province's 13,297 in about 110 ms, most of it the
 //! sort.
 //!
-//! What a page costs here is mostly its round trips to PostgreSQL: on the national data set a
-//! signed-in page that asks one more question of the database serves a fifth fewer requests. So
-//! the task list finds its unit, the unit's subtree and their tasks in one statement.
+//! The tasks behind a dashboard cell are drawn once for everyone who opens that cell within a
+//! few seconds, as the dashboard is (`dashboards::task_list`): 33 rows cost three times what the
+//! rest of the page does, in PostgreSQL's index probes and in drawing them.
 
-use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 
 use super::TaskLine;
@@ -125,144 +124,69 @@ pub async fn returned(
     .await
 }
 
-/// A unit named by its path, and the tasks of it and every unit below it.
-pub struct Below {
-    pub root_name: String,
-    /// The unit's ancestors, its own id last: whoever shows the tasks checks its scope on these
-    /// first.
-    pub root_ancestors: Vec<i64>,
-    pub tasks: Vec<TaskLine>,
+/// The current calendar entry of the election with this code, if there is one.
+pub async fn entry_id(pool: &PgPool, election_id: i64, code: &str) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar!(
+        "SELECT id FROM calendar_entries WHERE election_id = $1 AND code = $2 AND retired_at IS NULL",
+        election_id,
+        code
+    )
+    .fetch_optional(pool)
+    .await
 }
 
-/// A row of [`below`]'s statement: the unit, and one of the tasks if it has any.
-struct BelowRow {
-    root_name: String,
-    root_ancestors: Vec<i64>,
-    id: Option<i64>,
-    title_vi: Option<String>,
-    title_en: Option<String>,
-    unit_name: Option<String>,
-    deadline: Option<NaiveDate>,
-    status: Option<String>,
-    evidence_date: Option<NaiveDate>,
-    before_go_live: Option<bool>,
-    review: Option<String>,
-    review_comment: Option<String>,
-    evidence_number: Option<String>,
-    evidence_signer: Option<String>,
-    reviewed_by: Option<i64>,
-    reviewed_at: Option<DateTime<Utc>>,
-}
-
-impl BelowRow {
-    /// The row's task; none on the one row of a unit without tasks.
-    fn task(self) -> Option<TaskLine> {
-        Some(TaskLine {
-            id: self.id?,
-            title_vi: self.title_vi?,
-            title_en: self.title_en?,
-            unit_name: self.unit_name?,
-            deadline: self.deadline?,
-            status: self.status?,
-            evidence_date: self.evidence_date,
-            before_go_live: self.before_go_live?,
-            review: self.review?,
-            review_comment: self.review_comment,
-            evidence_number: self.evidence_number,
-            evidence_signer: self.evidence_signer,
-            reviewed_by: self.reviewed_by,
-            reviewed_at: self.reviewed_at,
-        })
-    }
-}
-
-/// The current unit `level`/`gso_code` with the tasks of it and every unit below it, of one
-/// calendar entry when one is named; by deadline, then in the order of the tree. None when no
-/// current unit has that path.
+/// The tasks of unit `root` and every unit below it, of one calendar entry when one is given;
+/// by deadline, then in the order of the tree.
 ///
-/// The unit is found by the same statement as its tasks: a round trip to PostgreSQL costs more
-/// than either, and this is the list every dashboard cell opens. The unit comes back on every
-/// row (and alone, on one row, when it has no tasks).
+/// Both statements take the subtree's units first and find each unit's tasks by index. Of one
+/// entry, by unit and entry together: 33 tasks of a district in 0.3 ms. Of every entry, by unit;
+/// joining the subtree's tasks to all units by hash cost twice as much for a district.
 pub async fn below(
     pool: &PgPool,
     election: &Election,
-    level: &str,
-    gso_code: i32,
-    entry: Option<&str>,
-) -> sqlx::Result<Option<Below>> {
+    root: i64,
+    entry: Option<i64>,
+) -> sqlx::Result<Vec<TaskLine>> {
     let day = election.election_day;
-    // Both take the subtree's units first and find each unit's tasks by index. Of one entry,
-    // by unit and entry together, the subtree kept apart (MATERIALIZED) so that PostgreSQL
-    // does not read every task of the subtree and keep one entry's: 142 buffers for a
-    // district, against 213 when each task found looked its unit up again. Of every entry,
-    // by unit: joining the subtree's tasks to all units by hash cost twice as much for a
-    // district, and keeping the subtree apart here costs a third more.
-    let rows = match entry {
-        Some(code) => {
+    match entry {
+        Some(entry) => {
             sqlx::query_as!(
-                BelowRow,
-                r#"WITH root AS MATERIALIZED (
-                       SELECT id, name, ancestors FROM units
-                        WHERE level = $2 AND gso_code = $3 AND valid_to IS NULL),
-                   subtree AS MATERIALIZED (
-                       SELECT below.id, below.name, below.ancestors, below.gso_code
-                         FROM root JOIN units below ON below.ancestors @> ARRAY[root.id])
-                   SELECT root.name AS root_name, root.ancestors AS root_ancestors,
-                          l.id AS "id?", l.title_vi AS "title_vi?", l.title_en AS "title_en?",
-                          l.unit_name AS "unit_name?", l.deadline AS "deadline?", l.status AS "status?",
-                          l.evidence_date, l.before_go_live AS "before_go_live?", l.review AS "review?",
-                          l.review_comment, l.evidence_number, l.evidence_signer, l.reviewed_by, l.reviewed_at
-                     FROM root LEFT JOIN (
-                          SELECT t.*, c.title_vi, c.title_en, c.offset_days, u.name AS unit_name,
-                                 u.ancestors AS unit_ancestors, u.gso_code, ($4::date - c.offset_days) AS deadline
-                            FROM subtree u
-                            JOIN tasks t ON t.unit_id = u.id
-                            JOIN calendar_entries c ON c.id = t.calendar_entry_id
-                           WHERE c.election_id = $1 AND c.retired_at IS NULL AND c.code = $5) l ON true
-                    ORDER BY l.offset_days DESC, l.unit_ancestors, l.gso_code"#,
+                TaskLine,
+                r#"SELECT t.id, c.title_vi, c.title_en, u.name AS unit_name,
+                          ($3::date - c.offset_days) AS "deadline!", t.status, t.evidence_date, t.before_go_live,
+                          t.review, t.review_comment, t.evidence_number, t.evidence_signer, t.reviewed_by, t.reviewed_at
+                     FROM units root
+                     JOIN units u ON u.ancestors @> ARRAY[root.id]
+                     JOIN tasks t ON t.unit_id = u.id AND t.calendar_entry_id = $4
+                     JOIN calendar_entries c ON c.id = t.calendar_entry_id
+                    WHERE root.id = $2 AND c.election_id = $1 AND c.retired_at IS NULL
+                    ORDER BY u.ancestors, u.gso_code"#,
                 election.id,
-                level,
-                gso_code,
+                root,
                 day,
-                code
+                entry
             )
             .fetch_all(pool)
-            .await?
+            .await
         }
         None => {
             sqlx::query_as!(
-                BelowRow,
-                r#"WITH root AS MATERIALIZED (
-                       SELECT id, name, ancestors FROM units
-                        WHERE level = $2 AND gso_code = $3 AND valid_to IS NULL)
-                   SELECT root.name AS root_name, root.ancestors AS root_ancestors,
-                          l.id AS "id?", l.title_vi AS "title_vi?", l.title_en AS "title_en?",
-                          l.unit_name AS "unit_name?", l.deadline AS "deadline?", l.status AS "status?",
-                          l.evidence_date, l.before_go_live AS "before_go_live?", l.review AS "review?",
-                          l.review_comment, l.evidence_number, l.evidence_signer, l.reviewed_by, l.reviewed_at
-                     FROM root LEFT JOIN LATERAL (
-                          SELECT t.*, c.title_vi, c.title_en, c.offset_days, u.name AS unit_name,
-                                 u.ancestors AS unit_ancestors, u.gso_code, ($4::date - c.offset_days) AS deadline
-                            FROM units u
-                            JOIN tasks t ON t.unit_id = u.id
-                            JOIN calendar_entries c ON c.id = t.calendar_entry_id
-                           WHERE u.ancestors @> ARRAY[root.id] AND c.election_id = $1 AND c.retired_at IS NULL) l ON true
-                    ORDER BY l.offset_days DESC, l.unit_ancestors, l.gso_code"#,
+                TaskLine,
+                r#"SELECT t.id, c.title_vi, c.title_en, u.name AS unit_name,
+                          ($3::date - c.offset_days) AS "deadline!", t.status, t.evidence_date, t.before_go_live,
+                          t.review, t.review_comment, t.evidence_number, t.evidence_signer, t.reviewed_by, t.reviewed_at
+                     FROM units root
+                     JOIN units u ON u.ancestors @> ARRAY[root.id]
+                     JOIN tasks t ON t.unit_id = u.id
+                     JOIN calendar_entries c ON c.id = t.calendar_entry_id
+                    WHERE root.id = $2 AND c.election_id = $1 AND c.retired_at IS NULL
+                    ORDER BY c.offset_days DESC, u.ancestors, u.gso_code"#,
                 election.id,
-                level,
-                gso_code,
+                root,
                 day
             )
             .fetch_all(pool)
-            .await?
+            .await
         }
-    };
-    let Some(first) = rows.first() else {
-        return Ok(None);
-    };
-    Ok(Some(Below {
-        root_name: first.root_name.clone(),
-        root_ancestors: first.root_ancestors.clone(),
-        tasks: rows.into_iter().filter_map(BelowRow::task).collect(),
-    }))
+    }
 }

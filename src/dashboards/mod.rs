@@ -11,15 +11,10 @@ pub mod task_list;
 
 use figures::{Dashboard, Source, Tally, ViolationCounts, compute};
 
-use std::convert::Infallible;
-
 use askama::Template;
-use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use axum::http::header::{CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, VARY};
 use axum::response::{IntoResponse, Redirect, Response};
-use bytes::Bytes;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::Deserialize;
 
@@ -32,7 +27,8 @@ use crate::i18n::Lang;
 use crate::units::pages::Reach;
 use crate::units::{self, UnitDetail};
 use crate::web::export::{self, Cell, Table};
-use crate::web::{self, AppError, AppResult, layout::Layout};
+use crate::web::kept::{self, CONTENT_SLOT, KeptContent};
+use crate::web::{AppError, AppResult, layout::Layout};
 
 /// A unit with no change for this long while it has open tasks is "quiet".
 pub const QUIET_AFTER_DAYS: i64 = 7;
@@ -122,47 +118,6 @@ struct DashboardPage<'a> {
     content: &'a str,
 }
 
-/// Where the kept content goes in the page. The layout is drawn per request around this mark, and
-/// the content is sent from the cache as it is, without a copy per request (a national overview
-/// is 400 KB).
-const CONTENT_SLOT: &str = "<!-- dashboard content -->";
-
-impl DashboardPage<'_> {
-    /// The page around kept content: compressed as kept when the browser takes gzip.
-    fn around(
-        layout: Layout,
-        root_name: &str,
-        content: &DrawnDashboard,
-        gzip: bool,
-    ) -> AppResult<Response> {
-        let page = DashboardPage {
-            layout,
-            root_name,
-            content: CONTENT_SLOT,
-        }
-        .render()
-        .map_err(anyhow::Error::from)?;
-        let (head, tail) = page
-            .split_once(CONTENT_SLOT)
-            .ok_or_else(|| anyhow::anyhow!("the dashboard layout lost its content slot"))?;
-        let html = (CONTENT_TYPE, "text/html; charset=utf-8");
-        // Caches between here and the browser must keep the two encodings apart.
-        let vary = (VARY, "accept-encoding");
-        if gzip {
-            let body = web::gzip::page(head.as_bytes(), &content.compressed, tail.as_bytes());
-            return Ok(([html, vary, (CONTENT_ENCODING, "gzip")], body).into_response());
-        }
-        let length = head.len() + content.content.len() + tail.len();
-        let parts = [
-            Bytes::copy_from_slice(head.as_bytes()),
-            content.content.clone(),
-            Bytes::copy_from_slice(tail.as_bytes()),
-        ];
-        let body = Body::from_stream(futures_util::stream::iter(parts.map(Ok::<_, Infallible>)));
-        Ok(([html, vary, (CONTENT_LENGTH, &length.to_string())], body).into_response())
-    }
-}
-
 /// The dashboard's content, the same for every user who sees this unit with this filter.
 #[derive(Template)]
 #[template(path = "dashboards/dashboard_content.html")]
@@ -199,16 +154,15 @@ fn known(value: &str, known: &[&'static str]) -> &'static str {
     known.iter().find(|k| **k == value).unwrap_or(&known[0])
 }
 
-/// A drawn dashboard, kept in `AppState::dashboards`: its content as sent, plain and compressed.
+/// A drawn dashboard, kept in `AppState::dashboards`: its content as sent.
 pub struct DrawnDashboard {
     root_name: String,
-    content: Bytes,
-    compressed: web::gzip::Compressed,
+    content: KeptContent,
 }
 
 impl cache::Weight for DrawnDashboard {
     fn bytes(&self) -> usize {
-        self.content.len() + self.compressed.bytes()
+        self.content.bytes()
     }
 }
 
@@ -221,6 +175,8 @@ pub const DASHBOARD_FRESH_FOR: TimeDelta = TimeDelta::seconds(5);
 /// The dashboards' caches, one per application.
 pub struct Caches {
     pub pages: cache::Cache<ViewKey, DrawnDashboard>,
+    /// The tasks behind a dashboard's cells.
+    pub lists: cache::Cache<task_list::ListKey, task_list::DrawnList>,
     /// Keyed by the structure's generation too, so a structural change starts a new count.
     pub violations: cache::Cache<(i64, i64, NaiveDate, i64), ViolationCounts>,
 }
@@ -229,6 +185,7 @@ impl Default for Caches {
     fn default() -> Self {
         Caches {
             pages: cache::Cache::new(DASHBOARD_CACHE_BYTES),
+            lists: cache::Cache::new(DASHBOARD_CACHE_BYTES / 2),
             violations: cache::Cache::new(DASHBOARD_CACHE_BYTES / 16),
         }
     }
@@ -301,8 +258,14 @@ async fn dashboard(
         .pages
         .get(key.clone(), wanted, draw)
         .await?;
-    let gzip = web::gzip::accepted(&headers);
-    DashboardPage::around(layout, &drawn.value.root_name, &drawn.value, gzip)
+    let page = DashboardPage {
+        layout,
+        root_name: &drawn.value.root_name,
+        content: CONTENT_SLOT,
+    }
+    .render()
+    .map_err(anyhow::Error::from)?;
+    kept::around(&page, &drawn.value.content, &headers)
 }
 
 /// Draws a dashboard's content, valid until a unit on it falls quiet.
@@ -336,8 +299,7 @@ async fn draw(
     .map_err(anyhow::Error::from)?;
     let drawn = DrawnDashboard {
         root_name: dashboard.root.name.clone(),
-        compressed: web::gzip::Compressed::new(content.as_bytes()),
-        content: Bytes::from(content),
+        content: KeptContent::new(content),
     };
     Ok((drawn, dashboard.next_quiet))
 }

@@ -1,19 +1,30 @@
 //! The tasks behind a dashboard cell: a unit's tasks and everything below it, by entry and state.
+//!
+//! The list is drawn and kept as its dashboard is (`dashboards::cache`, with the same freshness):
+//! everyone who opens the same cell within a few seconds gets one drawing, which says when it was
+//! read, and whoever has just saved something sees it drawn afresh. The unit and its scope are
+//! checked on every request before anything kept is served; an entry or state that does not exist
+//! is a 404 that keeps nothing. Downloads are read afresh.
 
 use askama::Template;
-use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Response};
-use chrono::NaiveDate;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
-use super::root_of;
+use super::{DASHBOARD_FRESH_FOR, cache, root_of};
 use crate::AppState;
+use crate::auth::guard::RequestMeta;
 use crate::auth::{Access, CurrentUser, Routes};
+use crate::checklists::deadline::TaskState;
 use crate::checklists::{TaskLine, lists};
+use crate::clock::vietnam;
 use crate::elections::Election;
-use crate::units::{self, pages::Reach};
+use crate::i18n::Lang;
+use crate::units::UnitDetail;
 use crate::web::export::{self, Cell, Table};
+use crate::web::kept::{self, CONTENT_SLOT, KeptContent};
 use crate::web::{AppError, AppResult, layout::Layout};
 
 /// How a task's review reads in a list.
@@ -41,49 +52,102 @@ struct TaskListQuery {
     state: String,
 }
 
-#[derive(Template, WebTemplate)]
+/// The page around a kept list.
+#[derive(Template)]
 #[template(path = "dashboards/tasks.html")]
-struct TaskListPage {
+struct TaskListPage<'a> {
     layout: Layout,
-    root_name: String,
-    tasks: Vec<TaskLine>,
+    root_name: &'a str,
+    content: &'a str,
+}
+
+/// The list itself, the same for everyone who opens this cell.
+#[derive(Template)]
+#[template(path = "dashboards/tasks_content.html")]
+struct TaskListContent<'a> {
+    layout: &'a Layout,
+    root_name: &'a str,
+    tasks: &'a [TaskLine],
     today: NaiveDate,
     /// The list's filter, for its download links.
     export_query: String,
+    /// When the tasks were read, "hh:mm:ss" in Vietnam time.
+    drawn_at: String,
 }
 
-/// The tasks of a unit and everything below it, of one entry and in one state when asked; with
-/// the unit's name. The unit is the one `?unit=level:code` names, or the user's own.
+/// One view of a task list. Every part is an existing unit, a known state or one of a few
+/// values, and an entry is kept only once a drawing has found it, so what can be kept is bounded.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ListKey {
+    election_id: i64,
+    root_id: i64,
+    entry: String,
+    state: Option<&'static str>,
+    lang: Lang,
+    today: NaiveDate,
+}
+
+/// A drawn list, kept in `AppState::dashboards`.
+pub struct DrawnList {
+    content: KeptContent,
+}
+
+impl cache::Weight for DrawnList {
+    fn bytes(&self) -> usize {
+        self.content.bytes()
+    }
+}
+
+/// The states a list may be narrowed to; an empty one keeps every task, any other is a 404.
+fn known_state(code: &str) -> AppResult<Option<&'static str>> {
+    if code.is_empty() {
+        return Ok(None);
+    }
+    TaskState::ALL
+        .iter()
+        .map(|state| state.code())
+        .find(|known| *known == code)
+        .map(Some)
+        .ok_or(AppError::NotFound)
+}
+
+/// An entry's code as the calendar writes them; anything else names no entry and is refused
+/// before a slot is made for it.
+fn plausible_entry(code: &str) -> AppResult<()> {
+    let plausible = code.len() <= 64
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if plausible {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// The tasks of `root` and everything below it, of the named entry (a 404 when there is no such
+/// entry) and in the named state.
 async fn listed(
     state: &AppState,
-    user: &CurrentUser,
-    election: Option<&Election>,
-    query: &TaskListQuery,
-) -> AppResult<(String, Vec<TaskLine>)> {
-    let election = election.ok_or(AppError::NotFound)?;
-    let (level, gso_code) = match query.unit.split_once(':') {
-        // A code that is not a number names no unit.
-        Some((level, code)) => (
-            level.to_string(),
-            code.parse().map_err(|_| AppError::NotFound)?,
+    election: &Election,
+    root: &UnitDetail,
+    entry: &str,
+    task_state: Option<&str>,
+) -> AppResult<Vec<TaskLine>> {
+    let entry_id = match entry {
+        "" => None,
+        code => Some(
+            lists::entry_id(&state.pool, election.id, code)
+                .await?
+                .ok_or(AppError::NotFound)?,
         ),
-        None => {
-            let own = root_of(state, user, election, "").await?;
-            (own.level, own.gso_code)
-        }
     };
-    let entry = Some(query.entry.as_str()).filter(|code| !code.is_empty());
-    let below = lists::below(&state.pool, election, &level, gso_code, entry)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    // The scope first: nothing read is used unless the user reaches the whole unit.
-    units::pages::check_reach(user, &below.root_ancestors, Reach::Whole)?;
-    let mut tasks = below.tasks;
-    if !query.state.is_empty() {
+    let mut tasks = lists::below(&state.pool, election, root.id, entry_id).await?;
+    if let Some(code) = task_state {
         let today = state.clock.today();
-        tasks.retain(|task| task.state(&today).code() == query.state);
+        tasks.retain(|task| task.state(&today).code() == code);
     }
-    Ok((below.root_name, tasks))
+    Ok(tasks)
 }
 
 /// The tasks behind a dashboard cell.
@@ -91,22 +155,74 @@ async fn task_list(
     State(state): State<AppState>,
     layout: Layout,
     user: CurrentUser,
+    meta: RequestMeta,
+    headers: HeaderMap,
     Query(query): Query<TaskListQuery>,
 ) -> AppResult<Response> {
-    let (root_name, tasks) = listed(&state, &user, layout.election.as_ref(), &query).await?;
-    let export_query = form_urlencoded::Serializer::new(String::new())
-        .append_pair("unit", &query.unit)
-        .append_pair("entry", &query.entry)
-        .append_pair("state", &query.state)
-        .finish();
-    Ok(TaskListPage {
-        layout,
-        root_name,
-        tasks,
+    let election = layout.election.clone().ok_or(AppError::NotFound)?;
+    let task_state = known_state(&query.state)?;
+    plausible_entry(&query.entry)?;
+    // The unit and the user's reach over it first, whatever is kept.
+    let root = root_of(&state, &user, &election, &query.unit).await?;
+    let key = ListKey {
+        election_id: election.id,
+        root_id: root.id,
+        entry: query.entry.clone(),
+        state: task_state,
+        lang: layout.lang,
         today: state.clock.today(),
-        export_query,
+    };
+    let wanted = cache::Wanted {
+        now: state.clock.now().to_utc(),
+        max_age: DASHBOARD_FRESH_FOR,
+        drawn_after: meta.last_change,
+    };
+    let draw = draw(&state, &layout, &election, &root, &key, wanted.now);
+    let drawn = state
+        .dashboards
+        .lists
+        .get(key.clone(), wanted, draw)
+        .await?;
+    let page = TaskListPage {
+        layout,
+        root_name: &root.name,
+        content: CONTENT_SLOT,
     }
-    .into_response())
+    .render()
+    .map_err(anyhow::Error::from)?;
+    kept::around(&page, &drawn.value.content, &headers)
+}
+
+/// Draws a list as `key` names it.
+async fn draw(
+    state: &AppState,
+    layout: &Layout,
+    election: &Election,
+    root: &UnitDetail,
+    key: &ListKey,
+    now: DateTime<Utc>,
+) -> AppResult<(DrawnList, Option<DateTime<Utc>>)> {
+    let tasks = listed(state, election, root, &key.entry, key.state).await?;
+    let export_query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("unit", &format!("{}:{}", root.level, root.gso_code))
+        .append_pair("entry", &key.entry)
+        .append_pair("state", key.state.unwrap_or_default())
+        .finish();
+    let content = TaskListContent {
+        layout,
+        root_name: &root.name,
+        tasks: &tasks,
+        today: key.today,
+        export_query,
+        drawn_at: now.with_timezone(&vietnam()).format("%H:%M:%S").to_string(),
+    }
+    .render()
+    .map_err(anyhow::Error::from)?;
+    let drawn = DrawnList {
+        content: KeptContent::new(content),
+    };
+    // A task's state moves with the day, which is part of the key.
+    Ok((drawn, None))
 }
 
 async fn task_list_download(
@@ -115,8 +231,10 @@ async fn task_list_download(
     Path(file): Path<String>,
     Query(query): Query<TaskListQuery>,
 ) -> AppResult<Response> {
-    let election = crate::elections::current(&state.pool, user.viewer()).await?;
-    let (_, tasks) = listed(&state, &user, election.as_ref(), &query).await?;
+    let election = crate::elections::required(&state.pool, user.viewer()).await?;
+    let task_state = known_state(&query.state)?;
+    let root = root_of(&state, &user, &election, &query.unit).await?;
+    let tasks = listed(&state, &election, &root, &query.entry, task_state).await?;
     let today = state.clock.today();
     // The reviewers' names, in one query for the whole list.
     let reviewer_ids: Vec<i64> = tasks.iter().filter_map(|t| t.reviewed_by).collect();

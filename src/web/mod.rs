@@ -6,6 +6,7 @@ pub mod export;
 pub mod flash;
 pub mod form;
 pub mod gzip;
+pub mod kept;
 pub mod layout;
 pub mod static_files;
 pub mod upload;

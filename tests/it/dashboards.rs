@@ -436,11 +436,31 @@ async fn the_task_list_finds_its_unit_and_every_task_below_it_and_nothing_out_of
         listed_count(&done)
     );
     // A unit with no task of the entry is still named, with an empty list.
+    let province_only: String = sqlx::query_scalar(
+        "SELECT c.code FROM calendar_entries c
+          WHERE c.retired_at IS NULL AND NOT EXISTS (
+                SELECT 1 FROM tasks t JOIN units u ON u.id = t.unit_id JOIN units d ON u.ancestors @> ARRAY[d.id]
+                 WHERE t.calendar_entry_id = c.id AND d.level = 'district' AND d.gso_code = 200)
+          ORDER BY c.code LIMIT 1",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
     let (status, empty) = app
-        .page("/tasks?unit=district:200&entry=no_such_entry")
+        .page(&format!("/tasks?unit=district:200&entry={province_only}"))
         .await;
     assert_eq!(status, 200);
     assert!(empty.contains("Công việc — Huyện Đầm Hà (0)"));
+    // An entry or a state that does not exist is a 404 that keeps nothing.
+    let kept = app.state.dashboards.lists.len();
+    for path in [
+        "/tasks?unit=district:200&entry=no_such_entry",
+        "/tasks?unit=district:200&entry=Not%20a%20code",
+        "/tasks?unit=district:200&state=no-such-state",
+    ] {
+        assert_eq!(app.page(path).await.0, 404, "{path}");
+    }
+    assert_eq!(app.state.dashboards.lists.len(), kept, "no slot was made");
     // No unit named: the user's own.
     let district = app.as_user("huyen").await;
     let (status, own) = district.page("/tasks").await;
@@ -461,4 +481,67 @@ async fn the_task_list_finds_its_unit_and_every_task_below_it_and_nothing_out_of
         assert_eq!(district.page(path).await.0, 404, "{path}");
     }
     assert_eq!(app.page("/tasks?unit=district:99999").await.0, 404);
+}
+
+#[tokio::test]
+async fn a_kept_task_list_is_served_for_a_few_seconds_except_to_whoever_just_changed_something() {
+    let day = NaiveDate::from_ymd_opt(2021, 2, 20).unwrap();
+    let app = TestApp::spawn(Start::Seeded, day).await;
+    let province = app.as_user("tinh").await;
+    let district = app.as_user("huyen").await;
+    let task = overdue_commune_task(&app, day).await;
+    let entry: String = sqlx::query_scalar(
+        "SELECT c.code FROM tasks t JOIN calendar_entries c ON c.id = t.calendar_entry_id WHERE t.id = $1",
+    )
+    .bind(task)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    // The province reads the district's overdue tasks of the entry; the district officer all of
+    // the entry's tasks, a list of its own.
+    let list = format!("/tasks?unit=district:200&entry={entry}");
+    let overdue_list = format!("{list}&state=overdue");
+    let overdue = |page: &str| page.matches("data-state=\"overdue\"").count();
+    let (_, first) = province.page(&overdue_list).await;
+    assert!(
+        first.contains(&format!("<a href=\"/tasks/{task}\">")),
+        "the commune's task is overdue"
+    );
+
+    let (_, own_before) = district.page(&list).await;
+    assert_eq!(overdue(&own_before), overdue(&first), "the same tasks");
+
+    let done = [
+        ("status", "done"),
+        ("evidence_number", "9/TB-UBND"),
+        ("evidence_date", "2021-02-19"),
+        ("evidence_signer", "Chủ tịch UBND xã"),
+        ("confirm_incomplete", "1"),
+    ];
+    let saved = crate::tasks::record(&district, task, &done).await;
+    assert_eq!(saved.status(), 303);
+    // The writer sees their change at once, though their list was kept a moment ago.
+    let (_, own) = district.page(&list).await;
+    assert_eq!(
+        overdue(&own),
+        overdue(&first) - 1,
+        "drawn for the writer after the change"
+    );
+    // Someone else is served the kept list, which says when it was read, until it is too old.
+    let (_, kept) = province.page(&overdue_list).await;
+    assert_eq!(overdue(&kept), overdue(&first), "served as kept");
+    assert_eq!(shown_at(&kept), shown_at(&first));
+    app.state
+        .clock
+        .advance(baucu::dashboards::DASHBOARD_FRESH_FOR.to_std().unwrap());
+    let (_, later) = province.page(&overdue_list).await;
+    assert_eq!(
+        overdue(&later),
+        overdue(&first) - 1,
+        "drawn again once too old"
+    );
+    assert!(!later.contains(&format!("<a href=\"/tasks/{task}\">")));
+    // Kept or not, the list is only for whoever reaches the unit.
+    let other = app.as_user("huyen.khac").await;
+    assert_eq!(other.page(&list).await.0, 404);
 }
