@@ -21,13 +21,12 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::auth::guard::RequestMeta;
 use crate::auth::{Access, CurrentUser, Role, Routes};
-use crate::clock::vietnam;
 use crate::elections::Election;
 use crate::i18n::Lang;
 use crate::units::pages::Reach;
 use crate::units::{self, UnitDetail};
 use crate::web::export::{self, Cell, Table};
-use crate::web::kept::{self, CONTENT_SLOT, KeptContent};
+use crate::web::kept::{self, KeptContent};
 use crate::web::{AppError, AppResult, layout::Layout};
 
 /// A unit with no change for this long while it has open tasks is "quiet".
@@ -107,15 +106,6 @@ impl Source<'_> {
             now: state.clock.now().to_utc(),
         }
     }
-}
-
-/// The dashboard page: the layout around content drawn once for everyone with the same view.
-#[derive(Template)]
-#[template(path = "dashboards/dashboard.html")]
-struct DashboardPage<'a> {
-    layout: Layout,
-    root_name: &'a str,
-    content: &'a str,
 }
 
 /// The dashboard's content, the same for every user who sees this unit with this filter.
@@ -258,14 +248,8 @@ async fn dashboard(
         .pages
         .get(key.clone(), wanted, draw)
         .await?;
-    let page = DashboardPage {
-        layout,
-        root_name: &drawn.value.root_name,
-        content: CONTENT_SLOT,
-    }
-    .render()
-    .map_err(anyhow::Error::from)?;
-    kept::around(&page, &drawn.value.content, &headers)
+    let title = layout.f("Tổng hợp — {}", &drawn.value.root_name);
+    kept::send(layout, &title, &drawn.value.content, &headers)
 }
 
 /// Draws a dashboard's content, valid until a unit on it falls quiet.
@@ -293,7 +277,7 @@ async fn draw(
         days_left: (election.election_day - state.clock.today()).num_days(),
         chart_svg: chart::svg(&dashboard.chart),
         dashboard: &dashboard,
-        drawn_at: now.with_timezone(&vietnam()).format("%H:%M:%S").to_string(),
+        drawn_at: kept::read_at(now),
     }
     .render()
     .map_err(anyhow::Error::from)?;

@@ -19,12 +19,11 @@ use crate::auth::guard::RequestMeta;
 use crate::auth::{Access, CurrentUser, Routes};
 use crate::checklists::deadline::TaskState;
 use crate::checklists::{TaskLine, lists};
-use crate::clock::vietnam;
 use crate::elections::Election;
 use crate::i18n::Lang;
 use crate::units::UnitDetail;
 use crate::web::export::{self, Cell, Table};
-use crate::web::kept::{self, CONTENT_SLOT, KeptContent};
+use crate::web::kept::{self, KeptContent};
 use crate::web::{AppError, AppResult, layout::Layout};
 
 /// How a task's review reads in a list.
@@ -50,15 +49,6 @@ struct TaskListQuery {
     entry: String,
     #[serde(default)]
     state: String,
-}
-
-/// The page around a kept list.
-#[derive(Template)]
-#[template(path = "dashboards/tasks.html")]
-struct TaskListPage<'a> {
-    layout: Layout,
-    root_name: &'a str,
-    content: &'a str,
 }
 
 /// The list itself, the same for everyone who opens this cell.
@@ -183,14 +173,8 @@ async fn task_list(
         .lists
         .get(key.clone(), wanted, draw)
         .await?;
-    let page = TaskListPage {
-        layout,
-        root_name: &root.name,
-        content: CONTENT_SLOT,
-    }
-    .render()
-    .map_err(anyhow::Error::from)?;
-    kept::around(&page, &drawn.value.content, &headers)
+    let title = layout.f("Công việc — {}", &root.name);
+    kept::send(layout, &title, &drawn.value.content, &headers)
 }
 
 /// Draws a list as `key` names it.
@@ -214,7 +198,7 @@ async fn draw(
         tasks: &tasks,
         today: key.today,
         export_query,
-        drawn_at: now.with_timezone(&vietnam()).format("%H:%M:%S").to_string(),
+        drawn_at: kept::read_at(now),
     }
     .render()
     .map_err(anyhow::Error::from)?;

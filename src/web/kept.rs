@@ -5,17 +5,29 @@
 
 use std::convert::Infallible;
 
+use askama::Template;
 use axum::body::Body;
 use axum::http::HeaderMap;
 use axum::http::header::{CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, VARY};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 
 use super::AppResult;
 use super::gzip::{self, Compressed};
+use super::layout::Layout;
 
-/// Where the kept content goes in a page drawn around it.
-pub const CONTENT_SLOT: &str = "<!-- kept content -->";
+/// Where the kept content goes in the page drawn around it.
+const CONTENT_SLOT: &str = "<!-- kept content -->";
+
+/// The layout around kept content.
+#[derive(Template)]
+#[template(path = "kept.html")]
+struct Around<'a> {
+    layout: Layout,
+    title: &'a str,
+    slot: &'a str,
+}
 
 /// Content as sent: plain, and compressed beside it.
 pub struct KeptContent {
@@ -37,8 +49,20 @@ impl KeptContent {
     }
 }
 
-/// `page`, drawn with [`CONTENT_SLOT`] as its content, sent with `content` in the slot.
-pub fn around(page: &str, content: &KeptContent, headers: &HeaderMap) -> AppResult<Response> {
+/// The page titled `title` with `content` in it, for this request's user.
+pub fn send(
+    layout: Layout,
+    title: &str,
+    content: &KeptContent,
+    headers: &HeaderMap,
+) -> AppResult<Response> {
+    let page = Around {
+        layout,
+        title,
+        slot: CONTENT_SLOT,
+    }
+    .render()
+    .map_err(anyhow::Error::from)?;
     let (head, tail) = page
         .split_once(CONTENT_SLOT)
         .ok_or_else(|| anyhow::anyhow!("a kept page lost its content slot"))?;
@@ -57,4 +81,11 @@ pub fn around(page: &str, content: &KeptContent, headers: &HeaderMap) -> AppResu
     ];
     let body = Body::from_stream(futures_util::stream::iter(parts.map(Ok::<_, Infallible>)));
     Ok(([html, vary, (CONTENT_LENGTH, &length.to_string())], body).into_response())
+}
+
+/// When kept content was read, as it says: "hh:mm:ss" in Vietnam time.
+pub fn read_at(now: DateTime<Utc>) -> String {
+    now.with_timezone(&crate::clock::vietnam())
+        .format("%H:%M:%S")
+        .to_string()
 }

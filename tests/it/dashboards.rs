@@ -216,6 +216,15 @@ async fn overdue_commune_task(app: &TestApp, day: NaiveDate) -> i64 {
     .unwrap()
 }
 
+/// What records a commune's overdue task done, with a document of 19/02.
+const DONE_ON_19_02: [(&str, &str); 5] = [
+    ("status", "done"),
+    ("evidence_number", "9/TB-UBND"),
+    ("evidence_date", "2021-02-19"),
+    ("evidence_signer", "Chủ tịch UBND xã"),
+    ("confirm_incomplete", "1"),
+];
+
 /// When the figures of a dashboard page were read, as it says.
 fn shown_at(page: &str) -> String {
     let at = page
@@ -243,14 +252,7 @@ async fn a_kept_dashboard_is_served_for_a_few_seconds_except_to_whoever_just_cha
     assert_eq!(totals(&own_before), totals(&first), "the same figures");
 
     let task = overdue_commune_task(&app, day).await;
-    let done = [
-        ("status", "done"),
-        ("evidence_number", "9/TB-UBND"),
-        ("evidence_date", "2021-02-19"),
-        ("evidence_signer", "Chủ tịch UBND xã"),
-        ("confirm_incomplete", "1"),
-    ];
-    let saved = crate::tasks::record(&district, task, &done).await;
+    let saved = crate::tasks::record(&district, task, &DONE_ON_19_02).await;
     assert_eq!(saved.status(), 303);
     // The writer sees their change at once: one task fewer overdue, one more done late.
     let (_, own) = district.page("/dashboard").await;
@@ -511,14 +513,7 @@ async fn a_kept_task_list_is_served_for_a_few_seconds_except_to_whoever_just_cha
     let (_, own_before) = district.page(&list).await;
     assert_eq!(overdue(&own_before), overdue(&first), "the same tasks");
 
-    let done = [
-        ("status", "done"),
-        ("evidence_number", "9/TB-UBND"),
-        ("evidence_date", "2021-02-19"),
-        ("evidence_signer", "Chủ tịch UBND xã"),
-        ("confirm_incomplete", "1"),
-    ];
-    let saved = crate::tasks::record(&district, task, &done).await;
+    let saved = crate::tasks::record(&district, task, &DONE_ON_19_02).await;
     assert_eq!(saved.status(), 303);
     // The writer sees their change at once, though their list was kept a moment ago.
     let (_, own) = district.page(&list).await;
