@@ -181,6 +181,16 @@ impl Default for Caches {
     }
 }
 
+/// What a request for a kept view (a dashboard, the tasks behind a cell) accepts: a copy under
+/// `DASHBOARD_FRESH_FOR` old, drawn after the viewer's own last change.
+pub(super) fn kept_view(state: &AppState, meta: &RequestMeta) -> cache::Wanted {
+    cache::Wanted {
+        now: state.clock.now().to_utc(),
+        max_age: DASHBOARD_FRESH_FOR,
+        drawn_after: meta.last_change,
+    }
+}
+
 /// The unit a dashboard or task list is about: the one named in the filter, else the user's own
 /// (the election's for an admin).
 pub(super) async fn root_of(
@@ -237,11 +247,7 @@ async fn dashboard(
         lang: layout.lang,
         today: state.clock.today(),
     };
-    let wanted = cache::Wanted {
-        now: state.clock.now().to_utc(),
-        max_age: DASHBOARD_FRESH_FOR,
-        drawn_after: meta.last_change,
-    };
+    let wanted = kept_view(&state, &meta);
     let draw = draw(&state, &layout, &election, root_id, &key, wanted.now);
     let drawn = state
         .dashboards

@@ -13,7 +13,7 @@ use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
-use super::{DASHBOARD_FRESH_FOR, cache, root_of};
+use super::{cache, kept_view, root_of};
 use crate::AppState;
 use crate::auth::guard::RequestMeta;
 use crate::auth::{Access, CurrentUser, Routes};
@@ -162,11 +162,7 @@ async fn task_list(
         lang: layout.lang,
         today: state.clock.today(),
     };
-    let wanted = cache::Wanted {
-        now: state.clock.now().to_utc(),
-        max_age: DASHBOARD_FRESH_FOR,
-        drawn_after: meta.last_change,
-    };
+    let wanted = kept_view(&state, &meta);
     let draw = draw(&state, &layout, &election, &root, &key, wanted.now);
     let drawn = state
         .dashboards
