@@ -191,29 +191,15 @@ pub(super) fn kept_view(state: &AppState, meta: &RequestMeta) -> cache::Wanted {
     }
 }
 
-/// The unit a dashboard or task list is about: the one named in the filter, else the user's own
-/// (the election's for an admin).
+/// The unit a dashboard, brief or task list is about: the one named `level:code`, else the
+/// user's own (the election's for an admin), if the user reaches the whole of it.
 pub(super) async fn root_of(
     state: &AppState,
     user: &CurrentUser,
     election: &Election,
     unit: &str,
 ) -> AppResult<UnitDetail> {
-    if let Some((level, code)) = unit.split_once(':') {
-        return units::pages::from_path(&state.pool, user, level, code, Reach::Whole).await;
-    }
-    let unit_id = user.scope.unit_id().unwrap_or(election.unit_id);
-    let unit = sqlx::query!("SELECT level, gso_code FROM units WHERE id = $1", unit_id)
-        .fetch_one(&state.pool)
-        .await?;
-    units::pages::from_path(
-        &state.pool,
-        user,
-        &unit.level,
-        &unit.gso_code.to_string(),
-        Reach::Whole,
-    )
-    .await
+    units::pages::named_or_own(&state.pool, election, user, unit, Reach::Whole).await
 }
 
 async fn dashboard(

@@ -19,6 +19,7 @@ use crate::bodies::{self, BodySummary};
 use crate::checklists::{self, TaskRow};
 use crate::checks::{self, Group};
 use crate::constituencies::{self, CouncilRow};
+use crate::elections::Election;
 use crate::format;
 use crate::polling::pages::AreaForm;
 use crate::polling::{self, AreaRow, KindChoice};
@@ -351,11 +352,8 @@ pub enum Reach {
     Whole,
 }
 
-/// The unit a path names (`/units/<level>/<gso code>/…`), if the user reaches it as asked. An
-/// unknown unit and one out of reach answer alike (404), so a path reveals nothing.
-/// The unit a page's `?unit=level:code` names, or the user's own when it names none (the
-/// election's for an administrator): current, within the election shown, and within the user's
-/// `reach`. The one rule for the lists and imports that work on "a unit and those below it".
+/// The unit a page's `?unit=level:code` names, or the user's own when it names none, within the
+/// election the page shows (see [`named_or_own`]).
 pub async fn from_query(
     pool: &PgPool,
     layout: &Layout,
@@ -364,6 +362,19 @@ pub async fn from_query(
     reach: Reach,
 ) -> AppResult<UnitDetail> {
     let election = layout.election.as_ref().ok_or(AppError::NotFound)?;
+    named_or_own(pool, election, user, named, reach).await
+}
+
+/// The unit `named` (`level:code`), or the user's own when it names none (the election's for an
+/// administrator): current, within `election`, and within the user's `reach`. The one rule for
+/// the dashboards, lists and imports that work on "a unit and those below it".
+pub async fn named_or_own(
+    pool: &PgPool,
+    election: &Election,
+    user: &CurrentUser,
+    named: &str,
+    reach: Reach,
+) -> AppResult<UnitDetail> {
     let own = user.scope.unit_id().unwrap_or(election.unit_id);
     let unit = match named.trim() {
         "" => super::by_id(pool, own).await?,
@@ -381,6 +392,8 @@ pub async fn from_query(
     reached(user, unit, reach)
 }
 
+/// The unit a path names (`/units/<level>/<gso code>/…`), if the user reaches it as asked. An
+/// unknown unit and one out of reach answer alike (404), so a path reveals nothing.
 pub async fn from_path(
     pool: &PgPool,
     user: &CurrentUser,
@@ -398,20 +411,13 @@ pub async fn from_path(
 
 /// The unit, if the user has `reach` over it.
 fn reached(user: &CurrentUser, unit: UnitDetail, reach: Reach) -> AppResult<UnitDetail> {
-    check_reach(user, &unit.ancestors, reach)?;
-    Ok(unit)
-}
-
-/// Refuses, as out of scope, a unit (given by its ancestors, its own id last) that the user does
-/// not have `reach` over.
-pub fn check_reach(user: &CurrentUser, ancestors: &[i64], reach: Reach) -> AppResult<()> {
     let allowed = match reach {
-        Reach::Read => user.scope.can_read(ancestors),
-        Reach::Edit => user.scope.can_edit(ancestors),
-        Reach::Whole => user.scope.covers(ancestors),
+        Reach::Read => user.scope.can_read(&unit.ancestors),
+        Reach::Edit => user.scope.can_edit(&unit.ancestors),
+        Reach::Whole => user.scope.covers(&unit.ancestors),
     };
     if allowed {
-        Ok(())
+        Ok(unit)
     } else {
         Err(AppError::OutOfScope)
     }
