@@ -115,8 +115,6 @@ struct ImportPage {
     report: Report<Outcome>,
 }
 
-impl ImportPage {}
-
 /// What an import page says of the file just sent: that it could not be read (`problem`), its
 /// bad rows (`errors`, none written), or what it did (`outcome`); with the bounds a file is read
 /// within, as the form states them. Every import page shows it through `imports/problems.html`.

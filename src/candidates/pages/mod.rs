@@ -168,6 +168,11 @@ struct CouncilPage {
 }
 
 impl CouncilPage {
+    /// The page again, with what was typed and why it was refused.
+    fn refused(mut self, error: Refusal, status: StatusCode) -> AppResult<Response> {
+        self.error = Some(error);
+        Ok((status, self).into_response())
+    }
     fn field(&self, name: &str) -> &str {
         self.typed.get(name).map_or("", String::as_str)
     }
@@ -495,21 +500,16 @@ async fn record_consultation(
     })();
     let (held, outcome) = match checked {
         Ok(checked) => checked,
-        Err(error) => {
-            let mut page = page;
-            page.error = Some(error);
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-        }
+        Err(error) => return page.refused(error, StatusCode::UNPROCESSABLE_ENTITY),
     };
     let writer = crate::checklists::pages::writer(&state, &user, &meta);
     let mut tx = state.pool.begin().await?;
     if !super::record_consultation(&mut tx, &writer, &council, &held, &outcome).await? {
         drop(tx);
-        let mut page = page;
-        page.error = Some(Refusal::above(
+        let error = Refusal::above(
             "Hội nghị này hoặc công việc về nó vừa được người khác ghi nên chưa lưu; xem lại trang.",
-        ));
-        return Ok((StatusCode::CONFLICT, page).into_response());
+        );
+        return page.refused(error, StatusCode::CONFLICT);
     }
     tx.commit().await?;
     Ok(flash::redirect(
@@ -746,21 +746,16 @@ async fn publish(
     })();
     let (constituency, candidates, on) = match checked {
         Ok(checked) => checked,
-        Err(error) => {
-            let mut page = page;
-            page.error = Some(error);
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-        }
+        Err(error) => return page.refused(error, StatusCode::UNPROCESSABLE_ENTITY),
     };
     let writer = crate::checklists::pages::writer(&state, &user, &meta);
     let mut tx = state.pool.begin().await?;
     if !super::publish_list(&mut tx, &writer, &council, constituency, &candidates, on).await? {
         drop(tx);
-        let mut page = page;
-        page.error = Some(Refusal::above(
+        let error = Refusal::above(
             "Danh sách hoặc một người trong đó vừa được người khác thay đổi nên chưa công bố; xem lại trang.",
-        ));
-        return Ok((StatusCode::CONFLICT, page).into_response());
+        );
+        return page.refused(error, StatusCode::CONFLICT);
     }
     tx.commit().await?;
     Ok(flash::redirect(
@@ -803,21 +798,16 @@ async fn record_sent(
     })();
     let (number, on) = match checked {
         Ok(checked) => checked,
-        Err(error) => {
-            let mut page = page;
-            page.error = Some(error);
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-        }
+        Err(error) => return page.refused(error, StatusCode::UNPROCESSABLE_ENTITY),
     };
     let writer = crate::checklists::pages::writer(&state, &user, &meta);
     let mut tx = state.pool.begin().await?;
     if !super::record_sent(&mut tx, &writer, &council, (&number, on)).await? {
         drop(tx);
-        let mut page = page;
-        page.error = Some(Refusal::above(
+        let error = Refusal::above(
             "Việc gửi danh sách vừa được người khác ghi nên chưa lưu; xem lại trang.",
-        ));
-        return Ok((StatusCode::CONFLICT, page).into_response());
+        );
+        return page.refused(error, StatusCode::CONFLICT);
     }
     tx.commit().await?;
     Ok(flash::redirect(
