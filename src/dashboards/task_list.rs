@@ -57,7 +57,9 @@ struct TaskListQuery {
 struct TaskListContent<'a> {
     layout: &'a Layout,
     root_name: &'a str,
-    tasks: &'a [TaskLine],
+    /// None when there are more than `lists::MAX_LISTED`: the page says so instead.
+    tasks: Option<&'a [TaskLine]>,
+    max_listed: String,
     today: NaiveDate,
     /// The list's filter, for its download links.
     export_query: String,
@@ -116,14 +118,14 @@ fn plausible_entry(code: &str) -> AppResult<()> {
 }
 
 /// The tasks of `root` and everything below it, of the named entry (a 404 when there is no such
-/// entry) and in the named state.
+/// entry) and in the named state; none when they are too many to list (`lists::MAX_LISTED`).
 async fn listed(
     state: &AppState,
     election: &Election,
     root: &UnitDetail,
     entry: &str,
     task_state: Option<&str>,
-) -> AppResult<Vec<TaskLine>> {
+) -> AppResult<Option<Vec<TaskLine>>> {
     let entry_id = match entry {
         "" => None,
         code => Some(
@@ -132,8 +134,9 @@ async fn listed(
                 .ok_or(AppError::NotFound)?,
         ),
     };
-    let mut tasks = lists::below(&state.pool, election, root.id, entry_id).await?;
-    if let Some(code) = task_state {
+    let mut tasks =
+        lists::below(&state.pool, election, root.id, entry_id, lists::MAX_LISTED).await?;
+    if let (Some(tasks), Some(code)) = (&mut tasks, task_state) {
         let today = state.clock.today();
         tasks.retain(|task| task.state(&today).code() == code);
     }
@@ -191,7 +194,8 @@ async fn draw(
     let content = TaskListContent {
         layout,
         root_name: &root.name,
-        tasks: &tasks,
+        tasks: tasks.as_deref(),
+        max_listed: crate::format::number(lists::MAX_LISTED as i64),
         today: key.today,
         export_query,
         drawn_at: kept::read_at(now),
@@ -214,7 +218,10 @@ async fn task_list_download(
     let election = crate::elections::required(&state.pool, user.viewer()).await?;
     let task_state = known_state(&query.state)?;
     let root = root_of(&state, &user, &election, &query.unit).await?;
-    let tasks = listed(&state, &election, &root, &query.entry, task_state).await?;
+    // The page offers no download of a list too long to show.
+    let tasks = listed(&state, &election, &root, &query.entry, task_state)
+        .await?
+        .ok_or_else(|| AppError::BadRequest("a list too long to download".to_string()))?;
     let today = state.clock.today();
     // The reviewers' names, in one query for the whole list.
     let reviewer_ids: Vec<i64> = tasks.iter().filter_map(|t| t.reviewed_by).collect();

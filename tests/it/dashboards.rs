@@ -486,6 +486,36 @@ async fn the_task_list_finds_its_unit_and_every_task_below_it_and_nothing_out_of
 }
 
 #[tokio::test]
+async fn a_list_longer_than_its_bound_is_not_read_whole() {
+    let app = TestApp::signed_in("tinh").await;
+    let election = baucu::elections::latest(&app.db.pool)
+        .await
+        .unwrap()
+        .unwrap();
+    let district: i64 = sqlx::query_scalar(
+        "SELECT id FROM units WHERE level = 'district' AND gso_code = 200 AND valid_to IS NULL",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let all = tasks_below(&app, "district", 200, None).await as usize;
+    let below = |max| baucu::checklists::lists::below(&app.db.pool, &election, district, None, max);
+    let listed = below(all)
+        .await
+        .unwrap()
+        .expect("as many as the bound: listed");
+    assert_eq!(listed.len(), all);
+    assert!(
+        below(all - 1).await.unwrap().is_none(),
+        "one more than the bound: none"
+    );
+    assert!(
+        all < baucu::checklists::lists::MAX_LISTED,
+        "a district is listed whole"
+    );
+}
+
+#[tokio::test]
 async fn a_kept_task_list_is_served_for_a_few_seconds_except_to_whoever_just_changed_something() {
     let day = NaiveDate::from_ymd_opt(2021, 2, 20).unwrap();
     let app = TestApp::spawn(Start::Seeded, day).await;
