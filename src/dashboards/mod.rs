@@ -166,7 +166,7 @@ pub const DASHBOARD_FRESH_FOR: TimeDelta = TimeDelta::seconds(5);
 pub struct Caches {
     pub pages: cache::Cache<ViewKey, DrawnDashboard>,
     /// The tasks behind a dashboard's cells.
-    pub lists: cache::Cache<task_list::ListKey, task_list::DrawnList>,
+    pub lists: cache::Cache<task_list::ListKey, KeptContent>,
     /// Keyed by the structure's generation too, so a structural change starts a new count.
     pub violations: cache::Cache<(i64, i64, NaiveDate, i64), ViolationCounts>,
 }

@@ -79,14 +79,9 @@ pub struct ListKey {
     today: NaiveDate,
 }
 
-/// A drawn list, kept in `AppState::dashboards`.
-pub struct DrawnList {
-    content: KeptContent,
-}
-
-impl cache::Weight for DrawnList {
+impl cache::Weight for KeptContent {
     fn bytes(&self) -> usize {
-        self.content.bytes()
+        KeptContent::bytes(self)
     }
 }
 
@@ -173,7 +168,7 @@ async fn task_list(
         .get(key.clone(), wanted, draw)
         .await?;
     let title = layout.f("Công việc — {}", &root.name);
-    kept::send(layout, &title, &drawn.value.content, &headers)
+    kept::send(layout, &title, &drawn.value, &headers)
 }
 
 /// Draws a list as `key` names it.
@@ -184,7 +179,7 @@ async fn draw(
     root: &UnitDetail,
     key: &ListKey,
     now: DateTime<Utc>,
-) -> AppResult<(DrawnList, Option<DateTime<Utc>>)> {
+) -> AppResult<(KeptContent, Option<DateTime<Utc>>)> {
     let tasks = listed(state, election, root, &key.entry, key.state).await?;
     let export_query = form_urlencoded::Serializer::new(String::new())
         .append_pair("unit", &format!("{}:{}", root.level, root.gso_code))
@@ -202,11 +197,8 @@ async fn draw(
     }
     .render()
     .map_err(anyhow::Error::from)?;
-    let drawn = DrawnList {
-        content: KeptContent::new(content),
-    };
     // A task's state moves with the day, which is part of the key.
-    Ok((drawn, None))
+    Ok((KeptContent::new(content), None))
 }
 
 async fn task_list_download(
