@@ -68,7 +68,7 @@ pub(super) async fn download(
     Path((id, file)): Path<(i64, String)>,
 ) -> AppResult<Response> {
     let (_, extension) = file.rsplit_once('.').ok_or(AppError::NotFound)?;
-    let page = council_page(&state, layout, &user, id, Fields::new(), None).await?;
+    let page = council_page(&state, layout, &user, id, Fields::new()).await?;
     let rows = page
         .nominees
         .iter()

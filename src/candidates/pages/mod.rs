@@ -273,7 +273,6 @@ async fn council_page(
     user: &CurrentUser,
     id: i64,
     typed: Fields,
-    error: Option<Refusal>,
 ) -> AppResult<CouncilPage> {
     let (council, handles) = readable(state, user, id).await?;
     let pool = &state.pool;
@@ -334,7 +333,7 @@ async fn council_page(
         stages,
         checks,
         typed,
-        error,
+        error: None,
     })
 }
 
@@ -344,21 +343,7 @@ async fn show(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> AppResult<CouncilPage> {
-    council_page(&state, layout, &user, id, Fields::new(), None).await
-}
-
-/// Draws the council's page again with what was typed and why it was refused.
-async fn refuse(
-    state: &AppState,
-    layout: Layout,
-    user: &CurrentUser,
-    id: i64,
-    typed: Fields,
-    error: Refusal,
-    status: StatusCode,
-) -> AppResult<Response> {
-    let page = council_page(state, layout, user, id, typed, Some(error)).await?;
-    Ok((status, page).into_response())
+    council_page(&state, layout, &user, id, Fields::new()).await
 }
 
 fn field<'a>(typed: &'a Fields, name: &str) -> &'a str {
@@ -431,7 +416,7 @@ async fn record_consultation(
     Form(typed): Form<Fields>,
 ) -> AppResult<Response> {
     let council = handled(&state, &user, id).await?;
-    let page = council_page(&state, layout, &user, id, typed, None).await?;
+    let page = council_page(&state, layout, &user, id, typed).await?;
     let typed = &page.typed;
     let today = state.clock.today();
     let checked = (|| {
@@ -665,16 +650,8 @@ async fn add_nominee(
     let nominee = match checked {
         Ok(nominee) => nominee,
         Err(error) => {
-            return refuse(
-                &state,
-                layout,
-                &user,
-                id,
-                typed,
-                error,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            let page = council_page(&state, layout, &user, id, typed).await?;
+            return page.refused(error, StatusCode::UNPROCESSABLE_ENTITY);
         }
     };
     let mut tx = state.pool.begin().await?;
@@ -702,7 +679,7 @@ async fn publish(
     Form(typed): Form<Fields>,
 ) -> AppResult<Response> {
     let council = handled(&state, &user, id).await?;
-    let page = council_page(&state, layout, &user, id, typed, None).await?;
+    let page = council_page(&state, layout, &user, id, typed).await?;
     let checked = (|| {
         if page.consultations.len() < 3 {
             return Err(Refusal::above(
@@ -774,7 +751,7 @@ async fn record_sent(
     Form(typed): Form<Fields>,
 ) -> AppResult<Response> {
     let council = handled(&state, &user, id).await?;
-    let page = council_page(&state, layout, &user, id, typed, None).await?;
+    let page = council_page(&state, layout, &user, id, typed).await?;
     let checked = (|| {
         let third = page
             .consultations
